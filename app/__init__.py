@@ -1,0 +1,1 @@
+"""Billcraft: a self-hostable billing workspace for agencies."""

@@ -1,0 +1,84 @@
+"""Every setting of Billcraft, read from ``BILLCRAFT_*`` environment variables, in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_RATE_LIMIT = "100/minute"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"BILLCRAFT_{name}")
+    return value if value not in (None, "") else default
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people paste (``postgres://``, ``postgresql://``, ``sqlite:///``) and
+    give SQLAlchemy the async driver for each."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    base_url: str
+    smtp_url: str | None
+    chromium_path: str | None
+    rate_limit: str
+    mcp_tools: str
+    log_format: str = "console"
+    max_body_bytes: int = 1_048_576
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis: jobs run in-process and limits are kept in memory."""
+        return self.redis_url is None
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(_env("DATA_DIR", "./var") or "./var").resolve()
+        database_url = _env("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'billcraft.db'}"
+        secret = _env("SECRET_KEY") or _persistent_secret(data_dir)
+        mcp_tools = (_env("MCP_TOOLS", "all") or "all").lower()
+        if mcp_tools not in {"all", "actions", "granular"}:
+            raise ValueError("BILLCRAFT_MCP_TOOLS must be one of: all, actions, granular")
+        return cls(
+            data_dir=data_dir,
+            database_url=normalize_database_url(database_url),
+            redis_url=_env("REDIS_URL"),
+            secret_key=secret,
+            base_url=(_env("BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
+            smtp_url=_env("SMTP_URL"),
+            chromium_path=_env("CHROMIUM_PATH"),
+            rate_limit=_env("RATE_LIMIT", DEFAULT_RATE_LIMIT) or DEFAULT_RATE_LIMIT,
+            mcp_tools=mcp_tools,
+            log_format=_env("LOG_FORMAT", "console") or "console",
+        )
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """In embedded mode a secret is generated once and kept under the data directory, so
+    sessions survive a restart without the user having to configure anything."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

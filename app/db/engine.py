@@ -1,0 +1,49 @@
+"""The database configuration (engine and sessions) built from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.config import AsyncSessionConfig, EngineConfig
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from app.config import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def prepare_database(settings: Settings) -> None:
+    """Create what an embedded database needs before the first connection (its folder)."""
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def database_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    prepare_database(settings)
+    engine_config: dict[str, Any] = {}
+    if settings.is_sqlite:
+        engine_config = {"connect_args": {"timeout": 30}}
+    else:
+        engine_config = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+    config = SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=False),
+        before_send_handler="autocommit",
+        create_all=False,
+        engine_config=EngineConfig(**engine_config),
+    )
+    if settings.is_sqlite:
+        event.listen(config.get_engine().sync_engine, "connect", _sqlite_pragmas)
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,238 @@
+"""The SQLAlchemy models of Billcraft (advanced-alchemy bases: UUIDv7 keys, audit timestamps).
+
+Money is stored as integer minor units (cents, yen, fils) in ``*_minor`` columns so that
+SQL aggregates are exact on every database; quantities, unit prices and tax rates keep
+their exact decimal text. Every tenant-owned row carries ``workspace_id`` and every unique
+key of such a row includes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal kept as text: SQLite has no exact numeric type, and these values
+    (quantities, unit prices, rates) are never summed in SQL."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else format(value, "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class User(UUIDv7AuditBase):
+    __tablename__ = "user_account"
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Workspace(UUIDv7AuditBase):
+    __tablename__ = "workspace"
+
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    default_currency: Mapped[str] = mapped_column(String(3), default="USD")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(16), default="en_US")
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    tax_id: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    payment_instructions: Mapped[str] = mapped_column(Text, default="")
+    number_pattern: Mapped[str] = mapped_column(String(64), default="INV-{YYYY}-{SEQ:4}")
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+
+
+class Membership(UUIDv7AuditBase):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+    workspace: Mapped[Workspace] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class ApiToken(UUIDv7AuditBase):
+    """A personal API token. Only its SHA-256 is stored: the token carries 256 random bits,
+    so a fast hash is enough and lets every request find it by index."""
+
+    __tablename__ = "api_token"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[str] = mapped_column(String(500))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class Client(UUIDv7AuditBase):
+    __tablename__ = "client"
+    __table_args__ = (Index("ix_client_workspace_name", "workspace_id", "name"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(32), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    tax_number: Mapped[str] = mapped_column(String(64), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Invoice(UUIDv7AuditBase):
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_invoice_workspace_status", "workspace_id", "status"),
+        Index("ix_invoice_workspace_client", "workspace_id", "client_id"),
+        Index("ix_invoice_workspace_issue_date", "workspace_id", "issue_date"),
+        Index("ix_invoice_status_due_date", "status", "due_date"),
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("client.id"), default=None)
+    number: Mapped[str | None] = mapped_column(String(64), default=None)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    currency: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    tax_rate: Mapped[Decimal] = mapped_column(DecimalText(), default=Decimal(0))
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    finalized_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    client: Mapped[Client | None] = relationship(lazy="joined")
+    items: Mapped[list[InvoiceItem]] = relationship(
+        lazy="selectin", order_by="InvoiceItem.position", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        lazy="selectin", order_by="Payment.created_at", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[InvoiceEvent]] = relationship(
+        lazy="selectin", order_by="InvoiceEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class InvoiceItem(UUIDv7AuditBase):
+    __tablename__ = "invoice_item"
+    __table_args__ = (Index("ix_invoice_item_invoice", "invoice_id", "position"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(DecimalText())
+    unit_price: Mapped[Decimal] = mapped_column(DecimalText())
+    tax_rate: Mapped[Decimal | None] = mapped_column(DecimalText(), default=None)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    tax_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class Payment(UUIDv7AuditBase):
+    __tablename__ = "payment"
+    __table_args__ = (
+        Index("ix_payment_invoice", "invoice_id"),
+        Index("ix_payment_workspace_date", "workspace_id", "payment_date"),
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_date: Mapped[dt.date] = mapped_column(Date)
+    payment_method: Mapped[str] = mapped_column(String(100), default="")
+
+
+class InvoiceEvent(UUIDv7AuditBase):
+    """One line of an invoice's history: what happened, by whom, through which face."""
+
+    __tablename__ = "invoice_event"
+    __table_args__ = (Index("ix_invoice_event_invoice", "invoice_id"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    actor_name: Mapped[str] = mapped_column(String(320), default="")
+    channel: Mapped[str] = mapped_column(String(16))
+    oauth_client_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class InvoiceCounter(UUIDv7AuditBase):
+    """The last sequence number handed out for one rendering of a workspace's pattern
+    (``INV-2026-{SEQ}`` starts again at 1 in 2027). Locked row by row on PostgreSQL."""
+
+    __tablename__ = "invoice_counter"
+    __table_args__ = (UniqueConstraint("workspace_id", "scope"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(64))
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdempotencyRecord(UUIDv7AuditBase):
+    """The first answer to a request made with an idempotency key, replayed for 24 hours."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), default=None)
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
