@@ -1,0 +1,137 @@
+"""Users, passwords (argon2) and personal API tokens (shown once, stored hashed, scoped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from app.db.models import ApiToken, User
+from app.domain.access import Channel, Principal, parse_scopes
+from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+
+TOKEN_PREFIX = "bc_"
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("billcraft-timing-equaliser")
+
+
+def check_email(email: str, field: str = "email") -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 320:
+        raise ValidationFailed.field(field, f"{email!r} is not an email address")
+    return email
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class AccountService(SQLAlchemyAsyncRepositoryService[User]):
+    class Repo(SQLAlchemyAsyncRepository[User]):
+        model_type = User
+
+    repository_type = Repo
+
+    async def create_user(self, email: str, password: str, name: str = "") -> User:
+        email = check_email(email)
+        if len(password) < 8:
+            raise ValidationFailed.field("password", "at least 8 characters")
+        if len(password) > 1024:
+            raise ValidationFailed.field("password", "at most 1024 characters")
+        if await self.repository.exists(email=email):
+            raise Conflict(f"a user with the email {email} already exists", code="email_taken", field="email")
+        user = User(email=email, name=name.strip() or email.split("@")[0], password_hash=_hasher.hash(password))
+        return await self.repository.add(user)
+
+    async def by_email(self, email: str) -> User:
+        user = await self.repository.get_one_or_none(email=email.strip().lower())
+        if user is None:
+            raise NotFound(f"no user with the email {email}")
+        return user
+
+    async def authenticate(self, email: str, password: str) -> User:
+        user = await self.repository.get_one_or_none(email=email.strip().lower())
+        try:
+            _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        except (VerifyMismatchError, InvalidHashError):
+            user = None
+        if user is None or not user.is_active:
+            raise Unauthenticated("wrong email or password", code="invalid_credentials")
+        return user
+
+    async def create_token(
+        self, user: User, name: str = "", scopes: str | None = None, expires_in_days: int | None = None
+    ) -> tuple[ApiToken, str]:
+        """A new token; the plain text is returned once and never stored."""
+        chosen = parse_scopes(scopes)
+        plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            user_id=user.id,
+            name=name or "API token",
+            token_hash=hash_token(plain),
+            prefix=plain[:10],
+            scopes=" ".join(sorted(chosen)),
+            expires_at=utcnow() + dt.timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+        self.repository.session.add(token)
+        await self.repository.session.flush()
+        return token, plain
+
+    async def principal_for_token(self, plain: str, channel: Channel = Channel.API) -> Principal:
+        """The principal behind a bearer token, or ``Unauthenticated``."""
+        if not plain.startswith(TOKEN_PREFIX):
+            raise Unauthenticated("unknown or expired token", code="invalid_token")
+        session = self.repository.session
+        token = (
+            await session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+        ).scalar_one_or_none()
+        now = utcnow()
+        if (
+            token is None
+            or token.revoked_at is not None
+            or (token.expires_at is not None and token.expires_at <= now)
+            or not token.user.is_active
+        ):
+            raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
+        # Touch last use at most once a minute: a write per request would serialise SQLite.
+        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+            token.last_used_at = now
+        return Principal(
+            user_id=token.user_id,
+            name=token.user.name or token.user.email,
+            scopes=frozenset(token.scopes.split()),
+            channel=channel,
+            token_id=token.id,
+        )
+
+    async def list_tokens(self, user_id: object) -> list[ApiToken]:
+        rows = await self.repository.session.execute(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
+        )
+        return list(rows.scalars())
+
+    async def revoke_token(self, user_id: object, token_id: object) -> None:
+        token = (
+            await self.repository.session.execute(
+                select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+            )
+        ).scalar_one_or_none()
+        if token is None:
+            raise NotFound("no such token")
+        token.revoked_at = token.revoked_at or utcnow()
+
+    async def count_users(self) -> int:
+        return int((await self.repository.session.execute(select(func.count(User.id)))).scalar_one())

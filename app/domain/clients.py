@@ -1,0 +1,112 @@
+"""Clients of a workspace: the people and companies its invoices are addressed to."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import func, or_, select
+
+from app.db.models import Client, Invoice
+from app.domain.access import Scope, WorkspaceAccess
+from app.domain.accounts import check_email
+from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.schemas import ClientInput, ClientOut, ClientUpdate, Page
+
+_FIELDS = [f for f in ClientInput.__struct_fields__]
+
+
+def client_out(client: Client) -> ClientOut:
+    return ClientOut(
+        uuid=client.id,
+        created_at=client.created_at,
+        updated_at=client.updated_at,
+        **{f: getattr(client, f) for f in _FIELDS},
+    )
+
+
+def _clean(field: str, value: str) -> str:
+    value = value.strip()
+    if field == "name" and not value:
+        raise ValidationFailed.field("name", "must not be blank")
+    if field == "email" and value:
+        value = check_email(value)
+    if field == "country" and value:
+        if len(value) != 2 or not value.isalpha():
+            raise ValidationFailed.field("country", "an ISO 3166 two-letter country code such as US or FR")
+        value = value.upper()
+    return value
+
+
+class ClientService(SQLAlchemyAsyncRepositoryService[Client]):
+    class Repo(SQLAlchemyAsyncRepository[Client]):
+        model_type = Client
+
+    repository_type = Repo
+
+    async def find(self, access: WorkspaceAccess, client_uuid: uuid.UUID, field: str = "uuid") -> Client:
+        client = (
+            await self.repository.session.execute(
+                select(Client).where(Client.workspace_id == access.workspace_id, Client.id == client_uuid)
+            )
+        ).scalar_one_or_none()
+        if client is None:
+            raise NotFound(f"no client {client_uuid} in this workspace", code="client_not_found", field=field)
+        return client
+
+    async def get_out(self, access: WorkspaceAccess, client_uuid: uuid.UUID) -> ClientOut:
+        access.require(Scope.CLIENTS_READ)
+        return client_out(await self.find(access, client_uuid))
+
+    async def list_page(
+        self, access: WorkspaceAccess, search: str | None = None, page: int = 1, per_page: int = 20
+    ) -> Page[ClientOut]:
+        access.require(Scope.CLIENTS_READ)
+        where = [Client.workspace_id == access.workspace_id]
+        if search:
+            pattern = f"%{search.strip().lower()}%"
+            where.append(or_(func.lower(Client.name).like(pattern), func.lower(Client.email).like(pattern)))
+        session = self.repository.session
+        total = (await session.execute(select(func.count(Client.id)).where(*where))).scalar_one()
+        rows = await session.execute(
+            select(Client).where(*where).order_by(Client.name, Client.id).limit(per_page).offset((page - 1) * per_page)
+        )
+        items = [client_out(c) for c in rows.scalars()]
+        return Page(items=items, total=total, page=page, per_page=per_page, has_more=page * per_page < total)
+
+    async def create_client(self, access: WorkspaceAccess, data: ClientInput) -> ClientOut:
+        access.require(Scope.CLIENTS_WRITE)
+        values = {f: _clean(f, getattr(data, f)) for f in _FIELDS}
+        client = Client(workspace_id=access.workspace_id, **values)
+        await self.repository.add(client)
+        return client_out(client)
+
+    async def update_client(self, access: WorkspaceAccess, client_uuid: uuid.UUID, data: ClientUpdate) -> ClientOut:
+        access.require(Scope.CLIENTS_WRITE)
+        client = await self.find(access, client_uuid)
+        for field, value in msgspec.structs.asdict(data).items():
+            if value is not msgspec.UNSET:
+                setattr(client, field, _clean(field, value))
+        await self.repository.session.flush()
+        return client_out(client)
+
+    async def delete_client(self, access: WorkspaceAccess, client_uuid: uuid.UUID) -> None:
+        access.require(Scope.CLIENTS_WRITE)
+        client = await self.find(access, client_uuid)
+        session = self.repository.session
+        used = (
+            await session.execute(
+                select(func.count(Invoice.id)).where(
+                    Invoice.workspace_id == access.workspace_id, Invoice.client_id == client.id
+                )
+            )
+        ).scalar_one()
+        if used:
+            raise Conflict(
+                f"{client.name} has {used} invoice(s); invoices are records and keep their client",
+                code="client_in_use",
+            )
+        await session.delete(client)
+        await session.flush()

@@ -1,0 +1,84 @@
+"""Domain errors: each has a machine-readable ``code`` and the HTTP status a face should use.
+
+Faces translate them: REST into RFC 9457 problem details, MCP into tool errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "detail": self.detail, **self.extra}
+
+
+class ValidationFailed(DomainError):
+    """Bad input. ``errors`` lists each offending field with the rule it broke."""
+
+    status = 422
+    code = "validation_error"
+    title = "Invalid input"
+
+    def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
+        first = errors[0]
+        super().__init__(detail or f"{first['field']}: {first['message']}", errors=errors)
+        self.errors = errors
+
+    @classmethod
+    def field(cls, field: str, message: str) -> ValidationFailed:
+        return cls([{"field": field, "message": message}])
+
+
+class NotFound(DomainError):
+    """Also what a stranger to a workspace gets: never learning that it exists."""
+
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    """A member whose role or token scopes do not allow the action."""
+
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    title = "Action not allowed in this status"
+
+    def __init__(self, action: str, status: str, allowed: list[str], reason: str | None = None) -> None:
+        why = reason or f"cannot {action.replace('_', ' ')} an invoice that is {status}"
+        allowed_text = ", ".join(allowed) if allowed else "none"
+        super().__init__(
+            f"{why}; actions allowed now: {allowed_text}",
+            action=action,
+            current_status=status,
+            allowed_actions=allowed,
+        )

@@ -1,0 +1,105 @@
+"""Idempotency keys: a repeated request with the same key and arguments gets the first
+answer back; the same key with other arguments is refused. Records live 24 hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import IdempotencyRecord
+from app.domain.access import Principal
+from app.domain.accounts import utcnow
+from app.domain.errors import Conflict
+
+TTL = dt.timedelta(hours=24)
+
+
+def fingerprint(operation: str, arguments: Any) -> str:
+    payload = msgspec.json.encode({"operation": operation, "arguments": arguments}, order="sorted")
+    return hashlib.sha256(payload).hexdigest()
+
+
+class Replayed(msgspec.Struct):
+    """A stored first answer, returned as it was."""
+
+    response: dict[str, Any]
+
+
+class Idempotency:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def run(
+        self,
+        principal: Principal,
+        key: str | None,
+        operation: str,
+        arguments: Any,
+        perform: Callable[[], Awaitable[Any]],
+        workspace_id: uuid.UUID | None = None,
+    ) -> Any:
+        """Run ``perform`` once per key. Returns its result, or a ``Replayed`` answer.
+
+        The record is inserted before the work, in the same transaction: a concurrent twin
+        on PostgreSQL waits on the unique key, then finds the committed answer.
+        """
+        if key is None:
+            return await perform()
+        if not 1 <= len(key) <= 255:
+            from app.domain.errors import ValidationFailed
+
+            raise ValidationFailed.field("idempotency_key", "1 to 255 characters")
+        digest = fingerprint(operation, arguments)
+        previous = await self._previous(principal.user_id, key, digest)
+        if previous is not None:
+            return previous
+        record = IdempotencyRecord(
+            user_id=principal.user_id,
+            workspace_id=workspace_id,
+            key=key,
+            fingerprint=digest,
+            response={},
+            expires_at=utcnow() + TTL,
+        )
+        self.session.add(record)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            await self.session.rollback()
+            previous = await self._previous(principal.user_id, key, digest)
+            if previous is None:
+                raise
+            return previous
+        result = await perform()
+        record.response = msgspec.to_builtins(result)
+        await self.session.flush()
+        return result
+
+    async def _previous(self, user_id: uuid.UUID, key: str, digest: str) -> Replayed | None:
+        now = utcnow()
+        await self.session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
+                                            IdempotencyRecord.expires_at <= now)
+        )
+        record = (
+            await self.session.execute(
+                select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+            )
+        ).scalar_one_or_none()
+        if record is None:
+            return None
+        if record.fingerprint != digest:
+            raise Conflict(
+                "this idempotency key was already used with other arguments; use a new key for a new request",
+                code="idempotency_key_reused",
+                field="idempotency_key",
+            )
+        return Replayed(response=record.response)

@@ -1,0 +1,74 @@
+"""Money rules: ISO 4217 exponents, half-up rounding per line, totals from rounded lines.
+
+Amounts travel as ``Decimal`` in the domain, as strings in JSON and as integer minor units
+in the database. Nothing here ever touches a float.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from iso4217 import Currency
+
+from app.domain.errors import ValidationFailed
+
+HUNDRED = Decimal(100)
+
+
+@lru_cache(maxsize=512)
+def exponent(currency: str) -> int:
+    """Minor-unit digits of an ISO 4217 currency (JPY 0, EUR 2, KWD 3)."""
+    try:
+        value = Currency(currency).exponent
+    except ValueError:
+        raise ValidationFailed.field(
+            "currency", f"unknown currency {currency!r}: use an ISO 4217 code such as USD, EUR, JPY"
+        ) from None
+    if value is None:  # gold, SDRs and other units that are not money for invoices
+        raise ValidationFailed.field("currency", f"{currency} has no minor unit and cannot be invoiced")
+    return value
+
+
+def check_currency(currency: str) -> str:
+    code = currency.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationFailed.field("currency", f"{currency!r} is not a three-letter ISO 4217 code")
+    exponent(code)
+    return code
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-exponent(currency))
+
+
+def round_money(value: Decimal, currency: str) -> Decimal:
+    return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def to_minor(value: Decimal, currency: str) -> int:
+    return int(round_money(value, currency).scaleb(exponent(currency)))
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-exponent(currency)).quantize(quantum(currency))
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """The JSON form of an amount: a string with exactly the currency's digits."""
+    return str(from_minor(minor, currency))
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    amount_minor: int
+    tax_minor: int
+
+
+def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal, currency: str) -> LineAmounts:
+    """Line amount = quantity x unit price, rounded half-up to the currency; line tax =
+    that rounded amount x rate / 100, rounded the same way."""
+    amount = round_money(quantity * unit_price, currency)
+    tax = round_money(amount * tax_rate / HUNDRED, currency)
+    return LineAmounts(to_minor(amount, currency), to_minor(tax, currency))

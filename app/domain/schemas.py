@@ -1,0 +1,346 @@
+"""The shapes every face shares: msgspec Structs for input (``UNSET`` marks a field left
+alone in a partial update) and for output (the invoice JSON of REST and MCP alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+T = TypeVar("T")
+
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+ShortText = Annotated[str, Meta(max_length=200)]
+LongText = Annotated[str, Meta(max_length=5000)]
+Email = Annotated[str, Meta(max_length=320)]
+Description = Annotated[str, Meta(min_length=1, max_length=500)]
+Reason = Annotated[str, Meta(max_length=1000)]
+IdempotencyKey = Annotated[str, Meta(min_length=1, max_length=255)]
+
+MAX_ITEMS = 200
+
+
+class Input(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every input: unknown fields are refused, so a typo never passes silently."""
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+class ItemInput(Input):
+    description: Description
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal | None = None
+
+
+class InvoiceCreate(Input):
+    title: Title
+    client_uuid: uuid.UUID | None = None
+    currency: str | None = None
+    number: str | None = None
+    issue_date: dt.date | None = None
+    due_date: dt.date | None = None
+    notes: LongText = ""
+    tax_rate: Decimal = Decimal(0)
+    items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] = msgspec.field(default_factory=list)
+
+
+class InvoiceUpdate(Input):
+    """Every create field, each optional; ``items`` replaces the whole list."""
+
+    title: Title | UnsetType = UNSET
+    client_uuid: uuid.UUID | None | UnsetType = UNSET
+    currency: str | UnsetType = UNSET
+    number: str | None | UnsetType = UNSET
+    issue_date: dt.date | UnsetType = UNSET
+    due_date: dt.date | UnsetType = UNSET
+    notes: LongText | UnsetType = UNSET
+    tax_rate: Decimal | UnsetType = UNSET
+    items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] | UnsetType = UNSET
+
+
+class SendInput(Input):
+    to: Annotated[list[Email], Meta(max_length=20)] | None = None
+    message: LongText | None = None
+
+
+class PaymentInput(Input):
+    amount: Decimal | None = None
+    payment_date: dt.date | None = None
+    payment_method: Annotated[str, Meta(max_length=100)] = ""
+
+
+class CancelInput(Input):
+    reason: Reason | None = None
+
+
+class DuplicateInput(Input):
+    issue_date: dt.date | None = None
+    due_date: dt.date | None = None
+    title: Title | None = None
+
+
+class FromPreviousInput(Input):
+    client_uuid: uuid.UUID
+    issue_date: dt.date | None = None
+    due_date: dt.date | None = None
+
+
+class InvoiceFilter(Input):
+    status: str | None = None
+    client_uuid: uuid.UUID | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    search: Annotated[str, Meta(max_length=200)] | None = None
+    page: Annotated[int, Meta(ge=1, le=100_000)] = 1
+    per_page: Annotated[int, Meta(ge=1, le=100)] = 20
+
+
+class ClientInput(Input):
+    name: Name
+    email: Email = ""
+    phone: Annotated[str, Meta(max_length=64)] = ""
+    address_line1: ShortText = ""
+    address_line2: ShortText = ""
+    city: Annotated[str, Meta(max_length=100)] = ""
+    postal_code: Annotated[str, Meta(max_length=32)] = ""
+    region: Annotated[str, Meta(max_length=100)] = ""
+    country: Annotated[str, Meta(max_length=2)] = ""
+    tax_number: Annotated[str, Meta(max_length=64)] = ""
+    website: Annotated[str, Meta(max_length=300)] = ""
+    notes: LongText = ""
+
+
+class ClientUpdate(Input):
+    name: Name | UnsetType = UNSET
+    email: Email | UnsetType = UNSET
+    phone: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    address_line1: ShortText | UnsetType = UNSET
+    address_line2: ShortText | UnsetType = UNSET
+    city: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
+    postal_code: Annotated[str, Meta(max_length=32)] | UnsetType = UNSET
+    region: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
+    country: Annotated[str, Meta(max_length=2)] | UnsetType = UNSET
+    tax_number: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    website: Annotated[str, Meta(max_length=300)] | UnsetType = UNSET
+    notes: LongText | UnsetType = UNSET
+
+
+class WorkspaceCreate(Input):
+    name: Name
+    company_slug: Annotated[str, Meta(max_length=64)] | None = None
+    default_currency: str = "USD"
+    timezone: Annotated[str, Meta(max_length=64)] = "UTC"
+
+
+class WorkspaceSettingsUpdate(Input):
+    name: Name | UnsetType = UNSET
+    default_currency: str | UnsetType = UNSET
+    timezone: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    locale: Annotated[str, Meta(max_length=16)] | UnsetType = UNSET
+    legal_name: ShortText | UnsetType = UNSET
+    address: LongText | UnsetType = UNSET
+    tax_id: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    email: Email | UnsetType = UNSET
+    payment_instructions: LongText | UnsetType = UNSET
+    number_pattern: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    payment_terms_days: Annotated[int, Meta(ge=0, le=365)] | UnsetType = UNSET
+
+
+class MemberInput(Input):
+    email: Email
+    role: str = "member"
+
+
+# --- outputs ------------------------------------------------------------------------------
+
+
+class Page(Struct, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+    has_more: bool
+
+
+class ClientRef(Struct):
+    uuid: uuid.UUID
+    name: str
+
+
+class ItemOut(Struct):
+    description: str
+    quantity: str
+    unit_price: str
+    tax_rate: str | None
+    amount: str
+    tax_amount: str
+
+
+class PaymentOut(Struct):
+    uuid: uuid.UUID
+    amount: str
+    payment_date: dt.date
+    payment_method: str
+    recorded_at: dt.datetime
+
+
+class ActorOut(Struct):
+    uuid: uuid.UUID | None
+    name: str
+
+
+class HistoryOut(Struct):
+    action: str
+    from_status: str | None
+    to_status: str | None
+    at: dt.datetime
+    actor: ActorOut
+    channel: str
+    oauth_client: str | None
+    note: str | None
+    data: dict[str, Any] | None
+
+
+class DeliveryOut(Struct):
+    to: str
+    status: str
+    sent_at: dt.datetime | None
+    opened_at: dt.datetime | None
+    bounced_at: dt.datetime | None
+    reason: str | None
+
+
+class InvoiceOut(Struct):
+    uuid: uuid.UUID
+    number: str | None
+    title: str
+    status: str
+    client: ClientRef | None
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+    notes: str
+    tax_rate: str
+    items: list[ItemOut]
+    subtotal: str
+    tax_amount: str
+    total: str
+    amount_paid: str
+    balance_due: str
+    finalized_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    paid_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    cancel_reason: str | None
+    payments: list[PaymentOut]
+    history: list[HistoryOut]
+    deliveries: list[DeliveryOut]
+    allowed_actions: list[str]
+    public_url: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class InvoiceSummary(Struct):
+    """One row of an invoice list: enough to choose, without items and history."""
+
+    uuid: uuid.UUID
+    number: str | None
+    title: str
+    status: str
+    client: ClientRef | None
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+    total: str
+    balance_due: str
+    created_at: dt.datetime
+
+
+class DryRunOut(Struct):
+    """What a mutation would do: the resulting invoice, its recipients; nothing changed."""
+
+    dry_run: bool
+    invoice: InvoiceOut
+    recipients: list[str]
+
+
+class ClientOut(Struct):
+    uuid: uuid.UUID
+    name: str
+    email: str
+    phone: str
+    address_line1: str
+    address_line2: str
+    city: str
+    postal_code: str
+    region: str
+    country: str
+    tax_number: str
+    website: str
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class WorkspaceOut(Struct):
+    uuid: uuid.UUID
+    name: str
+    company_slug: str
+    role: str
+    default_currency: str
+    timezone: str
+    locale: str
+    legal_name: str
+    address: str
+    tax_id: str
+    email: str
+    payment_instructions: str
+    number_pattern: str
+    payment_terms_days: int
+    created_at: dt.datetime
+
+
+class MemberOut(Struct):
+    user_uuid: uuid.UUID
+    email: str
+    name: str
+    role: str
+
+
+class NextNumberOut(Struct):
+    number: str
+    source: str
+
+
+class MonthOut(Struct):
+    month: str
+    invoiced: str
+    paid: str
+
+
+class CurrencyStats(Struct):
+    currency: str
+    total_invoiced: str
+    total_paid: str
+    total_outstanding: str
+    total_overdue: str
+    invoice_count: int
+    counts_by_status: dict[str, int]
+    average_days_to_payment: float | None
+    monthly: list[MonthOut]
+
+
+class StatsOut(Struct):
+    scope: str
+    workspaces: list[str]
+    counts_by_status: dict[str, int]
+    billable_finalizations: int
+    currencies: list[CurrencyStats]

@@ -1,0 +1,121 @@
+"""Turning invoice rows into the invoice JSON that REST, MCP and the web all return."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.db.models import Invoice
+from app.domain import lifecycle, money
+from app.domain.schemas import (
+    ActorOut,
+    ClientRef,
+    HistoryOut,
+    InvoiceOut,
+    InvoiceSummary,
+    ItemOut,
+    PaymentOut,
+)
+
+
+def plain_decimal(value: Decimal) -> str:
+    """``40`` rather than ``40.0000``, ``1.5`` rather than ``1.50``; never scientific."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def price_text(value: Decimal, currency: str) -> str:
+    """A unit price shows at least its currency's digits (``150.00``) and keeps any finer ones."""
+    places = money.exponent(currency)
+    normalized = value.normalize()
+    exponent = normalized.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return format(normalized, "f")
+    return format(value.quantize(money.quantum(currency)), "f")
+
+
+def _client_ref(invoice: Invoice) -> ClientRef | None:
+    return ClientRef(uuid=invoice.client.id, name=invoice.client.name) if invoice.client else None
+
+
+def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
+    currency = invoice.currency
+    amount = money.format_amount
+    return InvoiceOut(
+        uuid=invoice.id,
+        number=invoice.number,
+        title=invoice.title,
+        status=invoice.status,
+        client=_client_ref(invoice),
+        currency=currency,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        notes=invoice.notes,
+        tax_rate=plain_decimal(invoice.tax_rate),
+        items=[
+            ItemOut(
+                description=line.description,
+                quantity=plain_decimal(line.quantity),
+                unit_price=price_text(line.unit_price, currency),
+                tax_rate=None if line.tax_rate is None else plain_decimal(line.tax_rate),
+                amount=amount(line.amount_minor, currency),
+                tax_amount=amount(line.tax_minor, currency),
+            )
+            for line in invoice.items
+        ],
+        subtotal=amount(invoice.subtotal_minor, currency),
+        tax_amount=amount(invoice.tax_minor, currency),
+        total=amount(invoice.total_minor, currency),
+        amount_paid=amount(invoice.paid_minor, currency),
+        balance_due=amount(invoice.total_minor - invoice.paid_minor, currency),
+        finalized_at=invoice.finalized_at,
+        sent_at=invoice.sent_at,
+        paid_at=invoice.paid_at,
+        cancelled_at=invoice.cancelled_at,
+        cancel_reason=invoice.cancel_reason,
+        payments=[
+            PaymentOut(
+                uuid=p.id,
+                amount=amount(p.amount_minor, currency),
+                payment_date=p.payment_date,
+                payment_method=p.payment_method,
+                recorded_at=p.created_at,
+            )
+            for p in invoice.payments
+        ],
+        history=[
+            HistoryOut(
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                at=e.created_at,
+                actor=ActorOut(uuid=e.actor_user_id, name=e.actor_name),
+                channel=e.channel,
+                oauth_client=e.oauth_client_id,
+                note=e.note,
+                data=e.data,
+            )
+            for e in invoice.history
+        ],
+        deliveries=[],
+        allowed_actions=lifecycle.allowed_actions(invoice),
+        public_url=f"{base_url}/i/{invoice.public_token}",
+        created_at=invoice.created_at,
+        updated_at=invoice.updated_at,
+    )
+
+
+def invoice_summary(invoice: Invoice) -> InvoiceSummary:
+    currency = invoice.currency
+    return InvoiceSummary(
+        uuid=invoice.id,
+        number=invoice.number,
+        title=invoice.title,
+        status=invoice.status,
+        client=_client_ref(invoice),
+        currency=currency,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        total=money.format_amount(invoice.total_minor, currency),
+        balance_due=money.format_amount(invoice.total_minor - invoice.paid_minor, currency),
+        created_at=invoice.created_at,
+    )

@@ -1,0 +1,216 @@
+"""Workspaces (a company, addressed by its ``company_slug``), their business settings and
+members. A caller who is not a member gets ``NotFound``: never a hint that it exists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import zoneinfo
+
+import msgspec
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
+
+from app.db.models import Membership, User, Workspace
+from app.domain import money, numbering
+from app.domain.access import ROLE_RANK, Principal, Role, Scope, WorkspaceAccess
+from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.domain.schemas import (
+    MemberInput,
+    MemberOut,
+    WorkspaceCreate,
+    WorkspaceOut,
+    WorkspaceSettingsUpdate,
+)
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:60].strip("-") or "workspace"
+
+
+def check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed.field("timezone", f"{name!r} is not an IANA time zone such as Europe/Paris") from None
+    return name
+
+
+def check_locale(name: str) -> str:
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        raise ValidationFailed.field("locale", f"{name!r} is not a locale such as en_US or fr_FR") from None
+    return name
+
+
+def today_in(workspace: Workspace) -> dt.date:
+    """"Today" for a workspace is the date in its own time zone."""
+    return dt.datetime.now(zoneinfo.ZoneInfo(workspace.timezone)).date()
+
+
+def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
+    return WorkspaceOut(
+        uuid=workspace.id,
+        name=workspace.name,
+        company_slug=workspace.slug,
+        role=role,
+        default_currency=workspace.default_currency,
+        timezone=workspace.timezone,
+        locale=workspace.locale,
+        legal_name=workspace.legal_name,
+        address=workspace.address,
+        tax_id=workspace.tax_id,
+        email=workspace.email,
+        payment_instructions=workspace.payment_instructions,
+        number_pattern=workspace.number_pattern,
+        payment_terms_days=workspace.payment_terms_days,
+        created_at=workspace.created_at,
+    )
+
+
+class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
+    class Repo(SQLAlchemyAsyncRepository[Workspace]):
+        model_type = Workspace
+
+    repository_type = Repo
+
+    async def access(self, principal: Principal, slug: str) -> WorkspaceAccess:
+        """The caller's access to the workspace ``slug``, or ``NotFound`` for a stranger."""
+        row = (
+            await self.repository.session.execute(
+                select(Membership.role, Workspace)
+                .join(Workspace, Workspace.id == Membership.workspace_id)
+                .where(Workspace.slug == slug, Membership.user_id == principal.user_id)
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"no workspace {slug!r} among yours", code="workspace_not_found")
+        role, workspace = row
+        return WorkspaceAccess(principal, workspace, Role(role))
+
+    async def list_for(self, principal: Principal) -> list[WorkspaceOut]:
+        rows = await self.repository.session.execute(
+            select(Membership.role, Workspace)
+            .join(Workspace, Workspace.id == Membership.workspace_id)
+            .where(Membership.user_id == principal.user_id)
+            .order_by(Workspace.name)
+        )
+        return [workspace_out(ws, role) for role, ws in rows.all()]
+
+    async def get_out(self, principal: Principal, slug: str) -> WorkspaceOut:
+        access = await self.access(principal, slug)
+        return workspace_out(access.workspace, access.role.value)
+
+    async def create_workspace(self, principal: Principal, data: WorkspaceCreate) -> WorkspaceOut:
+        principal.require_scope(Scope.WORKSPACE_ADMIN)
+        name = data.name.strip()
+        if not name:
+            raise ValidationFailed.field("name", "must not be blank")
+        if data.company_slug is not None:
+            slug = data.company_slug.strip().lower()
+            if not _SLUG.match(slug):
+                raise ValidationFailed.field(
+                    "company_slug", "1 to 64 lowercase letters, digits and hyphens, not starting or ending with '-'"
+                )
+            if await self.repository.exists(slug=slug):
+                raise Conflict(f"the slug {slug!r} is taken", code="slug_taken", field="company_slug")
+        else:
+            slug = await self._free_slug(slugify(name))
+        workspace = Workspace(
+            name=name,
+            slug=slug,
+            default_currency=money.check_currency(data.default_currency),
+            timezone=check_timezone(data.timezone),
+        )
+        await self.repository.add(workspace)
+        self.repository.session.add(Membership(workspace_id=workspace.id, user_id=principal.user_id, role="owner"))
+        await self.repository.session.flush()
+        return workspace_out(workspace, Role.OWNER.value)
+
+    async def _free_slug(self, base: str) -> str:
+        taken = set(
+            (
+                await self.repository.session.execute(
+                    select(Workspace.slug).where(Workspace.slug.like(f"{base}%"))
+                )
+            ).scalars()
+        )
+        if base not in taken:
+            return base
+        n = 2
+        while f"{base}-{n}" in taken:
+            n += 1
+        return f"{base}-{n}"
+
+    async def update_settings(self, principal: Principal, slug: str, data: WorkspaceSettingsUpdate) -> WorkspaceOut:
+        access = await self.access(principal, slug)
+        workspace = access.workspace
+        access.require(Scope.WORKSPACE_ADMIN)
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        checks = {
+            "default_currency": money.check_currency,
+            "timezone": check_timezone,
+            "locale": check_locale,
+            "number_pattern": numbering.validate_pattern,
+        }
+        for field, value in changes.items():
+            if isinstance(value, str):
+                value = value.strip()
+            if field in checks:
+                value = checks[field](value)
+            if field == "name" and not value:
+                raise ValidationFailed.field("name", "must not be blank")
+            setattr(workspace, field, value)
+        await self.repository.session.flush()
+        return workspace_out(workspace, access.role.value)
+
+    async def members(self, principal: Principal, slug: str) -> list[MemberOut]:
+        access = await self.access(principal, slug)
+        access.require(Scope.WORKSPACE_ADMIN)
+        rows = await self.repository.session.execute(
+            select(Membership.role, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.workspace_id == access.workspace_id)
+            .order_by(User.email)
+        )
+        return [MemberOut(user_uuid=u.id, email=u.email, name=u.name, role=r) for r, u in rows.all()]
+
+    async def add_member(self, principal: Principal, slug: str, data: MemberInput) -> MemberOut:
+        access = await self.access(principal, slug)
+        access.require(Scope.WORKSPACE_ADMIN)
+        try:
+            role = Role(data.role)
+        except ValueError:
+            raise ValidationFailed.field(
+                "role", f"{data.role!r} is not a role; allowed: {', '.join(r.value for r in Role)}"
+            ) from None
+        if ROLE_RANK[role] > ROLE_RANK[access.role]:
+            raise Forbidden(f"a {access.role.value} cannot grant the role {role.value}", code="role_insufficient")
+        session = self.repository.session
+        user = (await session.execute(select(User).where(User.email == data.email.strip().lower()))).scalar_one_or_none()
+        if user is None:
+            raise NotFound(f"no user with the email {data.email}; they need to sign up first", code="user_not_found")
+        membership = (
+            await session.execute(
+                select(Membership).where(
+                    Membership.workspace_id == access.workspace_id, Membership.user_id == user.id
+                )
+            )
+        ).scalar_one_or_none()
+        if membership is None:
+            session.add(Membership(workspace_id=access.workspace_id, user_id=user.id, role=role.value))
+        else:
+            if membership.role == Role.OWNER.value and access.role != Role.OWNER:
+                raise Forbidden("only an owner can change an owner's role", code="role_insufficient")
+            membership.role = role.value
+        await session.flush()
+        return MemberOut(user_uuid=user.id, email=user.email, name=user.name, role=role.value)
+

@@ -1,0 +1,1 @@
+"""Billcraft's test suite."""

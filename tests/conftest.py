@@ -1,0 +1,121 @@
+"""Test fixtures: a fresh database per run (SQLite, or PostgreSQL when
+``BILLCRAFT_TEST_DATABASE=postgresql``), migrated with the real migrations, and helpers
+that make users, workspaces and principals. Tests never share rows: each makes its own
+users and workspaces, so no cleanup between tests is needed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db.engine import database_config
+from app.db.migrate import upgrade_async
+from app.domain.access import Channel, Principal, WorkspaceAccess
+from app.domain.billing import Billing
+from app.domain.schemas import WorkspaceCreate
+
+TARGET = os.environ.get("BILLCRAFT_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("BILLCRAFT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pytest_report_header() -> str:
+    return f"billcraft database: {TARGET}"
+
+
+def _pg_admin_url() -> str:
+    return POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if TARGET == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'billcraft.db'}"
+        return
+    if TARGET != "postgresql":
+        raise RuntimeError(f"BILLCRAFT_TEST_DATABASE must be sqlite or postgresql, not {TARGET!r}")
+    name = f"billcraft_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(_pg_admin_url())
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = _pg_admin_url().rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("data")
+    os.environ["BILLCRAFT_DATA_DIR"] = str(data_dir)
+    os.environ["BILLCRAFT_DATABASE_URL"] = database_url
+    os.environ["BILLCRAFT_SECRET_KEY"] = "test-secret"
+    os.environ.pop("BILLCRAFT_REDIS_URL", None)
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+async def migrated(settings: Settings) -> Settings:
+    await upgrade_async(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+async def db(migrated: Settings) -> AsyncIterator[object]:
+    config = database_config(migrated)
+    yield config
+    await config.get_engine().dispose()
+
+
+@pytest.fixture
+async def session(db: object) -> AsyncIterator[AsyncSession]:
+    maker = db.create_session_maker()  # type: ignore[attr-defined]
+    async with maker() as s:
+        yield s
+
+
+@pytest.fixture
+def billing(session: AsyncSession, settings: Settings) -> Billing:
+    return Billing(session, base_url=settings.base_url)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+async def make_principal(billing: Billing, name: str = "user", channel: Channel = Channel.API) -> Principal:
+    user = await billing.accounts.create_user(f"{unique(name)}@example.com", "correct horse battery", name)
+    return Principal(user_id=user.id, name=user.name, channel=channel)
+
+
+async def make_workspace(
+    billing: Billing, principal: Principal, currency: str = "USD", timezone: str = "UTC"
+) -> WorkspaceAccess:
+    ws = await billing.workspaces.create_workspace(
+        principal, WorkspaceCreate(name=unique("Agency"), default_currency=currency, timezone=timezone)
+    )
+    return await billing.access(principal, ws.company_slug)
+
+
+@pytest.fixture
+async def owner(billing: Billing) -> Principal:
+    return await make_principal(billing, "owner")
+
+
+@pytest.fixture
+async def access(billing: Billing, owner: Principal) -> WorkspaceAccess:
+    return await make_workspace(billing, owner)
