@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from app.domain.errors import Forbidden
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from app.db.models import Workspace
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     WEB = "web"
     API = "api"
     MCP = "mcp"
@@ -22,7 +22,7 @@ class Channel(str, Enum):
     CLI = "cli"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     INVOICES_READ = "invoices:read"
     INVOICES_WRITE = "invoices:write"
     INVOICES_SEND = "invoices:send"
@@ -35,7 +35,7 @@ class Scope(str, Enum):
 ALL_SCOPES: frozenset[str] = frozenset(s.value for s in Scope)
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     OWNER = "owner"
     ADMIN = "admin"
     MEMBER = "member"

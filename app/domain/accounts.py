@@ -8,7 +8,6 @@ import re
 import secrets
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 from app.db.models import ApiToken, User
 from app.domain.access import Channel, Principal, parse_scopes
 from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from app.domain.service import DomainService
 
 TOKEN_PREFIX = "bc_"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -39,7 +39,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class AccountService(SQLAlchemyAsyncRepositoryService[User]):
+class AccountService(DomainService[User]):
     class Repo(SQLAlchemyAsyncRepository[User]):
         model_type = User
 
@@ -54,16 +54,22 @@ class AccountService(SQLAlchemyAsyncRepositoryService[User]):
         if await self.repository.exists(email=email):
             raise Conflict(f"a user with the email {email} already exists", code="email_taken", field="email")
         user = User(email=email, name=name.strip() or email.split("@")[0], password_hash=_hasher.hash(password))
-        return await self.repository.add(user)
+        self.session.add(user)
+        await self.session.flush()
+        return user
 
     async def by_email(self, email: str) -> User:
-        user = await self.repository.get_one_or_none(email=email.strip().lower())
+        user = await self._by_email(email)
         if user is None:
             raise NotFound(f"no user with the email {email}")
         return user
 
+    async def _by_email(self, email: str) -> User | None:
+        query = select(User).where(User.email == email.strip().lower())
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def authenticate(self, email: str, password: str) -> User:
-        user = await self.repository.get_one_or_none(email=email.strip().lower())
+        user = await self._by_email(email)
         try:
             _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
         except (VerifyMismatchError, InvalidHashError):
@@ -86,15 +92,15 @@ class AccountService(SQLAlchemyAsyncRepositoryService[User]):
             scopes=" ".join(sorted(chosen)),
             expires_at=utcnow() + dt.timedelta(days=expires_in_days) if expires_in_days else None,
         )
-        self.repository.session.add(token)
-        await self.repository.session.flush()
+        self.session.add(token)
+        await self.session.flush()
         return token, plain
 
     async def principal_for_token(self, plain: str, channel: Channel = Channel.API) -> Principal:
         """The principal behind a bearer token, or ``Unauthenticated``."""
         if not plain.startswith(TOKEN_PREFIX):
             raise Unauthenticated("unknown or expired token", code="invalid_token")
-        session = self.repository.session
+        session = self.session
         token = (
             await session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
         ).scalar_one_or_none()
@@ -118,20 +124,18 @@ class AccountService(SQLAlchemyAsyncRepositoryService[User]):
         )
 
     async def list_tokens(self, user_id: object) -> list[ApiToken]:
-        rows = await self.repository.session.execute(
+        rows = await self.session.execute(
             select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
         )
         return list(rows.scalars())
 
     async def revoke_token(self, user_id: object, token_id: object) -> None:
         token = (
-            await self.repository.session.execute(
-                select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
-            )
+            await self.session.execute(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
         ).scalar_one_or_none()
         if token is None:
             raise NotFound("no such token")
         token.revoked_at = token.revoked_at or utcnow()
 
     async def count_users(self) -> int:
-        return int((await self.repository.session.execute(select(func.count(User.id)))).scalar_one())
+        return int((await self.session.execute(select(func.count(User.id)))).scalar_one())

@@ -6,7 +6,6 @@ import uuid
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, or_, select
 
 from app.db.models import Client, Invoice
@@ -14,6 +13,7 @@ from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.schemas import ClientInput, ClientOut, ClientUpdate, Page
+from app.domain.service import DomainService
 
 _FIELDS = [f for f in ClientInput.__struct_fields__]
 
@@ -40,7 +40,7 @@ def _clean(field: str, value: str) -> str:
     return value
 
 
-class ClientService(SQLAlchemyAsyncRepositoryService[Client]):
+class ClientService(DomainService[Client]):
     class Repo(SQLAlchemyAsyncRepository[Client]):
         model_type = Client
 
@@ -48,7 +48,7 @@ class ClientService(SQLAlchemyAsyncRepositoryService[Client]):
 
     async def find(self, access: WorkspaceAccess, client_uuid: uuid.UUID, field: str = "uuid") -> Client:
         client = (
-            await self.repository.session.execute(
+            await self.session.execute(
                 select(Client).where(Client.workspace_id == access.workspace_id, Client.id == client_uuid)
             )
         ).scalar_one_or_none()
@@ -68,7 +68,7 @@ class ClientService(SQLAlchemyAsyncRepositoryService[Client]):
         if search:
             pattern = f"%{search.strip().lower()}%"
             where.append(or_(func.lower(Client.name).like(pattern), func.lower(Client.email).like(pattern)))
-        session = self.repository.session
+        session = self.session
         total = (await session.execute(select(func.count(Client.id)).where(*where))).scalar_one()
         rows = await session.execute(
             select(Client).where(*where).order_by(Client.name, Client.id).limit(per_page).offset((page - 1) * per_page)
@@ -80,7 +80,8 @@ class ClientService(SQLAlchemyAsyncRepositoryService[Client]):
         access.require(Scope.CLIENTS_WRITE)
         values = {f: _clean(f, getattr(data, f)) for f in _FIELDS}
         client = Client(workspace_id=access.workspace_id, **values)
-        await self.repository.add(client)
+        self.session.add(client)
+        await self.session.flush()
         return client_out(client)
 
     async def update_client(self, access: WorkspaceAccess, client_uuid: uuid.UUID, data: ClientUpdate) -> ClientOut:
@@ -89,13 +90,13 @@ class ClientService(SQLAlchemyAsyncRepositoryService[Client]):
         for field, value in msgspec.structs.asdict(data).items():
             if value is not msgspec.UNSET:
                 setattr(client, field, _clean(field, value))
-        await self.repository.session.flush()
+        await self.session.flush()
         return client_out(client)
 
     async def delete_client(self, access: WorkspaceAccess, client_uuid: uuid.UUID) -> None:
         access.require(Scope.CLIENTS_WRITE)
         client = await self.find(access, client_uuid)
-        session = self.repository.session
+        session = self.session
         used = (
             await session.execute(
                 select(func.count(Invoice.id)).where(

@@ -86,8 +86,9 @@ class Idempotency:
     async def _previous(self, user_id: uuid.UUID, key: str, digest: str) -> Replayed | None:
         now = utcnow()
         await self.session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
-                                            IdempotencyRecord.expires_at <= now)
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key, IdempotencyRecord.expires_at <= now
+            )
         )
         record = (
             await self.session.execute(

@@ -16,7 +16,6 @@ from typing import Any
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -47,6 +46,7 @@ from app.domain.schemas import (
     PaymentInput,
     SendInput,
 )
+from app.domain.service import DomainService
 from app.domain.views import invoice_out, invoice_summary
 from app.domain.workspaces import today_in
 
@@ -64,7 +64,11 @@ def _check_decimal(value: Decimal, field: str, low: Decimal, high: Decimal, *, l
     if not value.is_finite():
         raise ValidationFailed.field(field, "must be a finite number")
     exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_DECIMALS and value != value.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
+    if (
+        isinstance(exponent, int)
+        and exponent < -MAX_DECIMALS
+        and value != value.quantize(Decimal(1).scaleb(-MAX_DECIMALS))
+    ):
         raise ValidationFailed.field(field, f"at most {MAX_DECIMALS} decimal places")
     if (value <= low if low_open else value < low) or value > high:
         bound = "greater than" if low_open else "at least"
@@ -82,7 +86,7 @@ def check_tax_rate(value: Decimal, field: str = "tax_rate") -> Decimal:
     return _check_decimal(value, field, Decimal(0), Decimal(100))
 
 
-class InvoiceService(SQLAlchemyAsyncRepositoryService[Invoice]):
+class InvoiceService(DomainService[Invoice]):
     class Repo(SQLAlchemyAsyncRepository[Invoice]):
         model_type = Invoice
 
@@ -91,10 +95,6 @@ class InvoiceService(SQLAlchemyAsyncRepositoryService[Invoice]):
     def __init__(self, session: AsyncSession, *, base_url: str = "", **kwargs: Any) -> None:
         super().__init__(session=session, **kwargs)
         self.base_url = base_url
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session  # type: ignore[return-value]
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -363,9 +363,8 @@ class InvoiceService(SQLAlchemyAsyncRepositoryService[Invoice]):
             if amount <= 0:
                 raise ValidationFailed.field("amount", "must be greater than 0")
             if amount > balance:
-                raise ValidationFailed(
-                    [{"field": "amount", "message": f"exceeds the balance due of {money.format_amount(balance, currency)} {currency}"}]
-                )
+                due = money.format_amount(balance, currency)
+                raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
         today = today_in(access.workspace)
         paid_on = data.payment_date or today
         _check_date(paid_on, "payment_date")
@@ -434,13 +433,19 @@ class InvoiceService(SQLAlchemyAsyncRepositoryService[Invoice]):
         access.require(Scope.INVOICES_WRITE)
         client = await ClientService(session=self.session).find(access, data.client_uuid, field="client_uuid")
         latest = (
-            await self.session.execute(
-                select(Invoice)
-                .where(Invoice.workspace_id == access.workspace_id, Invoice.client_id == client.id)
-                .order_by((Invoice.status == Status.CANCELLED.value).asc(), Invoice.issue_date.desc(), Invoice.id.desc())
-                .limit(1)
+            (
+                await self.session.execute(
+                    select(Invoice)
+                    .where(Invoice.workspace_id == access.workspace_id, Invoice.client_id == client.id)
+                    .order_by(
+                        (Invoice.status == Status.CANCELLED.value).asc(), Invoice.issue_date.desc(), Invoice.id.desc()
+                    )
+                    .limit(1)
+                )
             )
-        ).unique().scalar_one_or_none()
+            .unique()
+            .scalar_one_or_none()
+        )
         if latest is None:
             raise NotFound(f"{client.name} has no invoice to start from", code="no_previous_invoice")
         copy = await self._copy(access, latest, None, data.issue_date, data.due_date)

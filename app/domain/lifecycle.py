@@ -3,13 +3,13 @@ that names the current status and the actions allowed now."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 from app.domain.errors import InvalidTransition
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     DRAFT = "draft"
     SENT = "sent"
     PAID = "paid"
@@ -17,7 +17,7 @@ class Status(str, Enum):
     CANCELLED = "cancelled"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     UPDATE = "update"
     FINALIZE = "finalize"
     SEND = "send"

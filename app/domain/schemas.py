@@ -55,9 +55,9 @@ class InvoiceUpdate(Input):
     """Every create field, each optional; ``items`` replaces the whole list."""
 
     title: Title | UnsetType = UNSET
-    client_uuid: uuid.UUID | None | UnsetType = UNSET
+    client_uuid: uuid.UUID | UnsetType | None = UNSET
     currency: str | UnsetType = UNSET
-    number: str | None | UnsetType = UNSET
+    number: str | UnsetType | None = UNSET
     issue_date: dt.date | UnsetType = UNSET
     due_date: dt.date | UnsetType = UNSET
     notes: LongText | UnsetType = UNSET

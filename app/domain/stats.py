@@ -44,7 +44,7 @@ class StatsService:
             return func.to_char(column, "YYYY-MM")
         return func.strftime("%Y-%m", column)
 
-    def _days_between(self, start: Any, end: Any) -> ColumnElement[float]:
+    def _days_between(self, start: Any, end: Any) -> ColumnElement[Any]:
         if self._dialect == "postgresql":
             return func.extract("epoch", end - start) / 86400.0
         return func.julianday(end) - func.julianday(start)
@@ -57,13 +57,17 @@ class StatsService:
     async def for_user(self, principal: Principal) -> StatsOut:
         principal.require_scope(Scope.INVOICES_READ)
         rows = (
-            await self.session.execute(
-                select(Workspace)
-                .join(Membership, Membership.workspace_id == Workspace.id)
-                .where(Membership.user_id == principal.user_id)
-                .order_by(Workspace.slug)
+            (
+                await self.session.execute(
+                    select(Workspace)
+                    .join(Membership, Membership.workspace_id == Workspace.id)
+                    .where(Membership.user_id == principal.user_id)
+                    .order_by(Workspace.slug)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         today = dt.datetime.now(dt.UTC).date()
         return await self._compute([w.id for w in rows], [w.slug for w in rows], "all", today)
 

@@ -10,7 +10,6 @@ import zoneinfo
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
 
@@ -25,6 +24,7 @@ from app.domain.schemas import (
     WorkspaceOut,
     WorkspaceSettingsUpdate,
 )
+from app.domain.service import DomainService
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -52,7 +52,7 @@ def check_locale(name: str) -> str:
 
 
 def today_in(workspace: Workspace) -> dt.date:
-    """"Today" for a workspace is the date in its own time zone."""
+    """ "Today" for a workspace is the date in its own time zone."""
     return dt.datetime.now(zoneinfo.ZoneInfo(workspace.timezone)).date()
 
 
@@ -76,7 +76,7 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
     )
 
 
-class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
+class WorkspaceService(DomainService[Workspace]):
     class Repo(SQLAlchemyAsyncRepository[Workspace]):
         model_type = Workspace
 
@@ -85,7 +85,7 @@ class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
     async def access(self, principal: Principal, slug: str) -> WorkspaceAccess:
         """The caller's access to the workspace ``slug``, or ``NotFound`` for a stranger."""
         row = (
-            await self.repository.session.execute(
+            await self.session.execute(
                 select(Membership.role, Workspace)
                 .join(Workspace, Workspace.id == Membership.workspace_id)
                 .where(Workspace.slug == slug, Membership.user_id == principal.user_id)
@@ -97,7 +97,7 @@ class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
         return WorkspaceAccess(principal, workspace, Role(role))
 
     async def list_for(self, principal: Principal) -> list[WorkspaceOut]:
-        rows = await self.repository.session.execute(
+        rows = await self.session.execute(
             select(Membership.role, Workspace)
             .join(Workspace, Workspace.id == Membership.workspace_id)
             .where(Membership.user_id == principal.user_id)
@@ -130,18 +130,15 @@ class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
             default_currency=money.check_currency(data.default_currency),
             timezone=check_timezone(data.timezone),
         )
-        await self.repository.add(workspace)
-        self.repository.session.add(Membership(workspace_id=workspace.id, user_id=principal.user_id, role="owner"))
-        await self.repository.session.flush()
+        self.session.add(workspace)
+        await self.session.flush()
+        self.session.add(Membership(workspace_id=workspace.id, user_id=principal.user_id, role="owner"))
+        await self.session.flush()
         return workspace_out(workspace, Role.OWNER.value)
 
     async def _free_slug(self, base: str) -> str:
         taken = set(
-            (
-                await self.repository.session.execute(
-                    select(Workspace.slug).where(Workspace.slug.like(f"{base}%"))
-                )
-            ).scalars()
+            (await self.session.execute(select(Workspace.slug).where(Workspace.slug.like(f"{base}%")))).scalars()
         )
         if base not in taken:
             return base
@@ -169,13 +166,13 @@ class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
             if field == "name" and not value:
                 raise ValidationFailed.field("name", "must not be blank")
             setattr(workspace, field, value)
-        await self.repository.session.flush()
+        await self.session.flush()
         return workspace_out(workspace, access.role.value)
 
     async def members(self, principal: Principal, slug: str) -> list[MemberOut]:
         access = await self.access(principal, slug)
         access.require(Scope.WORKSPACE_ADMIN)
-        rows = await self.repository.session.execute(
+        rows = await self.session.execute(
             select(Membership.role, User)
             .join(User, User.id == Membership.user_id)
             .where(Membership.workspace_id == access.workspace_id)
@@ -194,15 +191,15 @@ class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
             ) from None
         if ROLE_RANK[role] > ROLE_RANK[access.role]:
             raise Forbidden(f"a {access.role.value} cannot grant the role {role.value}", code="role_insufficient")
-        session = self.repository.session
-        user = (await session.execute(select(User).where(User.email == data.email.strip().lower()))).scalar_one_or_none()
+        session = self.session
+        user = (
+            await session.execute(select(User).where(User.email == data.email.strip().lower()))
+        ).scalar_one_or_none()
         if user is None:
             raise NotFound(f"no user with the email {data.email}; they need to sign up first", code="user_not_found")
         membership = (
             await session.execute(
-                select(Membership).where(
-                    Membership.workspace_id == access.workspace_id, Membership.user_id == user.id
-                )
+                select(Membership).where(Membership.workspace_id == access.workspace_id, Membership.user_id == user.id)
             )
         ).scalar_one_or_none()
         if membership is None:
@@ -213,4 +210,3 @@ class WorkspaceService(SQLAlchemyAsyncRepositoryService[Workspace]):
             membership.role = role.value
         await session.flush()
         return MemberOut(user_uuid=user.id, email=user.email, name=user.name, role=role.value)
-

@@ -1,0 +1,84 @@
+"""REST routes for a workspace's clients."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from app.api.deps import BillingDep, PrincipalDep
+from app.api.results import respond
+from app.api.workspaces import IdempotencyKeyHeader
+from app.domain.schemas import ClientInput, ClientOut, ClientUpdate, Page
+
+
+class ClientController(Controller):
+    path = "/api/v1/workspaces/{company_slug:str}/clients"
+    tags = ["clients"]
+
+    @get("/", summary="List clients, optionally searching name and email")
+    async def list_clients(
+        self,
+        company_slug: FromPath[str],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        search: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> Page[ClientOut]:
+        access = await billing.access(principal, company_slug)
+        return await billing.clients.list_page(access, search, page, per_page)
+
+    @post("/", summary="Create a client")
+    async def create_client(
+        self,
+        company_slug: FromPath[str],
+        data: JSONBody[ClientInput],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> Response[ClientOut]:
+        access = await billing.access(principal, company_slug)
+        result = await billing.idempotency.run(
+            principal,
+            idempotency_key,
+            f"client.create:{company_slug}",
+            data,
+            lambda: billing.clients.create_client(access, data),
+            access.workspace_id,
+        )
+        return respond(result, 201)
+
+    @get("/{client_uuid:uuid}", summary="Get a client")
+    async def get_client(
+        self,
+        company_slug: FromPath[str],
+        client_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+    ) -> ClientOut:
+        return await billing.clients.get_out(await billing.access(principal, company_slug), client_uuid)
+
+    @patch("/{client_uuid:uuid}", summary="Update a client (only the fields given)")
+    async def update_client(
+        self,
+        company_slug: FromPath[str],
+        client_uuid: FromPath[uuid.UUID],
+        data: JSONBody[ClientUpdate],
+        principal: PrincipalDep,
+        billing: BillingDep,
+    ) -> ClientOut:
+        access = await billing.access(principal, company_slug)
+        return await billing.clients.update_client(access, client_uuid, data)
+
+    @delete("/{client_uuid:uuid}", summary="Delete a client that has no invoices")
+    async def delete_client(
+        self,
+        company_slug: FromPath[str],
+        client_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+    ) -> None:
+        await billing.clients.delete_client(await billing.access(principal, company_slug), client_uuid)

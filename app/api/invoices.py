@@ -1,0 +1,304 @@
+"""REST routes for invoices: CRUD, the lifecycle actions, payments and copies.
+
+Each mutation takes ``Idempotency-Key`` and ``?dry_run=true`` and answers with the whole
+resulting invoice. The rules live in ``app.domain.invoices``; this module only routes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from app.api.deps import BillingDep, PrincipalDep
+from app.api.results import DRY_RUN_RESPONSE, respond
+from app.api.workspaces import IdempotencyKeyHeader
+from app.domain.access import WorkspaceAccess
+from app.domain.schemas import (
+    CancelInput,
+    DuplicateInput,
+    FromPreviousInput,
+    InvoiceCreate,
+    InvoiceFilter,
+    InvoiceOut,
+    InvoiceSummary,
+    InvoiceUpdate,
+    NextNumberOut,
+    Page,
+    PaymentInput,
+    SendInput,
+)
+
+DryRun = Annotated[bool, QueryParameter(name="dry_run", description="Show what would happen; change nothing")]
+
+
+async def _mutate(
+    billing: BillingDep,
+    principal: PrincipalDep,
+    company_slug: FromPath[str],
+    operation: str,
+    arguments: Any,
+    idempotency_key: str | None,
+    dry_run: bool,
+    perform: Callable[[WorkspaceAccess], Awaitable[Any]],
+    status: int = 200,
+) -> Response[Any]:
+    access = await billing.access(principal, company_slug)
+    if dry_run:
+        return respond(await perform(access), status)
+    result = await billing.idempotency.run(
+        principal,
+        idempotency_key,
+        f"{operation}:{company_slug}",
+        arguments,
+        lambda: perform(access),
+        access.workspace_id,
+    )
+    return respond(result, status)
+
+
+class InvoiceController(Controller):
+    path = "/api/v1/workspaces/{company_slug:str}/invoices"
+    tags = ["invoices"]
+
+    @get("/", summary="List invoices with filters and pagination")
+    async def list_invoices(
+        self,
+        company_slug: FromPath[str],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        status: Annotated[str | None, QueryParameter(description="draft, sent, paid, overdue or cancelled")] = None,
+        client_uuid: FromQuery[uuid.UUID | None] = None,
+        date_from: FromQuery[dt.date | None] = None,
+        date_to: FromQuery[dt.date | None] = None,
+        search: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> Page[InvoiceSummary]:
+        access = await billing.access(principal, company_slug)
+        query = InvoiceFilter(
+            status=status,
+            client_uuid=client_uuid,
+            date_from=date_from,
+            date_to=date_to,
+            search=search,
+            page=page,
+            per_page=per_page,
+        )
+        return await billing.invoices.list_page(access, query)
+
+    @post("/", summary="Create a draft invoice", responses=DRY_RUN_RESPONSE)
+    async def create_invoice(
+        self,
+        company_slug: FromPath[str],
+        data: JSONBody[InvoiceCreate],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            "invoice.create",
+            data,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.create(access, data, dry_run=dry_run),
+            201,
+        )
+
+    @post("/from-previous", summary="Create a draft from a client's latest invoice", responses=DRY_RUN_RESPONSE)
+    async def create_from_previous(
+        self,
+        company_slug: FromPath[str],
+        data: JSONBody[FromPreviousInput],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            "invoice.from_previous",
+            data,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.from_previous(access, data, dry_run=dry_run),
+            201,
+        )
+
+    @get("/next-number", summary="Suggest the next invoice number")
+    async def next_number(
+        self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
+    ) -> NextNumberOut:
+        return await billing.invoices.suggest_number(await billing.access(principal, company_slug))
+
+    @get("/{invoice_uuid:uuid}", summary="Get an invoice with items, payments and history")
+    async def get_invoice(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+    ) -> InvoiceOut:
+        return await billing.invoices.get_out(await billing.access(principal, company_slug), invoice_uuid)
+
+    @patch("/{invoice_uuid:uuid}", summary="Update a draft that is not finalized", responses=DRY_RUN_RESPONSE)
+    async def update_invoice(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        data: JSONBody[InvoiceUpdate],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            f"invoice.update:{invoice_uuid}",
+            data,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.update(access, invoice_uuid, data, dry_run=dry_run),
+        )
+
+    @delete("/{invoice_uuid:uuid}", summary="Delete a draft that was never finalized")
+    async def delete_invoice(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+    ) -> None:
+        await billing.invoices.delete(await billing.access(principal, company_slug), invoice_uuid)
+
+    @post("/{invoice_uuid:uuid}/finalize", summary="Lock the content and assign the number", responses=DRY_RUN_RESPONSE)
+    async def finalize_invoice(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            f"invoice.finalize:{invoice_uuid}",
+            None,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.finalize(access, invoice_uuid, dry_run=dry_run),
+        )
+
+    @post(
+        "/{invoice_uuid:uuid}/send", summary="Send (a draft is finalized first) or remind", responses=DRY_RUN_RESPONSE
+    )
+    async def send_invoice(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        data: JSONBody[SendInput | None] = None,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        body = data or SendInput()
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            f"invoice.send:{invoice_uuid}",
+            body,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.send(access, invoice_uuid, body, dry_run=dry_run),
+        )
+
+    @post(
+        "/{invoice_uuid:uuid}/payments",
+        summary="Record a payment (amount defaults to the balance due)",
+        responses=DRY_RUN_RESPONSE,
+    )
+    async def record_payment(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        data: JSONBody[PaymentInput | None] = None,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        body = data or PaymentInput()
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            f"invoice.payment:{invoice_uuid}",
+            body,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.mark_paid(access, invoice_uuid, body, dry_run=dry_run),
+        )
+
+    @post("/{invoice_uuid:uuid}/cancel", summary="Cancel with an optional reason", responses=DRY_RUN_RESPONSE)
+    async def cancel_invoice(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        data: JSONBody[CancelInput | None] = None,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        body = data or CancelInput()
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            f"invoice.cancel:{invoice_uuid}",
+            body,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.cancel(access, invoice_uuid, body, dry_run=dry_run),
+        )
+
+    @post("/{invoice_uuid:uuid}/duplicate", summary="Copy into a new draft with new dates", responses=DRY_RUN_RESPONSE)
+    async def duplicate_invoice(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        data: JSONBody[DuplicateInput | None] = None,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        body = data or DuplicateInput()
+        return await _mutate(
+            billing,
+            principal,
+            company_slug,
+            f"invoice.duplicate:{invoice_uuid}",
+            body,
+            idempotency_key,
+            dry_run,
+            lambda access: billing.invoices.duplicate(access, invoice_uuid, body, dry_run=dry_run),
+            201,
+        )

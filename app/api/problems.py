@@ -1,0 +1,98 @@
+"""RFC 9457 problem details for every error the API returns, each with a ``code``.
+
+Domain errors carry their own code and fields; framework errors (bad JSON, a query
+parameter of the wrong type, an oversized body, an unknown route) are given one here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from app.domain.errors import DomainError, Unauthenticated
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("billcraft.api")
+
+_HTTP_CODES = {
+    400: ("bad_request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    413: ("body_too_large", "Request body too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    429: ("rate_limited", "Too many requests"),
+}
+_AT_PATH = re.compile(r"\s*-\s*at `\$\.?(.*)`$")
+
+
+def problem(
+    status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    body = {"type": f"about:blank#{code}", "title": title, "status": status, "detail": detail, "code": code, **extra}
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    headers = None
+    if isinstance(exc, Unauthenticated):
+        headers = {"WWW-Authenticate": f'Bearer realm="billcraft", error="{exc.code}"'}
+    return problem(exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid value"))
+        field = item.get("key")
+        match = _AT_PATH.search(message)
+        if match:
+            message = message[: match.start()]
+            path = match.group(1)
+            field = f"{field}.{path}" if field and path and item.get("source") != "body" else path or field
+        errors.append({"field": str(field or "body"), "message": message, "source": str(item.get("source", "body"))})
+    return errors
+
+
+def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    errors = _field_errors(exc)
+    if not errors:
+        text = exc.detail or "the request body is not valid"
+        if "malformed" in text.lower() or "json" in text.lower():
+            return problem(400, "malformed_json", "Malformed JSON", "the request body is not valid JSON")
+        return problem(422, "validation_error", "Invalid input", text)
+    first = errors[0]
+    return problem(422, "validation_error", "Invalid input", f"{first['field']}: {first['message']}", errors=errors)
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+    if exc.status_code >= 500:
+        return problem(exc.status_code, "internal_error", "Internal error", "something went wrong on our side")
+    return problem(exc.status_code, code, title, exc.detail or title, exc.headers)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", path=request.url.path, method=request.method)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal error", "something went wrong on our side"
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "problem"]

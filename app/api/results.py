@@ -1,0 +1,23 @@
+"""Turning a domain result into a response: the invoice, a dry run, or a replayed answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response
+from litestar.openapi.datastructures import ResponseSpec
+
+from app.domain.idempotency import Replayed
+from app.domain.schemas import DryRunOut
+
+DRY_RUN_RESPONSE = {
+    200: ResponseSpec(DryRunOut, description="With ?dry_run=true: what would happen; nothing is changed"),
+}
+
+
+def respond(result: Any, status: int = 200) -> Response[Any]:
+    if isinstance(result, Replayed):
+        return Response(content=result.response, status_code=status, headers={"Idempotent-Replayed": "true"})
+    if isinstance(result, DryRunOut):
+        return Response(content=result, status_code=200)
+    return Response(content=result, status_code=status)

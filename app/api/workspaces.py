@@ -1,0 +1,94 @@
+"""REST routes for workspaces, their settings and members, and stats."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, patch, post
+from litestar.params import FromPath, HeaderParameter, JSONBody
+
+from app.api.deps import BillingDep, PrincipalDep
+from app.api.results import respond
+from app.domain.schemas import (
+    MemberInput,
+    MemberOut,
+    Page,
+    StatsOut,
+    WorkspaceCreate,
+    WorkspaceOut,
+    WorkspaceSettingsUpdate,
+)
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(name="Idempotency-Key", required=False, max_length=255, description="Replay-safe retries"),
+]
+
+
+def _page(items: list[Any]) -> Page[Any]:
+    return Page(items=items, total=len(items), page=1, per_page=max(len(items), 1), has_more=False)
+
+
+class WorkspaceController(Controller):
+    path = "/api/v1/workspaces"
+    tags = ["workspaces"]
+
+    @get("/", summary="List your workspaces")
+    async def list_workspaces(self, principal: PrincipalDep, billing: BillingDep) -> Page[WorkspaceOut]:
+        return _page(await billing.workspaces.list_for(principal))
+
+    @post("/", summary="Create a workspace (you become its owner)")
+    async def create_workspace(
+        self,
+        data: JSONBody[WorkspaceCreate],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> Response[WorkspaceOut]:
+        result = await billing.idempotency.run(
+            principal,
+            idempotency_key,
+            "workspace.create",
+            data,
+            lambda: billing.workspaces.create_workspace(principal, data),
+        )
+        return respond(result, 201)
+
+    @get("/{company_slug:str}", summary="Get a workspace with its business settings")
+    async def get_workspace(
+        self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
+    ) -> WorkspaceOut:
+        return await billing.workspaces.get_out(principal, company_slug)
+
+    @patch("/{company_slug:str}", summary="Update business settings")
+    async def update_workspace(
+        self,
+        company_slug: FromPath[str],
+        data: JSONBody[WorkspaceSettingsUpdate],
+        principal: PrincipalDep,
+        billing: BillingDep,
+    ) -> WorkspaceOut:
+        return await billing.workspaces.update_settings(principal, company_slug, data)
+
+    @get("/{company_slug:str}/members", summary="List members and their roles")
+    async def list_members(
+        self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
+    ) -> Page[MemberOut]:
+        return _page(await billing.workspaces.members(principal, company_slug))
+
+    @post("/{company_slug:str}/members", summary="Add a member (an existing user) or change a role")
+    async def add_member(
+        self, company_slug: FromPath[str], data: JSONBody[MemberInput], principal: PrincipalDep, billing: BillingDep
+    ) -> MemberOut:
+        return await billing.workspaces.add_member(principal, company_slug, data)
+
+    @get("/{company_slug:str}/stats", summary="Billing statistics of a workspace, per currency")
+    async def workspace_stats(
+        self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
+    ) -> StatsOut:
+        return await billing.stats.for_workspace(await billing.access(principal, company_slug))
+
+
+@get("/api/v1/stats", summary="Billing statistics across all your workspaces, per currency", tags=["stats"])
+async def all_stats(principal: PrincipalDep, billing: BillingDep) -> StatsOut:
+    return await billing.stats.for_user(principal)

@@ -1,0 +1,149 @@
+"""The ``billcraft`` command: the composition root that wires settings, database, domain
+and faces together for each sub-command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from app.config import Settings
+from app.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from app.domain.billing import Billing
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+async def _with_billing(settings: Settings, work: Callable[[Billing], Awaitable[T]]) -> T:
+    """Run ``work(billing)`` in one committed unit of work."""
+    from app.db.engine import database_config
+    from app.domain.billing import Billing
+
+    config = database_config(settings)
+    try:
+        async with config.create_session_maker()() as session:
+            result = await work(Billing(session, base_url=settings.base_url))
+            await session.commit()
+            return result
+    finally:
+        await config.get_engine().dispose()
+
+
+def _run(coro: Awaitable[T]) -> T:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except DomainError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="billcraft")
+def main() -> None:
+    """Billcraft: billing workspaces for agencies, with a REST API and an MCP server."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Apply pending migrations, then serve the web app, the REST API and MCP."""
+    import uvicorn
+
+    from app.db.migrate import upgrade
+    from app.logs import configure_logging
+    from app.server import create_app
+
+    settings = _settings()
+    configure_logging(settings.log_format)
+    upgrade(settings)
+    click.echo(f"Billcraft on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from app.db.migrate import upgrade
+
+    upgrade(_settings(), revision)
+    click.echo("database is up to date")
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--name", default="")
+def users_create(email: str, password: str, name: str) -> None:
+    """Create a user who can sign in and own workspaces."""
+
+    async def work(billing: Billing) -> str:
+        user = await billing.accounts.create_user(email, password, name)
+        return f"created user {user.email} ({user.id})"
+
+    click.echo(_run(_with_billing(_settings(), work)))
+
+
+@main.group()
+def tokens() -> None:
+    """Personal API tokens."""
+
+
+@tokens.command("create")
+@click.option("--email", required=True, help="The user the token acts for.")
+@click.option("--scopes", default="", help="Space-separated scopes; all scopes when omitted.")
+@click.option("--name", default="CLI token")
+@click.option("--expires-in-days", type=int, default=None)
+def tokens_create(email: str, scopes: str, name: str, expires_in_days: int | None) -> None:
+    """Create a token. It is shown once, alone on the last line."""
+
+    async def work(billing: Billing) -> tuple[str, str]:
+        user = await billing.accounts.by_email(email)
+        token, plain = await billing.accounts.create_token(user, name, scopes or None, expires_in_days)
+        return token.scopes, plain
+
+    granted, plain = _run(_with_billing(_settings(), work))
+    click.echo(f"token for {email} with scopes: {granted}", err=True)
+    click.echo(plain)
+
+
+@main.command()
+@click.option("--invoices", "count", default=40, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--email", default="demo@billcraft.local", show_default=True)
+@click.option("--password", default="billcraft-demo", show_default=True)
+def demo(count: int, email: str, password: str) -> None:
+    """Create a demo workspace with clients and invoices in every status."""
+    from app.db.migrate import upgrade
+    from app.demo import build_demo
+
+    settings = _settings()
+    upgrade(settings)
+    summary = _run(build_demo(settings, count, email, password))
+    click.echo(summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""``create_app()``: the Litestar application factory (plugins, routes, dependencies)."""
+
+from __future__ import annotations
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from app.api.clients import ClientController
+from app.api.deps import provide_billing, provide_principal
+from app.api.invoices import InvoiceController
+from app.api.problems import EXCEPTION_HANDLERS
+from app.api.system import health, ready
+from app.api.workspaces import WorkspaceController, all_stats
+from app.config import Settings
+from app.db.engine import database_config
+from app.logs import configure_logging
+
+API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
+(draft, sent, paid, overdue, cancelled). Authenticate with `Authorization: Bearer <token>`.
+Errors are RFC 9457 problem details with a machine-readable `code`. Mutations accept an
+`Idempotency-Key` header and `?dry_run=true`."""
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_format)
+    db = database_config(settings)
+    return Litestar(
+        route_handlers=[health, ready, WorkspaceController, ClientController, InvoiceController, all_stats],
+        plugins=[SQLAlchemyPlugin(config=db)],
+        dependencies={
+            "billing": Provide(provide_billing),
+            "principal": Provide(provide_principal),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"settings": settings}),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Billcraft",
+            version="1.0.0",
+            description=API_DESCRIPTION,
+            path="/api",
+            render_plugins=[ScalarRenderPlugin(path="/docs")],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        logging_config=None,
+        debug=False,
+    )
