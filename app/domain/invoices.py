@@ -63,16 +63,18 @@ Result = InvoiceOut | DryRunOut
 def _check_decimal(value: Decimal, field: str, low: Decimal, high: Decimal, *, low_open: bool = False) -> Decimal:
     if not value.is_finite():
         raise ValidationFailed.field(field, "must be a finite number")
-    exponent = value.as_tuple().exponent
-    if (
-        isinstance(exponent, int)
-        and exponent < -MAX_DECIMALS
-        and value != value.quantize(Decimal(1).scaleb(-MAX_DECIMALS))
-    ):
-        raise ValidationFailed.field(field, f"at most {MAX_DECIMALS} decimal places")
+    # The range first: quantizing an absurd value overflows Decimal's 28-digit precision.
     if (value <= low if low_open else value < low) or value > high:
         bound = "greater than" if low_open else "at least"
         raise ValidationFailed.field(field, f"must be {bound} {low} and at most {high}; got {value}")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        places = value.quantize(Decimal(1).scaleb(-MAX_DECIMALS))
+        if value != places:
+            raise ValidationFailed.field(field, f"at most {MAX_DECIMALS} decimal places")
+        # Only trailing zeros beyond the limit: keep the same value without them, so that
+        # the stored text stays short (1.000...0 with 40 zeros would not fit the column).
+        return places
     return value
 
 
@@ -355,6 +357,12 @@ class InvoiceService(DomainService[Invoice]):
         else:
             if not data.amount.is_finite():
                 raise ValidationFailed.field("amount", "must be a finite number")
+            # Bounds first: rounding an absurd amount (1E+30) overflows Decimal's precision.
+            if data.amount <= 0:
+                raise ValidationFailed.field("amount", "must be greater than 0")
+            if data.amount > money.from_minor(balance, currency):
+                due = money.format_amount(balance, currency)
+                raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
             if data.amount != money.round_money(data.amount, currency):
                 raise ValidationFailed.field(
                     "amount", f"{currency} amounts have {money.exponent(currency)} decimal places at most"

@@ -1,0 +1,1 @@
+"""Tests of the billcraft command line, run as real processes."""
