@@ -125,7 +125,7 @@ async def _one_invoice(
         ItemInput(description=desc, quantity=Decimal(rng.choice([5, 10, 20, 40, 80])), unit_price=price)
         for desc, price in rng.sample(WORK, rng.randint(1, 4))
     ]
-    created = await billing.invoices.create(
+    created = await billing.invoices.create_invoice(
         access,
         InvoiceCreate(
             title=f"{rng.choice(TITLES)} — {client.name}",

@@ -109,7 +109,7 @@ class InvoiceController(Controller):
             data,
             idempotency_key,
             dry_run,
-            lambda access: billing.invoices.create(access, data, dry_run=dry_run),
+            lambda access: billing.invoices.create_invoice(access, data, dry_run=dry_run),
             201,
         )
 
@@ -170,7 +170,7 @@ class InvoiceController(Controller):
             data,
             idempotency_key,
             dry_run,
-            lambda access: billing.invoices.update(access, invoice_uuid, data, dry_run=dry_run),
+            lambda access: billing.invoices.update_invoice(access, invoice_uuid, data, dry_run=dry_run),
         )
 
     @delete("/{invoice_uuid:uuid}", summary="Delete a draft that was never finalized")
@@ -181,7 +181,7 @@ class InvoiceController(Controller):
         principal: PrincipalDep,
         billing: BillingDep,
     ) -> None:
-        await billing.invoices.delete(await billing.access(principal, company_slug), invoice_uuid)
+        await billing.invoices.delete_invoice(await billing.access(principal, company_slug), invoice_uuid)
 
     @post("/{invoice_uuid:uuid}/finalize", summary="Lock the content and assign the number", responses=DRY_RUN_RESPONSE)
     async def finalize_invoice(

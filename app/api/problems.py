@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.domain.errors import DomainError, Unauthenticated
@@ -30,6 +30,7 @@ _HTTP_CODES = {
     429: ("rate_limited", "Too many requests"),
 }
 _AT_PATH = re.compile(r"\s*-\s*at `\$\.?(.*)`$")
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`")
 
 
 def problem(
@@ -42,7 +43,9 @@ def problem(
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     headers = None
     if isinstance(exc, Unauthenticated):
-        headers = {"WWW-Authenticate": f'Bearer realm="billcraft", error="{exc.code}"'}
+        # RFC 6750: no error attribute when the request carried no credentials at all.
+        error = "" if exc.code == "unauthenticated" else f', error="{exc.code}"'
+        headers = {"WWW-Authenticate": f'Bearer realm="billcraft"{error}'}
     return problem(exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
 
 
@@ -59,7 +62,17 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
             message = message[: match.start()]
             path = match.group(1)
             field = f"{field}.{path}" if field and path and item.get("source") != "body" else path or field
-        errors.append({"field": str(field or "body"), "message": message, "source": str(item.get("source", "body"))})
+        if item.get("source") == "body":
+            # Name the body's own field, never the handler's parameter ("data").
+            parent = "" if field == "data" else str(field or "")
+            named = _NAMED_FIELD.match(message)
+            if named:
+                field = f"{parent}.{named.group(1)}" if parent else named.group(1)
+            elif not parent:
+                field = "body"
+        source = item.get("source", "body")
+        source = getattr(source, "value", source)  # Litestar's ParamType enum: "query", not "ParamType.QUERY"
+        errors.append({"field": str(field or "body"), "message": message, "source": str(source)})
     return errors
 
 
@@ -75,6 +88,9 @@ def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> R
 
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
+        # Litestar wraps a body that does not decode in a plain 400 ClientException.
+        return problem(400, "malformed_json", "Malformed JSON", f"the request body is not valid JSON: {exc.detail}")
     code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
     if exc.status_code >= 500:
         return problem(exc.status_code, "internal_error", "Internal error", "something went wrong on our side")

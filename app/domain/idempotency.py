@@ -3,6 +3,7 @@ answer back; the same key with other arguments is refused. Records live 24 hours
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import uuid
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import IdempotencyRecord
 from app.domain.access import Principal
 from app.domain.accounts import utcnow
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, ValidationFailed
 
 TTL = dt.timedelta(hours=24)
 
@@ -54,8 +55,6 @@ class Idempotency:
         if key is None:
             return await perform()
         if not 1 <= len(key) <= 255:
-            from app.domain.errors import ValidationFailed
-
             raise ValidationFailed.field("idempotency_key", "1 to 255 characters")
         digest = fingerprint(operation, arguments)
         previous = await self._previous(principal.user_id, key, digest)
@@ -78,7 +77,14 @@ class Idempotency:
             if previous is None:
                 raise
             return previous
-        result = await perform()
+        try:
+            result = await perform()
+        except Exception:
+            # A refused request must not use up its key, even if the caller commits anyway.
+            with contextlib.suppress(Exception):
+                await self.session.delete(record)
+                await self.session.flush()
+            raise
         record.response = msgspec.to_builtins(result)
         await self.session.flush()
         return result

@@ -2,7 +2,7 @@
 
 Every method takes a ``WorkspaceAccess``; every query filters by its workspace. Each state
 change appends a history event with actor, channel and OAuth client. ``dry_run`` runs the
-change for real inside the transaction, captures the result, then rolls it back.
+change for real inside a savepoint, captures the result, then rolls the savepoint back.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -159,24 +160,25 @@ class InvoiceService(DomainService[Invoice]):
 
     # --- creating and editing ---------------------------------------------------------------
 
-    async def create(self, access: WorkspaceAccess, data: InvoiceCreate, *, dry_run: bool = False) -> Result:
+    async def create_invoice(self, access: WorkspaceAccess, data: InvoiceCreate, *, dry_run: bool = False) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        invoice = await self._new_invoice(
-            access,
-            title=data.title,
-            client_uuid=data.client_uuid,
-            currency=data.currency,
-            issue_date=data.issue_date,
-            due_date=data.due_date,
-            notes=data.notes,
-            tax_rate=data.tax_rate,
-            items=data.items,
-        )
-        if data.number is not None:
-            invoice.number = await self._free_explicit_number(access, data.number, None)
-        self.session.add(invoice)
-        self._record(access, invoice, "create", None, Status.DRAFT)
-        return await self._finish(invoice, dry_run)
+        async with self._attempt(dry_run):
+            invoice = await self._new_invoice(
+                access,
+                title=data.title,
+                client_uuid=data.client_uuid,
+                currency=data.currency,
+                issue_date=data.issue_date,
+                due_date=data.due_date,
+                notes=data.notes,
+                tax_rate=data.tax_rate,
+                items=data.items,
+            )
+            if data.number is not None:
+                invoice.number = await self._free_explicit_number(access, data.number, None)
+            self.session.add(invoice)
+            self._record(access, invoice, "create", None, Status.DRAFT)
+            return await self._finish(invoice, dry_run)
 
     async def _new_invoice(
         self,
@@ -227,6 +229,12 @@ class InvoiceService(DomainService[Invoice]):
     def _set_items(self, invoice: Invoice, items: Sequence[ItemInput]) -> None:
         """Replace the items and recompute every amount from them. Totals are sums of
         rounded lines; nothing a caller sends is trusted as an amount."""
+        invoice.items = self._lines(invoice, items, invoice.currency, invoice.tax_rate)
+        self._total(invoice)
+
+    @staticmethod
+    def _lines(invoice: Invoice, items: Sequence[ItemInput], currency: str, tax_rate: Decimal) -> list[InvoiceItem]:
+        """Checked and priced item rows for ``invoice``, without touching it."""
         lines: list[InvoiceItem] = []
         for i, item in enumerate(items):
             description = item.description.strip()
@@ -239,7 +247,7 @@ class InvoiceService(DomainService[Invoice]):
                 raise ValidationFailed.field(
                     f"items[{i}]", f"quantity x unit_price must be at most {MAX_LINE_AMOUNT:,}"
                 )
-            amounts = money.line_amounts(quantity, price, invoice.tax_rate if rate is None else rate, invoice.currency)
+            amounts = money.line_amounts(quantity, price, tax_rate if rate is None else rate, currency)
             lines.append(
                 InvoiceItem(
                     workspace_id=invoice.workspace_id,
@@ -252,8 +260,7 @@ class InvoiceService(DomainService[Invoice]):
                     tax_minor=amounts.tax_minor,
                 )
             )
-        invoice.items = lines
-        self._total(invoice)
+        return lines
 
     @staticmethod
     def _total(invoice: Invoice) -> None:
@@ -261,45 +268,59 @@ class InvoiceService(DomainService[Invoice]):
         invoice.tax_minor = sum(line.tax_minor for line in invoice.items)
         invoice.total_minor = invoice.subtotal_minor + invoice.tax_minor
 
-    async def update(
+    async def update_invoice(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: InvoiceUpdate, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        invoice = await self.find(access, invoice_uuid, lock=True)
-        lifecycle.require(Action.UPDATE, invoice)
-        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        if not changes:
-            raise ValidationFailed.field("body", "nothing to update: give at least one field")
-        if "title" in changes:
-            if not changes["title"].strip():
-                raise ValidationFailed.field("title", "must not be blank")
-            invoice.title = changes["title"].strip()
-        if "notes" in changes:
-            invoice.notes = changes["notes"].strip()
-        if "currency" in changes:
-            invoice.currency = money.check_currency(changes["currency"])
-        if "tax_rate" in changes:
-            invoice.tax_rate = check_tax_rate(changes["tax_rate"])
-        if "client_uuid" in changes:
-            client = await self._client(access, changes["client_uuid"])
-            invoice.client_id = client.id if client else None
-            invoice.client = client
-        if "issue_date" in changes:
-            invoice.issue_date = _check_date(changes["issue_date"], "issue_date")
-        if "due_date" in changes:
-            invoice.due_date = _check_date(changes["due_date"], "due_date")
-        _check_dates(invoice.issue_date, invoice.due_date)
-        if "number" in changes:
-            number = changes["number"]
-            invoice.number = None if number is None else await self._free_explicit_number(access, number, invoice.id)
-        if "items" in changes:
-            self._set_items(invoice, changes["items"])
-        elif {"currency", "tax_rate"} & changes.keys():
-            self._set_items(invoice, [_item_input(line) for line in invoice.items])
-        self._record(access, invoice, "update", Status.DRAFT, Status.DRAFT, data={"fields": sorted(changes)})
-        return await self._finish(invoice, dry_run)
+        async with self._attempt(dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.UPDATE, invoice)
+            changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+            if not changes:
+                raise ValidationFailed.field("body", "nothing to update: give at least one field")
+            # Check every field before changing any: a refused update leaves the invoice as it
+            # was, even if the caller's unit of work is committed afterwards.
+            values: dict[str, Any] = {}
+            if "title" in changes:
+                if not changes["title"].strip():
+                    raise ValidationFailed.field("title", "must not be blank")
+                values["title"] = changes["title"].strip()
+            if "notes" in changes:
+                values["notes"] = changes["notes"].strip()
+            if "currency" in changes:
+                values["currency"] = money.check_currency(changes["currency"])
+            if "tax_rate" in changes:
+                values["tax_rate"] = check_tax_rate(changes["tax_rate"])
+            if "client_uuid" in changes:
+                client = await self._client(access, changes["client_uuid"])
+                values["client_id"] = client.id if client else None
+                values["client"] = client
+            if "issue_date" in changes:
+                values["issue_date"] = _check_date(changes["issue_date"], "issue_date")
+            if "due_date" in changes:
+                values["due_date"] = _check_date(changes["due_date"], "due_date")
+            _check_dates(values.get("issue_date", invoice.issue_date), values.get("due_date", invoice.due_date))
+            if "number" in changes:
+                number = changes["number"]
+                values["number"] = (
+                    None if number is None else await self._free_explicit_number(access, number, invoice.id)
+                )
+            currency = values.get("currency", invoice.currency)
+            tax_rate = values.get("tax_rate", invoice.tax_rate)
+            if "items" in changes:
+                values["items"] = self._lines(invoice, changes["items"], currency, tax_rate)
+            elif {"currency", "tax_rate"} & changes.keys():
+                values["items"] = self._lines(
+                    invoice, [_item_input(line) for line in invoice.items], currency, tax_rate
+                )
+            for name, value in values.items():
+                setattr(invoice, name, value)
+            if "items" in values:
+                self._total(invoice)
+            self._record(access, invoice, "update", Status.DRAFT, Status.DRAFT, data={"fields": sorted(changes)})
+            return await self._finish(invoice, dry_run)
 
-    async def delete(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> None:
+    async def delete_invoice(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> None:
         access.require(Scope.INVOICES_WRITE)
         invoice = await self.find(access, invoice_uuid, lock=True)
         lifecycle.require(Action.DELETE, invoice)
@@ -310,10 +331,11 @@ class InvoiceService(DomainService[Invoice]):
 
     async def finalize(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, dry_run: bool = False) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        invoice = await self.find(access, invoice_uuid, lock=True)
-        lifecycle.require(Action.FINALIZE, invoice)
-        await self._finalize(access, invoice)
-        return await self._finish(invoice, dry_run)
+        async with self._attempt(dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.FINALIZE, invoice)
+            await self._finalize(access, invoice)
+            return await self._finish(invoice, dry_run)
 
     async def _finalize(self, access: WorkspaceAccess, invoice: Invoice) -> None:
         if not invoice.items:
@@ -327,103 +349,106 @@ class InvoiceService(DomainService[Invoice]):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_SEND)
-        invoice = await self.find(access, invoice_uuid, lock=True)
-        lifecycle.require(Action.SEND, invoice)
-        recipients = _recipients(invoice, data.to)
-        details: dict[str, Any] = {"recipients": recipients}
-        if data.message:
-            details["message"] = data.message.strip()
-        before = Status(invoice.status)
-        if before == Status.DRAFT:
-            if invoice.finalized_at is None:
-                await self._finalize(access, invoice)
-            invoice.status = Status.SENT.value
-            invoice.sent_at = utcnow()
-            self._record(access, invoice, "send", before, Status.SENT, data=details)
-        else:
-            self._record(access, invoice, "remind", before, before, data=details)
-        return await self._finish(invoice, dry_run, recipients=recipients)
+        async with self._attempt(dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.SEND, invoice)
+            recipients = _recipients(invoice, data.to)
+            details: dict[str, Any] = {"recipients": recipients}
+            if data.message:
+                details["message"] = data.message.strip()
+            before = Status(invoice.status)
+            if before == Status.DRAFT:
+                if invoice.finalized_at is None:
+                    await self._finalize(access, invoice)
+                invoice.status = Status.SENT.value
+                invoice.sent_at = utcnow()
+                self._record(access, invoice, "send", before, Status.SENT, data=details)
+            else:
+                self._record(access, invoice, "remind", before, before, data=details)
+            return await self._finish(invoice, dry_run, recipients=recipients)
 
     async def mark_paid(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.PAYMENTS_WRITE)
-        invoice = await self.find(access, invoice_uuid, lock=True)
-        lifecycle.require(Action.MARK_PAID, invoice)
-        balance = invoice.total_minor - invoice.paid_minor
-        currency = invoice.currency
-        if data.amount is None:
-            amount = balance
-        else:
-            if not data.amount.is_finite():
-                raise ValidationFailed.field("amount", "must be a finite number")
-            # Bounds first: rounding an absurd amount (1E+30) overflows Decimal's precision.
-            if data.amount <= 0:
-                raise ValidationFailed.field("amount", "must be greater than 0")
-            if data.amount > money.from_minor(balance, currency):
-                due = money.format_amount(balance, currency)
-                raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
-            if data.amount != money.round_money(data.amount, currency):
-                raise ValidationFailed.field(
-                    "amount", f"{currency} amounts have {money.exponent(currency)} decimal places at most"
+        async with self._attempt(dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.MARK_PAID, invoice)
+            balance = invoice.total_minor - invoice.paid_minor
+            currency = invoice.currency
+            if data.amount is None:
+                amount = balance
+            else:
+                if not data.amount.is_finite():
+                    raise ValidationFailed.field("amount", "must be a finite number")
+                # Bounds first: rounding an absurd amount (1E+30) overflows Decimal's precision.
+                if data.amount <= 0:
+                    raise ValidationFailed.field("amount", "must be greater than 0")
+                if data.amount > money.from_minor(balance, currency):
+                    due = money.format_amount(balance, currency)
+                    raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
+                if data.amount != money.round_money(data.amount, currency):
+                    raise ValidationFailed.field(
+                        "amount", f"{currency} amounts have {money.exponent(currency)} decimal places at most"
+                    )
+                amount = money.to_minor(data.amount, currency)
+                if amount <= 0:
+                    raise ValidationFailed.field("amount", "must be greater than 0")
+                if amount > balance:
+                    due = money.format_amount(balance, currency)
+                    raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
+            today = today_in(access.workspace)
+            paid_on = data.payment_date or today
+            _check_date(paid_on, "payment_date")
+            if paid_on > today:
+                raise ValidationFailed.field("payment_date", f"cannot be in the future (today is {today})")
+            method = data.payment_method.strip()
+            if amount > 0:
+                invoice.payments.append(
+                    Payment(
+                        workspace_id=invoice.workspace_id,
+                        invoice_id=invoice.id,
+                        amount_minor=amount,
+                        currency=currency,
+                        payment_date=paid_on,
+                        payment_method=method,
+                    )
                 )
-            amount = money.to_minor(data.amount, currency)
-            if amount <= 0:
-                raise ValidationFailed.field("amount", "must be greater than 0")
-            if amount > balance:
-                due = money.format_amount(balance, currency)
-                raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
-        today = today_in(access.workspace)
-        paid_on = data.payment_date or today
-        _check_date(paid_on, "payment_date")
-        if paid_on > today:
-            raise ValidationFailed.field("payment_date", f"cannot be in the future (today is {today})")
-        method = data.payment_method.strip()
-        if amount > 0:
-            invoice.payments.append(
-                Payment(
-                    workspace_id=invoice.workspace_id,
-                    invoice_id=invoice.id,
-                    amount_minor=amount,
-                    currency=currency,
-                    payment_date=paid_on,
-                    payment_method=method,
-                )
+            invoice.paid_minor += amount
+            before = Status(invoice.status)
+            after = before
+            if invoice.paid_minor >= invoice.total_minor:
+                after = Status.PAID
+                invoice.status = after.value
+                invoice.paid_at = utcnow()
+            self._record(
+                access,
+                invoice,
+                "payment",
+                before,
+                after,
+                data={
+                    "amount": money.format_amount(amount, currency),
+                    "payment_date": paid_on.isoformat(),
+                    "payment_method": method,
+                },
             )
-        invoice.paid_minor += amount
-        before = Status(invoice.status)
-        after = before
-        if invoice.paid_minor >= invoice.total_minor:
-            after = Status.PAID
-            invoice.status = after.value
-            invoice.paid_at = utcnow()
-        self._record(
-            access,
-            invoice,
-            "payment",
-            before,
-            after,
-            data={
-                "amount": money.format_amount(amount, currency),
-                "payment_date": paid_on.isoformat(),
-                "payment_method": method,
-            },
-        )
-        return await self._finish(invoice, dry_run)
+            return await self._finish(invoice, dry_run)
 
     async def cancel(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: CancelInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        invoice = await self.find(access, invoice_uuid, lock=True)
-        lifecycle.require(Action.CANCEL, invoice)
-        before = Status(invoice.status)
-        reason = (data.reason or "").strip() or None
-        invoice.status = Status.CANCELLED.value
-        invoice.cancelled_at = utcnow()
-        invoice.cancel_reason = reason
-        self._record(access, invoice, "cancel", before, Status.CANCELLED, note=reason)
-        return await self._finish(invoice, dry_run)
+        async with self._attempt(dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.CANCEL, invoice)
+            before = Status(invoice.status)
+            reason = (data.reason or "").strip() or None
+            invoice.status = Status.CANCELLED.value
+            invoice.cancelled_at = utcnow()
+            invoice.cancel_reason = reason
+            self._record(access, invoice, "cancel", before, Status.CANCELLED, note=reason)
+            return await self._finish(invoice, dry_run)
 
     # --- copies -----------------------------------------------------------------------------
 
@@ -431,34 +456,38 @@ class InvoiceService(DomainService[Invoice]):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: DuplicateInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        source = await self.find(access, invoice_uuid)
-        copy = await self._copy(access, source, data.title, data.issue_date, data.due_date)
-        self._record(access, copy, "create", None, Status.DRAFT, data={"duplicated_from": str(source.id)})
-        return await self._finish(copy, dry_run)
+        async with self._attempt(dry_run):
+            source = await self.find(access, invoice_uuid)
+            copy = await self._copy(access, source, data.title, data.issue_date, data.due_date)
+            self._record(access, copy, "create", None, Status.DRAFT, data={"duplicated_from": str(source.id)})
+            return await self._finish(copy, dry_run)
 
     async def from_previous(self, access: WorkspaceAccess, data: FromPreviousInput, *, dry_run: bool = False) -> Result:
         """A new draft pre-filled from the client's latest invoice, with new dates."""
         access.require(Scope.INVOICES_WRITE)
-        client = await ClientService(session=self.session).find(access, data.client_uuid, field="client_uuid")
-        latest = (
-            (
-                await self.session.execute(
-                    select(Invoice)
-                    .where(Invoice.workspace_id == access.workspace_id, Invoice.client_id == client.id)
-                    .order_by(
-                        (Invoice.status == Status.CANCELLED.value).asc(), Invoice.issue_date.desc(), Invoice.id.desc()
+        async with self._attempt(dry_run):
+            client = await ClientService(session=self.session).find(access, data.client_uuid, field="client_uuid")
+            latest = (
+                (
+                    await self.session.execute(
+                        select(Invoice)
+                        .where(Invoice.workspace_id == access.workspace_id, Invoice.client_id == client.id)
+                        .order_by(
+                            (Invoice.status == Status.CANCELLED.value).asc(),
+                            Invoice.issue_date.desc(),
+                            Invoice.id.desc(),
+                        )
+                        .limit(1)
                     )
-                    .limit(1)
                 )
+                .unique()
+                .scalar_one_or_none()
             )
-            .unique()
-            .scalar_one_or_none()
-        )
-        if latest is None:
-            raise NotFound(f"{client.name} has no invoice to start from", code="no_previous_invoice")
-        copy = await self._copy(access, latest, None, data.issue_date, data.due_date)
-        self._record(access, copy, "create", None, Status.DRAFT, data={"created_from": str(latest.id)})
-        return await self._finish(copy, dry_run)
+            if latest is None:
+                raise NotFound(f"{client.name} has no invoice to start from", code="no_previous_invoice")
+            copy = await self._copy(access, latest, None, data.issue_date, data.due_date)
+            self._record(access, copy, "create", None, Status.DRAFT, data={"created_from": str(latest.id)})
+            return await self._finish(copy, dry_run)
 
     async def _copy(
         self,
@@ -597,12 +626,26 @@ class InvoiceService(DomainService[Invoice]):
             )
         )
 
+    @asynccontextmanager
+    async def _attempt(self, dry_run: bool) -> AsyncIterator[None]:
+        """For a dry run, do the work inside a savepoint that is always rolled back: the
+        result is exactly what would happen, and the rest of the unit of work is untouched."""
+        if not dry_run:
+            yield
+            return
+        savepoint = await self.session.begin_nested()
+        try:
+            yield
+        finally:
+            if savepoint.is_active:
+                await savepoint.rollback()
+
     async def _finish(self, invoice: Invoice, dry_run: bool, recipients: list[str] | None = None) -> Result:
+        """Flush and describe the result (built before a dry run's savepoint is rolled back)."""
         await self.session.flush()
         result = self.out(invoice)
         if not dry_run:
             return result
-        await self.session.rollback()
         return DryRunOut(dry_run=True, invoice=result, recipients=recipients or [])
 
 

@@ -28,6 +28,11 @@ def validate_pattern(pattern: str) -> str:
         raise ValidationFailed.field("number_pattern", "the pattern needs exactly one {SEQ} or {SEQ:n} token")
     if len(render(pattern, dt.date(2099, 12, 31), 10**9)) > 64:
         raise ValidationFailed.field("number_pattern", "numbers from this pattern would exceed 64 characters")
+    if not NUMBER_RULE.match(render(pattern, dt.date(2026, 1, 1), 1)):
+        raise ValidationFailed.field(
+            "number_pattern",
+            "numbers may hold letters, digits, spaces and . _ / # -, starting with a letter or digit",
+        )
     return pattern
 
 

@@ -107,9 +107,11 @@ class StatsService:
             .group_by(inv.currency, issued_month)
         )
         paid_month = self._month(Payment.payment_date)
+        # Like total_paid, money on invoices later cancelled is left out.
         paid_by_month = await self.session.execute(
             select(Payment.currency, paid_month, func.sum(Payment.amount_minor))
-            .where(Payment.workspace_id.in_(ids), Payment.payment_date >= first_day)
+            .join(inv, inv.id == Payment.invoice_id)
+            .where(Payment.workspace_id.in_(ids), live, Payment.payment_date >= first_day)
             .group_by(Payment.currency, paid_month)
         )
 

@@ -51,6 +51,13 @@ def check_locale(name: str) -> str:
     return name
 
 
+def check_default_currency(code: str) -> str:
+    try:
+        return money.check_currency(code)
+    except ValidationFailed as exc:  # name the field the caller sent, not "currency"
+        raise ValidationFailed.field("default_currency", exc.errors[0]["message"]) from None
+
+
 def today_in(workspace: Workspace) -> dt.date:
     """ "Today" for a workspace is the date in its own time zone."""
     return dt.datetime.now(zoneinfo.ZoneInfo(workspace.timezone)).date()
@@ -92,7 +99,8 @@ class WorkspaceService(DomainService[Workspace]):
             )
         ).one_or_none()
         if row is None:
-            raise NotFound(f"no workspace {slug!r} among yours", code="workspace_not_found")
+            # The answer never echoes the slug: it is the same for every workspace one cannot see.
+            raise NotFound("no workspace with this slug among yours", code="workspace_not_found")
         role, workspace = row
         return WorkspaceAccess(principal, workspace, Role(role))
 
@@ -127,7 +135,7 @@ class WorkspaceService(DomainService[Workspace]):
         workspace = Workspace(
             name=name,
             slug=slug,
-            default_currency=money.check_currency(data.default_currency),
+            default_currency=check_default_currency(data.default_currency),
             timezone=check_timezone(data.timezone),
         )
         self.session.add(workspace)
@@ -153,11 +161,12 @@ class WorkspaceService(DomainService[Workspace]):
         access.require(Scope.WORKSPACE_ADMIN)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         checks = {
-            "default_currency": money.check_currency,
+            "default_currency": check_default_currency,
             "timezone": check_timezone,
             "locale": check_locale,
             "number_pattern": numbering.validate_pattern,
         }
+        values: dict[str, object] = {}
         for field, value in changes.items():
             if isinstance(value, str):
                 value = value.strip()
@@ -165,6 +174,9 @@ class WorkspaceService(DomainService[Workspace]):
                 value = checks[field](value)
             if field == "name" and not value:
                 raise ValidationFailed.field("name", "must not be blank")
+            values[field] = value
+        # Only once every field passed: a refused update changes nothing.
+        for field, value in values.items():
             setattr(workspace, field, value)
         await self.session.flush()
         return workspace_out(workspace, access.role.value)

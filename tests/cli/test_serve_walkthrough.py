@@ -83,7 +83,8 @@ def test_new_user_walks_an_invoice_from_draft_to_paid_against_a_served_billcraft
     cli(server_env, "users", "create", "--email", email, "--password", "correct horse battery", "--name", "Ada")
     created = cli(server_env, "tokens", "create", "--email", email)
     token = created.stdout.strip().splitlines()[-1]
-    assert token.startswith("bc_") and " " not in token, "the token stands alone on the last line"
+    assert token.startswith("bc_"), "the token stands alone on the last line"
+    assert " " not in token
 
     api = httpx.Client(base_url=f"{served}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     workspace = api.post("/workspaces", json={"name": "Ada Studio", "default_currency": "USD"})

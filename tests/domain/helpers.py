@@ -79,7 +79,9 @@ async def create(
     if "tax_rate" in fields and not isinstance(fields["tax_rate"], Decimal):
         fields["tax_rate"] = Decimal(str(fields["tax_rate"]))
     fields.setdefault("title", "Website work")
-    out = await billing.invoices.create(access, InvoiceCreate(items=[item()] if items is None else items, **fields))
+    out = await billing.invoices.create_invoice(
+        access, InvoiceCreate(items=[item()] if items is None else items, **fields)
+    )
     assert isinstance(out, InvoiceOut)
     return out
 

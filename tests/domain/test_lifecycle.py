@@ -41,7 +41,7 @@ REASON = "Project scope changed, new invoice to follow"
 async def _act(billing: Billing, access: WorkspaceAccess, action: str, invoice: InvoiceOut) -> object:
     invoices = billing.invoices
     if action == "update":
-        return await invoices.update(access, invoice.uuid, InvoiceUpdate(title="Renamed by the test"))
+        return await invoices.update_invoice(access, invoice.uuid, InvoiceUpdate(title="Renamed by the test"))
     if action == "finalize":
         return await invoices.finalize(access, invoice.uuid)
     if action == "send":
@@ -51,7 +51,8 @@ async def _act(billing: Billing, access: WorkspaceAccess, action: str, invoice: 
     if action == "cancel":
         return await invoices.cancel(access, invoice.uuid, CancelInput(reason=REASON))
     if action == "delete":
-        return await invoices.delete(access, invoice.uuid)
+        await invoices.delete_invoice(access, invoice.uuid)
+        return None
     assert action == "duplicate"
     return await invoices.duplicate(access, invoice.uuid, DuplicateInput())
 
@@ -120,7 +121,8 @@ async def test_every_action_against_every_status_follows_the_contract(
         assert result.allowed_actions == allowed_in_order("draft_finalized")
     elif action == "send" and status == "draft":
         assert result.status == "sent"
-        assert result.sent_at is not None and result.finalized_at is not None
+        assert result.sent_at is not None
+        assert result.finalized_at is not None
         assert result.number is not None
         assert [h.action for h in result.history].count("finalize") == 1
         assert _last(result) == ("send", "draft", "sent")
@@ -222,7 +224,8 @@ async def test_partial_payments_keep_the_status_and_the_last_one_pays(
     assert [p.amount for p in last.payments] == ["1000.50", "599.50", "5000.00"]
     assert [p.payment_method for p in last.payments] == ["", "Card", "Bank transfer"]
     assert _last(last) == ("payment", state, "paid")
-    assert last.history[-1].data is not None and last.history[-1].data["amount"] == "5000.00"
+    assert last.history[-1].data is not None
+    assert last.history[-1].data["amount"] == "5000.00"
 
 
 async def test_exact_final_partial_payment_makes_it_paid(billing: Billing, access: WorkspaceAccess) -> None:
@@ -305,10 +308,10 @@ async def test_finalized_draft_is_locked_against_update_and_delete(billing: Bill
     invoice is still a draft and can still be sent or cancelled."""
     out = await invoice_in(billing, access, "draft_finalized")
     with pytest.raises(InvalidTransition) as update:
-        await billing.invoices.update(access, out.uuid, InvoiceUpdate(notes="late change"))
+        await billing.invoices.update_invoice(access, out.uuid, InvoiceUpdate(notes="late change"))
     assert "locked" in update.value.detail
     with pytest.raises(InvalidTransition) as delete:
-        await billing.invoices.delete(access, out.uuid)
+        await billing.invoices.delete_invoice(access, out.uuid)
     assert "cancel it instead" in delete.value.detail
     assert delete.value.extra["allowed_actions"] == ["send", "cancel", "duplicate"]
     assert (await billing.invoices.get_out(access, out.uuid)).notes == ""
@@ -319,7 +322,7 @@ async def test_delete_removes_only_a_never_finalized_draft(billing: Billing, acc
     keep = await create(billing, access, title="keep")
     drop = await create(billing, access, title="drop", items=[item(), item("More")])
     assert await count_invoices(billing, access.workspace_id) == 2
-    await billing.invoices.delete(access, drop.uuid)
+    await billing.invoices.delete_invoice(access, drop.uuid)
     await billing.session.commit()
     assert await count_invoices(billing, access.workspace_id) == 1
     assert (await billing.invoices.get_out(access, keep.uuid)).title == "keep"

@@ -75,7 +75,7 @@ async def test_bad_create_fields_are_refused_and_nothing_is_written(
     """Each bad invoice field raises validation_error naming it; no invoice is stored."""
     data = {"title": "Website", "items": _two_items(), **fields}
     with pytest.raises(ValidationFailed) as refused:
-        await billing.invoices.create(access, InvoiceCreate(**data))
+        await billing.invoices.create_invoice(access, InvoiceCreate(**data))
     assert refused.value.code == "validation_error"
     assert refused.value.status == 422
     assert refused.value.errors[0]["field"] == field, case
@@ -90,7 +90,7 @@ async def test_bad_items_are_refused_by_index_and_nothing_is_written(
 ) -> None:
     """A bad value in the second item is named "items[1].<field>"; no invoice is stored."""
     with pytest.raises(ValidationFailed) as refused:
-        await billing.invoices.create(access, InvoiceCreate(title="Website", items=_two_items(**bad)))
+        await billing.invoices.create_invoice(access, InvoiceCreate(title="Website", items=_two_items(**bad)))
     assert refused.value.code == "validation_error"
     assert refused.value.errors[0]["field"] == field, case
     await billing.session.commit()
@@ -101,7 +101,7 @@ async def test_bad_items_are_refused_on_update_too(billing: Billing, access: Wor
     """Replacing the items goes through the same checks as create."""
     draft = await create(billing, access)
     with pytest.raises(ValidationFailed) as refused:
-        await billing.invoices.update(access, draft.uuid, InvoiceUpdate(items=_two_items(quantity=D("NaN"))))
+        await billing.invoices.update_invoice(access, draft.uuid, InvoiceUpdate(items=_two_items(quantity=D("NaN"))))
     assert refused.value.errors[0]["field"] == "items[1].quantity"
 
 
@@ -134,7 +134,7 @@ async def test_trailing_zeros_beyond_four_places_are_the_same_value(
 async def test_unknown_client_is_not_found_naming_client_uuid(billing: Billing, access: WorkspaceAccess) -> None:
     """A client uuid that does not exist is refused as client_not_found on client_uuid."""
     with pytest.raises(NotFound) as refused:
-        await billing.invoices.create(access, InvoiceCreate(title="Website", client_uuid=uuid.uuid4()))
+        await billing.invoices.create_invoice(access, InvoiceCreate(title="Website", client_uuid=uuid.uuid4()))
     assert refused.value.code == "client_not_found"
     assert refused.value.extra["field"] == "client_uuid"
     await billing.session.commit()
@@ -146,11 +146,11 @@ async def test_client_of_another_workspace_is_not_found(billing: Billing, access
     other = await make_workspace(billing, access.principal)
     foreign = await billing.clients.create_client(other, ClientInput(name="Elsewhere Ltd"))
     with pytest.raises(NotFound) as refused:
-        await billing.invoices.create(access, InvoiceCreate(title="Website", client_uuid=foreign.uuid))
+        await billing.invoices.create_invoice(access, InvoiceCreate(title="Website", client_uuid=foreign.uuid))
     assert (refused.value.code, refused.value.extra["field"]) == ("client_not_found", "client_uuid")
     draft = await create(billing, access)
     with pytest.raises(NotFound):
-        await billing.invoices.update(access, draft.uuid, InvoiceUpdate(client_uuid=foreign.uuid))
+        await billing.invoices.update_invoice(access, draft.uuid, InvoiceUpdate(client_uuid=foreign.uuid))
     await billing.session.commit()
     assert await count_invoices(billing, access.workspace_id) == 1
     assert (await billing.invoices.get_out(access, draft.uuid)).client is None
@@ -168,7 +168,7 @@ async def test_explicit_number_already_used_is_a_conflict(billing: Billing, acce
     assert refused.value.extra["field"] == "number"
     other_draft = await create(billing, access)
     with pytest.raises(Conflict) as on_update:
-        await billing.invoices.update(access, other_draft.uuid, InvoiceUpdate(number="2026/017"))
+        await billing.invoices.update_invoice(access, other_draft.uuid, InvoiceUpdate(number="2026/017"))
     assert on_update.value.code == "number_taken"
     await billing.session.commit()
     assert await count_invoices(billing, access.workspace_id) == 2
@@ -179,10 +179,10 @@ async def test_explicit_number_already_used_is_a_conflict(billing: Billing, acce
 async def test_updating_a_draft_to_its_own_number_is_allowed(billing: Billing, access: WorkspaceAccess) -> None:
     """Re-sending an invoice's own number is not a conflict with itself; None clears it."""
     draft = await create(billing, access, number="A-7")
-    same = await billing.invoices.update(access, draft.uuid, InvoiceUpdate(number="A-7"))
+    same = await billing.invoices.update_invoice(access, draft.uuid, InvoiceUpdate(number="A-7"))
     assert isinstance(same, InvoiceOut)
     assert same.number == "A-7"
-    cleared = await billing.invoices.update(access, draft.uuid, InvoiceUpdate(number=None))
+    cleared = await billing.invoices.update_invoice(access, draft.uuid, InvoiceUpdate(number=None))
     assert isinstance(cleared, InvoiceOut)
     assert cleared.number is None
 
@@ -191,7 +191,7 @@ async def test_empty_update_is_refused(billing: Billing, access: WorkspaceAccess
     """An update with no field at all is an error, not a silent no-op."""
     draft = await create(billing, access)
     with pytest.raises(ValidationFailed) as refused:
-        await billing.invoices.update(access, draft.uuid, InvoiceUpdate())
+        await billing.invoices.update_invoice(access, draft.uuid, InvoiceUpdate())
     assert refused.value.errors[0]["field"] == "body"
     assert [h.action for h in (await billing.invoices.get_out(access, draft.uuid)).history] == ["create"]
 
@@ -216,7 +216,7 @@ async def test_a_refused_update_changes_nothing(
     draft = await create(billing, access, title="Original", items=[item(quantity=40, unit_price=150)], tax_rate=10)
     changes = {"title": "Changed", "notes": "changed", "tax_rate": D(20), "currency": "EUR", **fields}
     with pytest.raises(ValidationFailed) as refused:
-        await billing.invoices.update(access, draft.uuid, InvoiceUpdate(**changes))
+        await billing.invoices.update_invoice(access, draft.uuid, InvoiceUpdate(**changes))
     assert refused.value.errors[0]["field"] == field, case
     await billing.session.commit()
     async with fresh_billing(db) as other:

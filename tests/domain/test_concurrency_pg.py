@@ -1,0 +1,159 @@
+"""Concurrency on PostgreSQL (DESIGN.md section 2): the per-workspace counter gives unique,
+consecutive numbers to concurrent finalizations; concurrent idempotent twins make one
+invoice; a payment racing a cancellation cannot both win. Each concurrent caller has its
+own session and commits, as separate requests or replicas would."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+import pytest
+from sqlalchemy import select
+
+from app.db.models import Invoice, InvoiceCounter
+from app.domain.access import Principal
+from app.domain.billing import Billing
+from app.domain.errors import InvalidTransition
+from app.domain.idempotency import Replayed
+from app.domain.schemas import CancelInput, InvoiceCreate, InvoiceOut, PaymentInput
+from tests.conftest import TARGET, make_principal, make_workspace
+from tests.domain.helpers import count_invoices, create, fresh_billing, invoice_in, item
+
+pytestmark = pytest.mark.skipif(TARGET != "postgresql", reason="row locks are exercised on PostgreSQL only")
+
+CONCURRENT = 50
+
+
+async def test_fifty_concurrent_finalizations_get_consecutive_numbers(billing: Billing, db: Any) -> None:
+    """50 sessions finalize 50 drafts of one workspace at once and commit: the numbers are
+    INV-<year>-0001..0050, each once, and the counter ends at 50."""
+    owner = await make_principal(billing)
+    access = await make_workspace(billing, owner)
+    drafts = [await create(billing, access, title=f"Draft {n}") for n in range(CONCURRENT)]
+    slug, workspace_id = access.workspace.slug, access.workspace_id
+    year = drafts[0].issue_date.year
+    await billing.session.commit()
+    start = asyncio.Event()
+
+    async def finalize(invoice: InvoiceOut) -> str | None:
+        await start.wait()
+        async with fresh_billing(db) as other:
+            out = await other.invoices.finalize(await other.access(owner, slug), invoice.uuid)
+            assert isinstance(out, InvoiceOut)
+            await other.session.commit()
+            return out.number
+
+    tasks = [asyncio.create_task(finalize(d)) for d in drafts]
+    start.set()
+    numbers = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
+    expected = [f"INV-{year}-{n:04d}" for n in range(1, CONCURRENT + 1)]
+    assert sorted(n for n in numbers if n is not None) == expected
+    async with fresh_billing(db) as check:
+        stored = (
+            (await check.session.execute(select(Invoice.number).where(Invoice.workspace_id == workspace_id)))
+            .scalars()
+            .all()
+        )
+        counter = (
+            await check.session.execute(
+                select(InvoiceCounter.last_value).where(InvoiceCounter.workspace_id == workspace_id)
+            )
+        ).scalar_one()
+    assert sorted(n for n in stored if n is not None) == expected
+    assert counter == CONCURRENT
+
+
+async def test_concurrent_finalizations_in_two_workspaces_do_not_share_a_counter(billing: Billing, db: Any) -> None:
+    """Two workspaces finalizing at the same time each get their own 0001..0010."""
+    owner = await make_principal(billing)
+    spaces = [await make_workspace(billing, owner) for _ in range(2)]
+    drafts = [(ws.workspace.slug, await create(billing, ws)) for ws in spaces for _ in range(10)]
+    await billing.session.commit()
+
+    async def finalize(slug: str, invoice: InvoiceOut) -> tuple[str, str | None]:
+        async with fresh_billing(db) as other:
+            out = await other.invoices.finalize(await other.access(owner, slug), invoice.uuid)
+            assert isinstance(out, InvoiceOut)
+            await other.session.commit()
+            return slug, out.number
+
+    results = await asyncio.wait_for(asyncio.gather(*(finalize(s, d) for s, d in drafts)), timeout=60)
+    year = drafts[0][1].issue_date.year
+    for ws in spaces:
+        numbers = sorted(n for s, n in results if s == ws.workspace.slug and n is not None)
+        assert numbers == [f"INV-{year}-{n:04d}" for n in range(1, 11)]
+
+
+async def test_two_identical_idempotent_creates_at_once_make_one_invoice(billing: Billing, db: Any) -> None:
+    """Twin requests with one key race in two sessions: one creates, the other gets the
+    same answer back, and the workspace holds a single invoice."""
+    owner = await make_principal(billing)
+    access = await make_workspace(billing, owner)
+    slug, workspace_id = access.workspace.slug, access.workspace_id
+    await billing.session.commit()
+    data = InvoiceCreate(title="Twin", items=[item("Dev", 40, 150)])
+    start = asyncio.Event()
+
+    async def attempt(principal: Principal) -> Any:
+        await start.wait()
+        async with fresh_billing(db) as other:
+            here = await other.access(principal, slug)
+            result = await other.idempotency.run(
+                principal,
+                "twin-key",
+                f"invoice.create:{slug}",
+                msgspec.to_builtins(data),
+                lambda: other.invoices.create_invoice(here, data),
+                workspace_id,
+            )
+            await other.session.commit()
+            return result
+
+    tasks = [asyncio.create_task(attempt(owner)) for _ in range(2)]
+    start.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
+    created = [r for r in results if isinstance(r, InvoiceOut)]
+    replayed = [r for r in results if isinstance(r, Replayed)]
+    assert (len(created), len(replayed)) == (1, 1)
+    assert replayed[0].response == msgspec.to_builtins(created[0])
+    async with fresh_billing(db) as check:
+        assert await count_invoices(check, workspace_id) == 1
+
+
+async def test_a_payment_racing_a_cancellation_cannot_both_win(billing: Billing, db: Any) -> None:
+    """The invoice row is locked per transition: of a concurrent full payment and a cancel,
+    exactly one succeeds and the other is refused by the state the first left."""
+    owner = await make_principal(billing)
+    access = await make_workspace(billing, owner)
+    sent = await invoice_in(billing, access, "sent")
+    slug = access.workspace.slug
+    await billing.session.commit()
+    start = asyncio.Event()
+
+    async def act(kind: str) -> str:
+        await start.wait()
+        async with fresh_billing(db) as other:
+            here = await other.access(owner, slug)
+            try:
+                if kind == "pay":
+                    await other.invoices.mark_paid(here, sent.uuid, PaymentInput())
+                else:
+                    await other.invoices.cancel(here, sent.uuid, CancelInput(reason="race"))
+            except InvalidTransition as refused:
+                await other.session.rollback()
+                return f"{kind} refused from {refused.extra['current_status']}"
+            await other.session.commit()
+            return f"{kind} ok"
+
+    tasks = [asyncio.create_task(act(kind)) for kind in ("pay", "cancel")]
+    start.set()
+    outcomes = sorted(await asyncio.wait_for(asyncio.gather(*tasks), timeout=60))
+    assert outcomes in (["cancel refused from paid", "pay ok"], ["cancel ok", "pay refused from cancelled"])
+    async with fresh_billing(db) as check:
+        final = await check.invoices.get_out(await check.access(owner, slug), sent.uuid)
+    if "pay ok" in outcomes:
+        assert (final.status, final.balance_due, len(final.payments)) == ("paid", "0.00", 1)
+    else:
+        assert (final.status, final.payments, final.cancel_reason) == ("cancelled", [], "race")
