@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from app.api.auth import bearer_auth
 from app.api.clients import ClientController
 from app.api.deps import provide_billing, provide_principal
 from app.api.invoices import InvoiceController
@@ -33,12 +34,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[health, ready, WorkspaceController, ClientController, InvoiceController, all_stats],
         plugins=[SQLAlchemyPlugin(config=db)],
+        middleware=[bearer_auth()],
         dependencies={
             "billing": Provide(provide_billing),
             "principal": Provide(provide_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "db_config": db}),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Billcraft",

@@ -11,20 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.billing import Billing
-from app.domain.errors import Unauthenticated
 
 
 async def provide_billing(db_session: NamedDependency[AsyncSession], state: State) -> Billing:
     return Billing(db_session, base_url=state.settings.base_url)
 
 
-async def provide_principal(request: Request[Any, Any, Any], billing: NamedDependency[Billing]) -> Principal:
-    """The caller behind ``Authorization: Bearer <token>``, resolved by the domain's one verifier."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send Authorization: Bearer <token>", code="unauthenticated")
-    return await billing.accounts.principal_for_token(token.strip())
+async def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
+    """The caller, authenticated by ``app.api.auth`` before the request reached the handler."""
+    return request.user
 
 
 # How handlers ask for the two: ``billing: BillingDep, principal: PrincipalDep``.

@@ -70,6 +70,8 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
                 field = f"{parent}.{named.group(1)}" if parent else named.group(1)
             elif not parent:
                 field = "body"
+                if message == "'data'":  # Litestar's KeyError when there is no body at all
+                    message = "a JSON object body is required"
         source = item.get("source", "body")
         source = getattr(source, "value", source)  # Litestar's ParamType enum: "query", not "ParamType.QUERY"
         errors.append({"field": str(field or "body"), "message": message, "source": str(source)})

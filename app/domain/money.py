@@ -18,24 +18,30 @@ HUNDRED = Decimal(100)
 
 
 @lru_cache(maxsize=512)
-def exponent(currency: str) -> int:
-    """Minor-unit digits of an ISO 4217 currency (JPY 0, EUR 2, KWD 3)."""
+def _exponent(currency: str) -> int | None:
     try:
-        value = Currency(currency).exponent
+        return Currency(currency).exponent
     except ValueError:
+        return -1
+
+
+def exponent(currency: str, field: str = "currency") -> int:
+    """Minor-unit digits of an ISO 4217 currency (JPY 0, EUR 2, KWD 3)."""
+    value = _exponent(currency)
+    if value == -1:
         raise ValidationFailed.field(
-            "currency", f"unknown currency {currency!r}: use an ISO 4217 code such as USD, EUR, JPY"
-        ) from None
+            field, f"unknown currency {currency!r}: use an ISO 4217 code such as USD, EUR, JPY"
+        )
     if value is None:  # gold, SDRs and other units that are not money for invoices
-        raise ValidationFailed.field("currency", f"{currency} has no minor unit and cannot be invoiced")
+        raise ValidationFailed.field(field, f"{currency} has no minor unit and cannot be invoiced")
     return value
 
 
-def check_currency(currency: str) -> str:
+def check_currency(currency: str, field: str = "currency") -> str:
     code = currency.strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise ValidationFailed.field("currency", f"{currency!r} is not a three-letter ISO 4217 code")
-    exponent(code)
+        raise ValidationFailed.field(field, f"{currency!r} is not a three-letter ISO 4217 code")
+    exponent(code, field)
     return code
 
 

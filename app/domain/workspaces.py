@@ -52,10 +52,7 @@ def check_locale(name: str) -> str:
 
 
 def check_default_currency(code: str) -> str:
-    try:
-        return money.check_currency(code)
-    except ValidationFailed as exc:  # name the field the caller sent, not "currency"
-        raise ValidationFailed.field("default_currency", exc.errors[0]["message"]) from None
+    return money.check_currency(code, "default_currency")
 
 
 def today_in(workspace: Workspace) -> dt.date:

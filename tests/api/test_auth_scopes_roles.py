@@ -287,3 +287,14 @@ async def test_a_role_change_takes_effect_on_the_next_request(
     assert_problem(await person.post("/invoices", invoice_body()), 403, "role_insufficient")
     await _add_member(owner, home, "member")
     assert (await person.post("/invoices", invoice_body())).status_code == 201
+
+
+async def test_missing_token_is_refused_before_the_body_is_read(caller: Caller) -> None:
+    """Authentication runs first: a caller without a token learns nothing about the body rules."""
+    response = await caller.client.post(
+        caller.url("/invoices"), content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    big = await caller.client.post(caller.url("/invoices"), content=b"x" * 2_000_000)
+    assert big.status_code == 401

@@ -337,3 +337,14 @@ async def test_bad_workspace_settings_name_the_field(caller: Caller, body: dict[
     problem = assert_problem(await caller.patch("", body), 422, "validation_error")
     assert field in problem["detail"], problem
     assert (await caller.get("")).json() == before
+
+
+async def test_an_empty_body_is_refused_with_a_readable_message(caller: Caller) -> None:
+    """A POST without a body says a JSON body is needed, not an internal parameter name."""
+    response = await caller.client.post(caller.url("/invoices"), headers=caller.headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "field": "body",
+        "message": "a JSON object body is required",
+        "source": "body",
+    }

@@ -1,0 +1,31 @@
+"""Authentication of API requests, before anything else runs (so a request without a valid
+token gets 401 whatever its body). The principal is resolved through the domain's one
+token verifier, on the request's own database session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
+
+from app.domain.accounts import AccountService
+from app.domain.errors import Unauthenticated
+
+# Routes anyone may call: probes and the API's own documentation.
+PUBLIC_PATHS = [r"^/health$", r"^/ready$", r"^/api/openapi", r"^/api/docs"]
+
+
+class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("send Authorization: Bearer <token>", code="unauthenticated")
+        state = connection.app.state
+        session = state.db_config.provide_session(state, connection.scope)
+        principal = await AccountService(session=session).principal_for_token(token.strip())
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def bearer_auth() -> DefineMiddleware:
+    return DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)
