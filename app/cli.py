@@ -27,10 +27,13 @@ def _settings() -> Settings:
 
 
 async def _with_billing(settings: Settings, work: Callable[[Billing], Awaitable[T]]) -> T:
-    """Run ``work(billing)`` in one committed unit of work."""
+    """Run ``work(billing)`` in one committed unit of work, on an up-to-date schema (a
+    fresh data directory works without a separate ``db upgrade``)."""
     from app.db.engine import database_config
+    from app.db.migrate import upgrade_async
     from app.domain.billing import Billing
 
+    await upgrade_async(settings)
     config = database_config(settings)
     try:
         async with config.create_session_maker()() as session:
@@ -71,6 +74,24 @@ def serve(host: str, port: int) -> None:
     upgrade(settings)
     click.echo(f"Billcraft on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@main.command("mcp")
+@click.option("--print-tools", is_flag=True, help="Print the tool catalogue as JSON (mcp/tools.json) and exit.")
+def mcp_command(print_tools: bool) -> None:
+    """Serve MCP over stdio for the owner of BILLCRAFT_TOKEN."""
+    import os
+
+    from app.mcp.stdio import catalogue_json, serve_stdio, tool_catalogue
+
+    settings = _settings()
+    if print_tools:
+        click.echo(catalogue_json(asyncio.run(tool_catalogue(settings))), nl=False)
+        return
+    token = os.environ.get("BILLCRAFT_TOKEN", "").strip()
+    if not token:
+        raise click.UsageError("set BILLCRAFT_TOKEN to a token from `billcraft tokens create`")
+    _run(serve_stdio(settings, token))
 
 
 @main.group()

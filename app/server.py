@@ -20,6 +20,7 @@ from app.api.workspaces import WorkspaceController, all_stats
 from app.config import Settings
 from app.db.engine import database_config
 from app.logs import configure_logging
+from app.mcp.http import McpTransports
 
 API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
 (draft, sent, paid, overdue, cancelled). Authenticate with `Authorization: Bearer <token>`.
@@ -31,8 +32,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_format)
     db = database_config(settings)
+    mcp = McpTransports(settings, db)
     return Litestar(
-        route_handlers=[health, ready, WorkspaceController, ClientController, InvoiceController, all_stats],
+        route_handlers=[
+            health,
+            ready,
+            WorkspaceController,
+            ClientController,
+            InvoiceController,
+            all_stats,
+            *mcp.route_handlers(),
+        ],
+        lifespan=[mcp.lifespan],
         plugins=[SQLAlchemyPlugin(config=db)],
         middleware=[bearer_auth()],
         dependencies={

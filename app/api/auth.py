@@ -1,6 +1,8 @@
-"""Authentication of API requests, before anything else runs (so a request without a valid
-token gets 401 whatever its body). The principal is resolved through the domain's one
-token verifier, on the request's own database session."""
+"""Authentication of API and MCP requests, before anything else runs (so a request without
+a valid token gets 401 whatever its body). The principal is resolved through the domain's
+one token verifier, in a short unit of work of its own: it is committed and closed before
+the handler starts, so no transaction is held open across the request (an MCP tool call
+runs its own)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("send Authorization: Bearer <token>", code="unauthenticated")
-        state = connection.app.state
-        session = state.db_config.provide_session(state, connection.scope)
-        principal = await AccountService(session=session).principal_for_token(token.strip())
+        async with connection.app.state.db_config.get_session() as session:
+            principal = await AccountService(session=session).principal_for_token(token.strip())
+            await session.commit()
         return AuthenticationResult(user=principal, auth=token)
 
 

@@ -5,7 +5,7 @@ Faces translate them: REST into RFC 9457 problem details, MCP into tool errors.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 
 class DomainError(Exception):
@@ -37,7 +37,7 @@ class ValidationFailed(DomainError):
         self.errors = errors
 
     @classmethod
-    def field(cls, field: str, message: str) -> ValidationFailed:
+    def field(cls, field: str, message: str) -> Self:
         return cls([{"field": field, "message": message}])
 
 

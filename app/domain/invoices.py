@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -47,7 +46,7 @@ from app.domain.schemas import (
     PaymentInput,
     SendInput,
 )
-from app.domain.service import DomainService
+from app.domain.service import DomainService, rehearsal
 from app.domain.views import invoice_out, invoice_summary
 from app.domain.workspaces import today_in
 
@@ -162,7 +161,7 @@ class InvoiceService(DomainService[Invoice]):
 
     async def create_invoice(self, access: WorkspaceAccess, data: InvoiceCreate, *, dry_run: bool = False) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             invoice = await self._new_invoice(
                 access,
                 title=data.title,
@@ -272,7 +271,7 @@ class InvoiceService(DomainService[Invoice]):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: InvoiceUpdate, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.UPDATE, invoice)
             changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -331,7 +330,7 @@ class InvoiceService(DomainService[Invoice]):
 
     async def finalize(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, dry_run: bool = False) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.FINALIZE, invoice)
             await self._finalize(access, invoice)
@@ -349,7 +348,7 @@ class InvoiceService(DomainService[Invoice]):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_SEND)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.SEND, invoice)
             recipients = _recipients(invoice, data.to)
@@ -371,7 +370,7 @@ class InvoiceService(DomainService[Invoice]):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.PAYMENTS_WRITE)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.MARK_PAID, invoice)
             balance = invoice.total_minor - invoice.paid_minor
@@ -439,7 +438,7 @@ class InvoiceService(DomainService[Invoice]):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: CancelInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.CANCEL, invoice)
             before = Status(invoice.status)
@@ -456,7 +455,7 @@ class InvoiceService(DomainService[Invoice]):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: DuplicateInput, *, dry_run: bool = False
     ) -> Result:
         access.require(Scope.INVOICES_WRITE)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             source = await self.find(access, invoice_uuid)
             copy = await self._copy(access, source, data.title, data.issue_date, data.due_date)
             self._record(access, copy, "create", None, Status.DRAFT, data={"duplicated_from": str(source.id)})
@@ -465,7 +464,7 @@ class InvoiceService(DomainService[Invoice]):
     async def from_previous(self, access: WorkspaceAccess, data: FromPreviousInput, *, dry_run: bool = False) -> Result:
         """A new draft pre-filled from the client's latest invoice, with new dates."""
         access.require(Scope.INVOICES_WRITE)
-        async with self._attempt(dry_run):
+        async with rehearsal(self.session, dry_run):
             client = await ClientService(session=self.session).find(access, data.client_uuid, field="client_uuid")
             latest = (
                 (
@@ -625,20 +624,6 @@ class InvoiceService(DomainService[Invoice]):
                 created_at=utcnow(),
             )
         )
-
-    @asynccontextmanager
-    async def _attempt(self, dry_run: bool) -> AsyncIterator[None]:
-        """For a dry run, do the work inside a savepoint that is always rolled back: the
-        result is exactly what would happen, and the rest of the unit of work is untouched."""
-        if not dry_run:
-            yield
-            return
-        savepoint = await self.session.begin_nested()
-        try:
-            yield
-        finally:
-            if savepoint.is_active:
-                await savepoint.rollback()
 
     async def _finish(self, invoice: Invoice, dry_run: bool, recipients: list[str] | None = None) -> Result:
         """Flush and describe the result (built before a dry run's savepoint is rolled back)."""

@@ -1,8 +1,10 @@
 """The base of the domain services: advanced-alchemy's service with its inner repository,
-plus a typed handle on the unit of work's session."""
+plus a typed handle on the unit of work's session, and the savepoint behind ``dry_run``."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
 from advanced_alchemy.base import ModelProtocol
@@ -20,3 +22,19 @@ class DomainService(SQLAlchemyAsyncRepositoryService[M, SQLAlchemyAsyncRepositor
 
     def __init__(self, session: AsyncSession, **kwargs: Any) -> None:
         super().__init__(session=session, **kwargs)
+
+
+@asynccontextmanager
+async def rehearsal(session: AsyncSession, dry_run: bool) -> AsyncIterator[None]:
+    """For a dry run, do the work inside a savepoint that is always rolled back: whatever is
+    built inside is exactly what would happen, and the rest of the unit of work is untouched.
+    Without ``dry_run`` it does nothing."""
+    if not dry_run:
+        yield
+        return
+    savepoint = await session.begin_nested()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            await savepoint.rollback()

@@ -1,0 +1,117 @@
+"""One tool call: the caller, its unit of work, and its arguments, checked at the boundary.
+
+Arguments become the domain's own msgspec Structs, so MCP and REST validate the same way;
+what cannot be converted becomes a ``ToolInputError`` naming the argument and the rule.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgspec
+
+from app.domain.access import Principal, WorkspaceAccess
+from app.domain.billing import Billing
+from app.domain.errors import ValidationFailed
+from app.domain.idempotency import Replayed
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+# Arguments every mutating tool takes; they steer the call and are not part of the data.
+CONTROL = frozenset({"idempotency_key", "dry_run"})
+_AT = re.compile(r"\s*-\s*at `\$\.?(.*)`$")
+_MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+
+
+class ToolInputError(ValidationFailed):
+    """Bad arguments for a tool: reported as a tool error naming the argument."""
+
+
+@dataclass
+class Call:
+    billing: Billing
+    principal: Principal
+    tool: str
+    args: dict[str, Any]
+    action: str | None = None
+    _access: WorkspaceAccess | None = field(default=None, init=False)
+
+    # --- arguments --------------------------------------------------------------------------
+
+    def require(self, name: str) -> Any:
+        value = self.args.get(name)
+        if value is None or value == "":
+            where = f" for action {self.action}" if self.action else ""
+            raise ToolInputError.field(name, f"{name} is required{where}")
+        return value
+
+    def uuid(self, name: str = "uuid") -> uuid.UUID:
+        value = self.require(name)
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            raise ToolInputError.field(name, f"{value!r} is not a UUID; take it from a list result") from None
+
+    def flag(self, name: str) -> bool:
+        value = self.args.get(name, False)
+        if not isinstance(value, bool):
+            raise ToolInputError.field(name, "must be true or false")
+        return value
+
+    def struct(self, kind: type[S], names: Iterable[str], rename: dict[str, str] | None = None) -> S:
+        """Convert the given arguments into the domain's input Struct ``kind``."""
+        rename = rename or {}
+        picked = {rename.get(n, n): self.args[n] for n in names if n in self.args and self.args[n] is not None}
+        try:
+            return msgspec.convert(picked, kind, strict=False)
+        except msgspec.ValidationError as exc:
+            raise _as_input_error(str(exc), {v: k for k, v in rename.items()}) from None
+
+    # --- workspace and mutations ------------------------------------------------------------
+
+    async def access(self) -> WorkspaceAccess:
+        if self._access is None:
+            self._access = await self.billing.access(self.principal, str(self.require("company_slug")))
+        return self._access
+
+    async def mutate(self, operation: str, payload: Any, perform: Callable[[bool], Awaitable[Any]]) -> Any:
+        """Run a mutation honouring ``dry_run`` and ``idempotency_key``."""
+        dry_run = self.flag("dry_run")
+        if dry_run:
+            return await perform(True)
+        key = self.args.get("idempotency_key")
+        if key is not None and not isinstance(key, str):
+            raise ToolInputError.field("idempotency_key", "must be a string")
+        access = await self.access() if "company_slug" in self.args else None
+        slug = access.workspace.slug if access else ""
+        result = await self.billing.idempotency.run(
+            self.principal,
+            key,
+            f"mcp.{operation}:{slug}",
+            payload,
+            lambda: perform(False),
+            access.workspace_id if access else None,
+        )
+        return result.response if isinstance(result, Replayed) else result
+
+
+def _as_input_error(message: str, back: dict[str, str]) -> ToolInputError:
+    """Turn msgspec's message (``Expected `str`, got `int` - at `$.items[0].quantity```) into
+    an error on the argument it names."""
+    field_name = "arguments"
+    match = _AT.search(message)
+    if match:
+        field_name = match.group(1) or field_name
+        message = message[: match.start()]
+    missing = _MISSING.match(message)
+    if missing:
+        field_name = f"{field_name}.{missing.group(1)}" if field_name != "arguments" else missing.group(1)
+        message = "is required"
+    head = field_name.split(".")[0].split("[")[0]
+    if head in back:
+        field_name = back[head] + field_name[len(head) :]
+    return ToolInputError.field(field_name, message)

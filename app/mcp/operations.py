@@ -1,0 +1,217 @@
+"""What each tool does, once: the action-style tools and the granular tools both call these.
+Each operation reads its arguments from a ``Call`` and calls the domain, like REST does."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.domain.schemas import (
+    CancelInput,
+    ClientInput,
+    ClientUpdate,
+    DuplicateInput,
+    FromPreviousInput,
+    InvoiceCreate,
+    InvoiceFilter,
+    InvoiceUpdate,
+    PaymentInput,
+    SendInput,
+    WorkspaceSettingsUpdate,
+)
+from app.domain.service import rehearsal
+from app.mcp.calls import Call, ToolInputError
+
+Operation = Callable[[Call], Awaitable[Any]]
+
+INVOICE_FIELDS = ("title", "client_uuid", "currency", "number", "issue_date", "due_date", "notes", "tax_rate", "items")
+LIST_FIELDS = ("status", "client_uuid", "date_from", "date_to", "search", "page", "per_page")
+SEND_FIELDS = ("to", "message")
+PAYMENT_FIELDS = ("amount", "payment_date", "payment_method")
+COPY_FIELDS = ("issue_date", "due_date")
+CLIENT_FIELDS = tuple(ClientInput.__struct_fields__)
+SETTINGS_FIELDS = tuple(WorkspaceSettingsUpdate.__struct_fields__)
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+async def invoice_list(call: Call) -> Any:
+    return await call.billing.invoices.list_page(await call.access(), call.struct(InvoiceFilter, LIST_FIELDS))
+
+
+async def invoice_get(call: Call) -> Any:
+    return await call.billing.invoices.get_out(await call.access(), call.uuid())
+
+
+async def invoice_create(call: Call) -> Any:
+    access = await call.access()
+    call.require("title")
+    data = call.struct(InvoiceCreate, INVOICE_FIELDS)
+    invoices = call.billing.invoices
+    return await call.mutate("invoice.create", data, lambda dry: invoices.create_invoice(access, data, dry_run=dry))
+
+
+async def invoice_update(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    data = call.struct(InvoiceUpdate, INVOICE_FIELDS)
+    invoices = call.billing.invoices
+    return await call.mutate(
+        f"invoice.update:{target}", data, lambda dry: invoices.update_invoice(access, target, data, dry_run=dry)
+    )
+
+
+async def invoice_finalize(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    invoices = call.billing.invoices
+    return await call.mutate(
+        f"invoice.finalize:{target}", None, lambda dry: invoices.finalize(access, target, dry_run=dry)
+    )
+
+
+async def invoice_send(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    data = call.struct(SendInput, SEND_FIELDS)
+    invoices = call.billing.invoices
+    return await call.mutate(
+        f"invoice.send:{target}", data, lambda dry: invoices.send(access, target, data, dry_run=dry)
+    )
+
+
+async def invoice_mark_paid(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    data = call.struct(PaymentInput, PAYMENT_FIELDS)
+    invoices = call.billing.invoices
+    return await call.mutate(
+        f"invoice.payment:{target}", data, lambda dry: invoices.mark_paid(access, target, data, dry_run=dry)
+    )
+
+
+async def invoice_cancel(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    data = call.struct(CancelInput, ("reason",))
+    invoices = call.billing.invoices
+    return await call.mutate(
+        f"invoice.cancel:{target}", data, lambda dry: invoices.cancel(access, target, data, dry_run=dry)
+    )
+
+
+async def invoice_delete(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    invoices = call.billing.invoices
+
+    async def perform(dry: bool) -> dict[str, Any]:
+        before = await invoices.get_out(access, target)
+        async with rehearsal(call.billing.session, dry):
+            await invoices.delete_invoice(access, target)
+        return {"dry_run": dry, "deleted": True, "invoice": before}
+
+    return await call.mutate(f"invoice.delete:{target}", None, perform)
+
+
+async def invoice_duplicate(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    data = call.struct(DuplicateInput, (*COPY_FIELDS, "title"))
+    invoices = call.billing.invoices
+    return await call.mutate(
+        f"invoice.duplicate:{target}", data, lambda dry: invoices.duplicate(access, target, data, dry_run=dry)
+    )
+
+
+async def invoice_from_previous(call: Call) -> Any:
+    access = await call.access()
+    call.uuid("client_uuid")
+    data = call.struct(FromPreviousInput, ("client_uuid", *COPY_FIELDS))
+    invoices = call.billing.invoices
+    return await call.mutate(
+        "invoice.from_previous", data, lambda dry: invoices.from_previous(access, data, dry_run=dry)
+    )
+
+
+async def invoice_suggest_number(call: Call) -> Any:
+    return await call.billing.invoices.suggest_number(await call.access())
+
+
+async def invoice_pdf(call: Call) -> Any:
+    await call.billing.invoices.get_out(await call.access(), call.uuid())
+    raise ToolInputError(
+        [{"field": "uuid", "message": "PDF rendering is not available yet on this server"}],
+        "PDF rendering is not available yet on this server; the invoice itself is available through get_invoice",
+    )
+
+
+async def stats(call: Call) -> Any:
+    """Stats of one workspace, or across all of the caller's workspaces without a slug."""
+    if call.args.get("company_slug"):
+        return await call.billing.stats.for_workspace(await call.access())
+    return await call.billing.stats.for_user(call.principal)
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+async def client_list(call: Call) -> Any:
+    page = call.struct(InvoiceFilter, ("page", "per_page"))
+    search = call.args.get("search")
+    return await call.billing.clients.list_page(await call.access(), search, page.page, page.per_page)
+
+
+async def client_get(call: Call) -> Any:
+    return await call.billing.clients.get_out(await call.access(), call.uuid())
+
+
+async def client_create(call: Call) -> Any:
+    access = await call.access()
+    call.require("name")
+    data = call.struct(ClientInput, CLIENT_FIELDS)
+    clients = call.billing.clients
+
+    async def perform(dry: bool) -> Any:
+        async with rehearsal(call.billing.session, dry):
+            created = await clients.create_client(access, data)
+        return {"dry_run": True, "client": created} if dry else created
+
+    return await call.mutate("client.create", data, perform)
+
+
+async def client_update(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    data = call.struct(ClientUpdate, CLIENT_FIELDS)
+    clients = call.billing.clients
+
+    async def perform(dry: bool) -> Any:
+        async with rehearsal(call.billing.session, dry):
+            updated = await clients.update_client(access, target, data)
+        return {"dry_run": True, "client": updated} if dry else updated
+
+    return await call.mutate(f"client.update:{target}", data, perform)
+
+
+async def client_save(call: Call) -> Any:
+    """Create a client, or update it when ``uuid`` is given."""
+    return await (client_update(call) if call.args.get("uuid") else client_create(call))
+
+
+# --- workspaces -------------------------------------------------------------------------------
+
+
+async def workspace_list(call: Call) -> Any:
+    items = await call.billing.workspaces.list_for(call.principal)
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1), "has_more": False}
+
+
+async def workspace_get(call: Call) -> Any:
+    return await call.billing.workspaces.get_out(call.principal, str(call.require("company_slug")))
+
+
+async def settings_update(call: Call) -> Any:
+    slug = str(call.require("company_slug"))
+    data = call.struct(WorkspaceSettingsUpdate, SETTINGS_FIELDS)
+    workspaces = call.billing.workspaces
+
+    async def perform(dry: bool) -> Any:
+        async with rehearsal(call.billing.session, dry):
+            updated = await workspaces.update_settings(call.principal, slug, data)
+        return {"dry_run": True, "workspace": updated} if dry else updated
+
+    return await call.mutate("workspace.settings", data, perform)

@@ -1,0 +1,121 @@
+"""The MCP server on the SDK's low-level ``Server``: lists the catalogue and runs each tool
+call in its own unit of work. Every refusal is a tool error (``isError``) that says what was
+wrong and what is allowed; nothing a caller sends becomes a protocol error or a crash."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from importlib.metadata import version
+from typing import Any
+
+import mcp_types as types
+import msgspec
+import structlog
+from mcp.server import Server, ServerRequestContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.domain.access import Channel, Principal
+from app.domain.billing import Billing
+from app.domain.errors import DomainError, Unauthenticated
+from app.mcp.calls import Call
+from app.mcp.catalogue import tools_for
+
+log = structlog.get_logger("billcraft.mcp")
+
+# Finds the caller of one tool call: from the HTTP request (authenticated by the web app's
+# middleware) or, over stdio, from BILLCRAFT_TOKEN through the same verifier.
+PrincipalResolver = Callable[[ServerRequestContext[Any, Any], AsyncSession], Awaitable[Principal]]
+SessionMaker = Callable[[], AsyncSession]
+
+INSTRUCTIONS = (
+    "Billcraft keeps clients and invoices in workspaces; every call names its workspace by company_slug "
+    "(the workspace tool lists yours). Invoices are drafts until sent; the server computes all totals, "
+    "enforces the lifecycle and refuses what is not allowed, saying which actions are. Use dry_run to "
+    "preview a change and idempotency_key to retry safely."
+)
+
+
+def http_principal(ctx: ServerRequestContext[Any, Any], _: AsyncSession) -> Awaitable[Principal]:
+    """The principal that the web app's authentication put on the HTTP request."""
+
+    async def resolve() -> Principal:
+        user = ctx.request.scope.get("user") if ctx.request is not None else None
+        if not isinstance(user, Principal):
+            raise Unauthenticated("this MCP request carries no authenticated user")
+        return user
+
+    return resolve()
+
+
+def token_principal(token: str) -> PrincipalResolver:
+    """For stdio: the token is checked again on every call, so revoking it takes effect."""
+
+    async def resolve(_: ServerRequestContext[Any, Any], session: AsyncSession) -> Principal:
+        return await Billing(session).accounts.principal_for_token(token, Channel.MCP)
+
+    return resolve
+
+
+def to_json(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+def success(value: Any) -> types.CallToolResult:
+    data = to_json(value)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
+        structured_content=data,
+    )
+
+
+def failure(code: str, detail: str, **extra: Any) -> types.CallToolResult:
+    error = {"code": code, "detail": detail, **to_json(extra)}
+    text = f"Error ({code}): {detail}"
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)],
+        structured_content={"error": error},
+        is_error=True,
+    )
+
+
+def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalResolver) -> Server[Any]:
+    tools = tools_for(settings.mcp_tools)
+    listing = types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
+
+    async def list_tools(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return listing
+
+    async def call_tool(
+        ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        spec = tools.get(params.name)
+        if spec is None:
+            return failure("unknown_tool", f"no tool named {params.name!r}; tools: {', '.join(tools)}")
+        args = dict(params.arguments or {})
+        async with sessions() as session:
+            try:
+                principal = (await resolve(ctx, session)).via(Channel.MCP)
+                call = Call(Billing(session, base_url=settings.base_url), principal, spec.name, args)
+                result = await spec.run(call)
+                await session.commit()
+                return success(result)
+            except DomainError as exc:
+                await session.rollback()
+                return failure(exc.code, exc.detail, **exc.extra)
+            except Exception:
+                await session.rollback()
+                log.exception("tool call failed", tool=params.name)
+                return failure("internal_error", "something went wrong on our side; nothing was changed")
+
+    return Server(
+        "billcraft",
+        version=version("billcraft"),
+        title="Billcraft",
+        instructions=INSTRUCTIONS,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+    )
