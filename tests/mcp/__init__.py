@@ -1,0 +1,1 @@
+"""Tests of the MCP server over its real transports."""
