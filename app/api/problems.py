@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.domain.errors import DomainError, Unauthenticated
+from app.domain.schemas import friendly
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("billcraft.api")
@@ -74,7 +75,7 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
                     message = "a JSON object body is required"
         source = item.get("source", "body")
         source = getattr(source, "value", source)  # Litestar's ParamType enum: "query", not "ParamType.QUERY"
-        errors.append({"field": str(field or "body"), "message": message, "source": str(source)})
+        errors.append({"field": str(field or "body"), "message": friendly(message), "source": str(source)})
     return errors
 
 

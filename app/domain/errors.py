@@ -63,6 +63,14 @@ class Unauthenticated(DomainError):
     title = "Authentication required"
 
 
+class Unavailable(DomainError):
+    """A capability this server does not offer (yet); nothing was changed."""
+
+    status = 501
+    code = "not_available"
+    title = "Not available"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

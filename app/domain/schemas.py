@@ -24,6 +24,19 @@ IdempotencyKey = Annotated[str, Meta(min_length=1, max_length=255)]
 
 MAX_ITEMS = 200
 
+# msgspec's decoding messages, said the way a person filling in a form would understand.
+_FRIENDLY = {
+    "Invalid RFC3339 encoded date": "must be a real date written YYYY-MM-DD",
+    "Invalid RFC3339 encoded datetime": "must be a date and time in RFC 3339 form",
+    "Invalid decimal string": "must be a number, such as 150 or 150.00",
+    "Invalid UUID": "must be a UUID, as given in list results",
+}
+
+
+def friendly(message: str) -> str:
+    """A clearer wording of a msgspec decoding message, when there is one."""
+    return _FRIENDLY.get(message.strip(), message)
+
 
 class Input(Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of every input: unknown fields are refused, so a typo never passes silently."""

@@ -18,6 +18,7 @@ from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
 from app.domain.idempotency import Replayed
+from app.domain.schemas import friendly
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -111,6 +112,7 @@ def _as_input_error(message: str, back: dict[str, str]) -> ToolInputError:
     if missing:
         field_name = f"{field_name}.{missing.group(1)}" if field_name != "arguments" else missing.group(1)
         message = "is required"
+    message = friendly(message)
     head = field_name.split(".")[0].split("[")[0]
     if head in back:
         field_name = back[head] + field_name[len(head) :]

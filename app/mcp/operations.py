@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.domain.errors import Unavailable
 from app.domain.schemas import (
     CancelInput,
     ClientInput,
@@ -20,7 +21,7 @@ from app.domain.schemas import (
     WorkspaceSettingsUpdate,
 )
 from app.domain.service import rehearsal
-from app.mcp.calls import Call, ToolInputError
+from app.mcp.calls import Call
 
 Operation = Callable[[Call], Awaitable[Any]]
 
@@ -134,9 +135,8 @@ async def invoice_suggest_number(call: Call) -> Any:
 
 async def invoice_pdf(call: Call) -> Any:
     await call.billing.invoices.get_out(await call.access(), call.uuid())
-    raise ToolInputError(
-        [{"field": "uuid", "message": "PDF rendering is not available yet on this server"}],
-        "PDF rendering is not available yet on this server; the invoice itself is available through get_invoice",
+    raise Unavailable(
+        "PDF rendering is not available yet on this server; the invoice itself is available through get_invoice"
     )
 
 
