@@ -157,6 +157,8 @@ class WorkspaceService(DomainService[Workspace]):
         workspace = access.workspace
         access.require(Scope.WORKSPACE_ADMIN)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        if not changes:
+            raise ValidationFailed.field("body", "nothing to update: give at least one setting")
         checks = {
             "default_currency": check_default_currency,
             "timezone": check_timezone,

@@ -177,6 +177,8 @@ class ToolSpec:
             assert self.operation is not None
             return await self.operation(call)
         name = call.args.get("action")
+        if name is None:
+            raise ToolInputError.field("action", f"action is required; valid actions: {', '.join(self.actions)}")
         action = self.actions.get(name) if isinstance(name, str) else None
         if action is None:
             raise ToolInputError.field(

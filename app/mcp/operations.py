@@ -151,9 +151,9 @@ async def stats(call: Call) -> Any:
 
 
 async def client_list(call: Call) -> Any:
-    page = call.struct(InvoiceFilter, ("page", "per_page"))
-    search = call.args.get("search")
-    return await call.billing.clients.list_page(await call.access(), search, page.page, page.per_page)
+    access = await call.access()
+    page = call.struct(InvoiceFilter, ("search", "page", "per_page"))
+    return await call.billing.clients.list_page(access, page.search, page.page, page.per_page)
 
 
 async def client_get(call: Call) -> Any:
@@ -196,6 +196,8 @@ async def client_save(call: Call) -> Any:
 
 
 async def workspace_list(call: Call) -> Any:
+    if call.args.get("company_slug"):
+        await call.access()  # a slug, when given, must be one of the caller's: never ignored
     items = await call.billing.workspaces.list_for(call.principal)
     return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1), "has_more": False}
 
