@@ -31,6 +31,7 @@ class Settings:
     data_dir: Path
     database_url: str
     redis_url: str | None
+    redis_prefix: str
     secret_key: str
     base_url: str
     smtp_url: str | None
@@ -61,6 +62,7 @@ class Settings:
             data_dir=data_dir,
             database_url=normalize_database_url(database_url),
             redis_url=_env("REDIS_URL"),
+            redis_prefix=_env("REDIS_PREFIX", "billcraft") or "billcraft",
             secret_key=secret,
             base_url=(_env("BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
             smtp_url=_env("SMTP_URL"),

@@ -21,6 +21,7 @@ from app.config import Settings
 from app.db.engine import database_config
 from app.logs import configure_logging
 from app.mcp.http import McpTransports
+from app.ratelimit import RateLimit, RateLimitMiddleware
 
 API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
 (draft, sent, paid, overdue, cancelled). Authenticate with `Authorization: Bearer <token>`.
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[mcp.lifespan],
         plugins=[SQLAlchemyPlugin(config=db)],
-        middleware=[bearer_auth()],
+        middleware=[bearer_auth(), RateLimitMiddleware(RateLimit(settings))],
         dependencies={
             "billing": Provide(provide_billing),
             "principal": Provide(provide_principal),

@@ -65,6 +65,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     os.environ["BILLCRAFT_DATABASE_URL"] = database_url
     os.environ["BILLCRAFT_SECRET_KEY"] = "test-secret"
     os.environ.pop("BILLCRAFT_REDIS_URL", None)
+    # Tests make many calls a minute with one user; the limit has tests of its own.
+    os.environ["BILLCRAFT_RATE_LIMIT"] = "100000/minute"
     return Settings.from_env()
 
 

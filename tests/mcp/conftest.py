@@ -65,6 +65,8 @@ class ProcessEnv:
             BILLCRAFT_DATABASE_URL=self.database_url,
             BILLCRAFT_DATA_DIR=str(self.data_dir),
             BILLCRAFT_SECRET_KEY="test-secret",
+            # The suite's accounts make many calls a minute; the limit has tests of its own.
+            BILLCRAFT_RATE_LIMIT="100000/minute",
         )
         env.update({f"BILLCRAFT_{k.upper()}": v for k, v in extra.items()})
         return env
