@@ -17,7 +17,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from app.api.deps import BillingDep, PrincipalDep
 from app.api.results import DRY_RUN_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
-from app.domain.access import WorkspaceAccess
+from app.domain.access import Principal, WorkspaceAccess
+from app.domain.billing import Billing
 from app.domain.schemas import (
     CancelInput,
     DuplicateInput,
@@ -37,9 +38,9 @@ DryRun = Annotated[bool, QueryParameter(name="dry_run", description="Show what w
 
 
 async def _mutate(
-    billing: BillingDep,
-    principal: PrincipalDep,
-    company_slug: FromPath[str],
+    billing: Billing,
+    principal: Principal,
+    company_slug: str,
     operation: str,
     arguments: Any,
     idempotency_key: str | None,
@@ -48,8 +49,6 @@ async def _mutate(
     status: int = 200,
 ) -> Response[Any]:
     access = await billing.access(principal, company_slug)
-    if dry_run:
-        return respond(await perform(access), status)
     result = await billing.idempotency.run(
         principal,
         idempotency_key,
@@ -57,6 +56,7 @@ async def _mutate(
         arguments,
         lambda: perform(access),
         access.workspace_id,
+        dry_run=dry_run,
     )
     return respond(result, status)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
@@ -25,17 +25,13 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _page(items: list[Any]) -> Page[Any]:
-    return Page(items=items, total=len(items), page=1, per_page=max(len(items), 1), has_more=False)
-
-
 class WorkspaceController(Controller):
     path = "/api/v1/workspaces"
     tags = ["workspaces"]
 
     @get("/", summary="List your workspaces")
     async def list_workspaces(self, principal: PrincipalDep, billing: BillingDep) -> Page[WorkspaceOut]:
-        return _page(await billing.workspaces.list_for(principal))
+        return await billing.workspaces.list_for(principal)
 
     @post("/", summary="Create a workspace (you become its owner)")
     async def create_workspace(
@@ -74,7 +70,7 @@ class WorkspaceController(Controller):
     async def list_members(
         self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
     ) -> Page[MemberOut]:
-        return _page(await billing.workspaces.members(principal, company_slug))
+        return await billing.workspaces.members(principal, company_slug)
 
     @post("/{company_slug:str}/members", summary="Add a member (an existing user) or change a role")
     async def add_member(

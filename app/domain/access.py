@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from app.domain.errors import Forbidden
+from app.domain.errors import Forbidden, ValidationFailed
 
 if TYPE_CHECKING:
     from app.db.models import Workspace
@@ -63,8 +63,6 @@ def parse_scopes(text: str | None) -> frozenset[str]:
     scopes = frozenset(s for s in text.replace(",", " ").split() if s)
     unknown = sorted(scopes - ALL_SCOPES)
     if unknown:
-        from app.domain.errors import ValidationFailed
-
         raise ValidationFailed.field(
             "scopes", f"unknown scope {', '.join(unknown)}; allowed: {', '.join(sorted(ALL_SCOPES))}"
         )

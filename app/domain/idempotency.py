@@ -46,13 +46,16 @@ class Idempotency:
         arguments: Any,
         perform: Callable[[], Awaitable[Any]],
         workspace_id: uuid.UUID | None = None,
+        *,
+        dry_run: bool = False,
     ) -> Any:
-        """Run ``perform`` once per key. Returns its result, or a ``Replayed`` answer.
+        """Run ``perform`` once per key. Returns its result, or a ``Replayed`` answer. A dry
+        run changes nothing, so it is neither recorded nor replayed.
 
         The record is inserted before the work, in the same transaction: a concurrent twin
         on PostgreSQL waits on the unique key, then finds the committed answer.
         """
-        if key is None:
+        if key is None or dry_run:
             return await perform()
         if not 1 <= len(key) <= 255:
             raise ValidationFailed.field("idempotency_key", "1 to 255 characters")

@@ -181,6 +181,11 @@ class Page(Struct, Generic[T]):
     per_page: int
     has_more: bool
 
+    @classmethod
+    def whole(cls, items: list[T]) -> Page[T]:
+        """A list that is never long enough to page (workspaces, members) in the list shape."""
+        return cls(items=items, total=len(items), page=1, per_page=max(len(items), 1), has_more=False)
+
 
 class ClientRef(Struct):
     uuid: uuid.UUID

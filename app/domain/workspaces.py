@@ -20,6 +20,7 @@ from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import (
     MemberInput,
     MemberOut,
+    Page,
     WorkspaceCreate,
     WorkspaceOut,
     WorkspaceSettingsUpdate,
@@ -101,14 +102,14 @@ class WorkspaceService(DomainService[Workspace]):
         role, workspace = row
         return WorkspaceAccess(principal, workspace, Role(role))
 
-    async def list_for(self, principal: Principal) -> list[WorkspaceOut]:
+    async def list_for(self, principal: Principal) -> Page[WorkspaceOut]:
         rows = await self.session.execute(
             select(Membership.role, Workspace)
             .join(Workspace, Workspace.id == Membership.workspace_id)
             .where(Membership.user_id == principal.user_id)
             .order_by(Workspace.name)
         )
-        return [workspace_out(ws, role) for role, ws in rows.all()]
+        return Page.whole([workspace_out(ws, role) for role, ws in rows.all()])
 
     async def get_out(self, principal: Principal, slug: str) -> WorkspaceOut:
         access = await self.access(principal, slug)
@@ -180,7 +181,7 @@ class WorkspaceService(DomainService[Workspace]):
         await self.session.flush()
         return workspace_out(workspace, access.role.value)
 
-    async def members(self, principal: Principal, slug: str) -> list[MemberOut]:
+    async def members(self, principal: Principal, slug: str) -> Page[MemberOut]:
         access = await self.access(principal, slug)
         access.require(Scope.WORKSPACE_ADMIN)
         rows = await self.session.execute(
@@ -189,7 +190,7 @@ class WorkspaceService(DomainService[Workspace]):
             .where(Membership.workspace_id == access.workspace_id)
             .order_by(User.email)
         )
-        return [MemberOut(user_uuid=u.id, email=u.email, name=u.name, role=r) for r, u in rows.all()]
+        return Page.whole([MemberOut(user_uuid=u.id, email=u.email, name=u.name, role=r) for r, u in rows.all()])
 
     async def add_member(self, principal: Principal, slug: str, data: MemberInput) -> MemberOut:
         access = await self.access(principal, slug)

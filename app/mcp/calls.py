@@ -82,8 +82,6 @@ class Call:
     async def mutate(self, operation: str, payload: Any, perform: Callable[[bool], Awaitable[Any]]) -> Any:
         """Run a mutation honouring ``dry_run`` and ``idempotency_key``."""
         dry_run = self.flag("dry_run")
-        if dry_run:
-            return await perform(True)
         key = self.args.get("idempotency_key")
         if key is not None and not isinstance(key, str):
             raise ToolInputError.field("idempotency_key", "must be a string")
@@ -94,8 +92,9 @@ class Call:
             key,
             f"mcp.{operation}:{slug}",
             payload,
-            lambda: perform(False),
+            lambda: perform(dry_run),
             access.workspace_id if access else None,
+            dry_run=dry_run,
         )
         return result.response if isinstance(result, Replayed) else result
 

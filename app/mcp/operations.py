@@ -198,8 +198,7 @@ async def client_save(call: Call) -> Any:
 async def workspace_list(call: Call) -> Any:
     if call.args.get("company_slug"):
         await call.access()  # a slug, when given, must be one of the caller's: never ignored
-    items = await call.billing.workspaces.list_for(call.principal)
-    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1), "has_more": False}
+    return await call.billing.workspaces.list_for(call.principal)
 
 
 async def workspace_get(call: Call) -> Any:

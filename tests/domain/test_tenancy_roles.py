@@ -47,7 +47,7 @@ async def test_a_stranger_gets_not_found_for_an_existing_workspace(billing: Bill
     assert existing.value.status == 404
     with pytest.raises(NotFound):
         await billing.workspaces.get_out(stranger, access.workspace.slug)
-    assert access.workspace.slug not in [w.company_slug for w in await billing.workspaces.list_for(stranger)]
+    assert access.workspace.slug not in [w.company_slug for w in (await billing.workspaces.list_for(stranger)).items]
 
 
 async def test_a_stranger_cannot_add_themselves_or_change_settings(billing: Billing, access: WorkspaceAccess) -> None:
@@ -189,7 +189,7 @@ async def test_an_admin_cannot_grant_owner(billing: Billing, access: WorkspaceAc
     assert refused.value.code == "role_insufficient"
     added = await billing.workspaces.add_member(admin.principal, slug, MemberInput(email=user.email, role="viewer"))
     assert added.role == "viewer"
-    roles = {m.email: m.role for m in await billing.workspaces.members(admin.principal, slug)}
+    roles = {m.email: m.role for m in (await billing.workspaces.members(admin.principal, slug)).items}
     assert roles[user.email] == "viewer"
     assert sorted(roles.values()) == ["admin", "owner", "viewer"]
 
