@@ -21,7 +21,10 @@ from app.config import Settings
 from app.db.engine import database_config
 from app.logs import configure_logging
 from app.mcp.http import McpTransports
+from app.oauth.routes import ROUTES as OAUTH_ROUTES
+from app.oauth.server import OAuthServer
 from app.ratelimit import RateLimit, RateLimitMiddleware
+from app.web.setup import sessions, static_files, templates
 
 API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
 (draft, sent, paid, overdue, cancelled). Authenticate with `Authorization: Bearer <token>`.
@@ -34,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_format)
     db = database_config(settings)
     mcp = McpTransports(settings, db)
+    session_config, session_store = sessions(settings)
     return Litestar(
         route_handlers=[
             health,
@@ -43,16 +47,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvoiceController,
             all_stats,
             *mcp.route_handlers(),
+            *OAUTH_ROUTES,
+            static_files(),
         ],
         lifespan=[mcp.lifespan],
         plugins=[SQLAlchemyPlugin(config=db)],
-        middleware=[bearer_auth(), RateLimitMiddleware(RateLimit(settings))],
+        middleware=[session_config.middleware, bearer_auth(), RateLimitMiddleware(RateLimit(settings))],
+        stores={"sessions": session_store},
+        template_config=templates(),
         dependencies={
             "billing": Provide(provide_billing),
             "principal": Provide(provide_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"settings": settings, "db_config": db}),
+        state=State({"settings": settings, "db_config": db, "oauth": OAuthServer(settings.base_url)}),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Billcraft",

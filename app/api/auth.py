@@ -14,8 +14,20 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from app.domain.accounts import AccountService
 from app.domain.errors import Unauthenticated
 
-# Routes anyone may call: probes and the API's own documentation.
-PUBLIC_PATHS = [r"^/health$", r"^/ready$", r"^/api/openapi", r"^/api/docs"]
+# Routes anyone may call: probes, the API's documentation, OAuth and its browser pages
+# (which use the session cookie), static files.
+PUBLIC_PATHS = [
+    r"^/health$",
+    r"^/ready$",
+    r"^/api/openapi",
+    r"^/api/docs",
+    r"^/\.well-known/",
+    r"^/api/mcp/\.well-known/",
+    r"^/oauth/",
+    r"^/account/",
+    r"^/static/",
+]
+MCP_PREFIX = "/api/mcp"
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
@@ -26,7 +38,16 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         async with connection.app.state.db_config.get_session() as session:
             principal = await AccountService(session=session).principal_for_token(token.strip())
             await session.commit()
+        if principal.resource is not None and principal.resource != self._resource(connection):
+            # RFC 8707: an OAuth token works only at the resource it was issued for.
+            raise Unauthenticated("this token was issued for another resource", code="invalid_token")
         return AuthenticationResult(user=principal, auth=token)
+
+    @staticmethod
+    def _resource(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        base = connection.app.state.settings.base_url
+        path = connection.url.path
+        return f"{base}{MCP_PREFIX}" if path.startswith(MCP_PREFIX) else f"{base}/api/v1"
 
 
 def bearer_auth() -> DefineMiddleware:

@@ -41,12 +41,19 @@ def problem(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     headers = None
     if isinstance(exc, Unauthenticated):
-        # RFC 6750: no error attribute when the request carried no credentials at all.
+        # RFC 6750: no error attribute when the request carried no credentials at all;
+        # RFC 9728: where to find how to get a token for this resource.
         error = "" if exc.code == "unauthenticated" else f', error="{exc.code}"'
-        headers = {"WWW-Authenticate": f'Bearer realm="billcraft"{error}'}
+        base = request.app.state.settings.base_url
+        resource = "api/mcp" if request.url.path.startswith("/api/mcp") else "api/v1"
+        metadata = f"{base}/.well-known/oauth-protected-resource/{resource}"
+        headers = {"WWW-Authenticate": f'Bearer realm="billcraft"{error}, resource_metadata="{metadata}"'}
+    elif exc.code == "insufficient_scope":
+        scope = exc.extra.get("required_scope", "")
+        headers = {"WWW-Authenticate": f'Bearer realm="billcraft", error="insufficient_scope", scope="{scope}"'}
     return problem(exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
 
 

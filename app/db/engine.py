@@ -32,7 +32,7 @@ def database_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=False),
-        before_send_handler="autocommit",
+        before_send_handler="autocommit_include_redirects",  # OAuth answers with redirects
         create_all=False,
         engine_config=EngineConfig(**engine_config),
     )

@@ -34,6 +34,17 @@ class Scope(StrEnum):
 
 ALL_SCOPES: frozenset[str] = frozenset(s.value for s in Scope)
 
+# What each scope lets an app do, as the consent page says it.
+SCOPE_DESCRIPTIONS = {
+    Scope.INVOICES_READ.value: "See your invoices, their history and billing statistics",
+    Scope.INVOICES_WRITE.value: "Create, edit, finalize, duplicate and cancel invoices",
+    Scope.INVOICES_SEND.value: "Send invoices and reminders to your clients by email",
+    Scope.PAYMENTS_WRITE.value: "Record payments",
+    Scope.CLIENTS_READ.value: "See your clients",
+    Scope.CLIENTS_WRITE.value: "Create and edit clients",
+    Scope.WORKSPACE_ADMIN.value: "Create workspaces and change business settings and members",
+}
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -79,6 +90,8 @@ class Principal:
     channel: Channel = Channel.API
     oauth_client_id: str | None = None
     token_id: uuid.UUID | None = field(default=None, compare=False)
+    # The protected resource an OAuth token was issued for (RFC 8707); None for personal tokens.
+    resource: str | None = None
 
     def require_scope(self, scope: Scope) -> None:
         if scope.value not in self.scopes:

@@ -12,12 +12,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from app.db.models import ApiToken, User
+from app.db.models import ApiToken, OAuthToken, User
 from app.domain.access import Channel, Principal, parse_scopes
 from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from app.domain.service import DomainService
 
 TOKEN_PREFIX = "bc_"
+OAUTH_ACCESS_PREFIX = "bco_"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -97,7 +98,10 @@ class AccountService(DomainService[User]):
         return token, plain
 
     async def principal_for_token(self, plain: str, channel: Channel = Channel.API) -> Principal:
-        """The principal behind a bearer token, or ``Unauthenticated``."""
+        """The principal behind a bearer token (personal or OAuth), or ``Unauthenticated``:
+        the one verifier every face uses."""
+        if plain.startswith(OAUTH_ACCESS_PREFIX):
+            return await self._oauth_principal(plain, channel)
         if not plain.startswith(TOKEN_PREFIX):
             raise Unauthenticated("unknown or expired token", code="invalid_token")
         session = self.session
@@ -121,6 +125,32 @@ class AccountService(DomainService[User]):
             scopes=frozenset(token.scopes.split()),
             channel=channel,
             token_id=token.id,
+        )
+
+    async def _oauth_principal(self, plain: str, channel: Channel) -> Principal:
+        row = (
+            await self.session.execute(
+                select(OAuthToken, User)
+                .join(User, User.id == OAuthToken.user_id)
+                .where(OAuthToken.access_hash == hash_token(plain))
+            )
+        ).one_or_none()
+        now = utcnow()
+        if row is None:
+            raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
+        token, user = row
+        if token.revoked_at is not None or token.access_expires_at <= now or not user.is_active:
+            raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
+        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+            token.last_used_at = now
+        return Principal(
+            user_id=user.id,
+            name=user.name or user.email,
+            scopes=frozenset(token.scope.split()),
+            channel=channel,
+            oauth_client_id=token.client_id,
+            token_id=token.id,
+            resource=token.resource,
         )
 
     async def list_tokens(self, user_id: object) -> list[ApiToken]:

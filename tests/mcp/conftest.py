@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
+from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -27,7 +28,6 @@ from app.config import Settings
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.schemas import WorkspaceCreate
-from mcp import Client, StdioServerParameters
 from tests.conftest import unique
 
 BIN = Path(sys.executable).parent / "billcraft"

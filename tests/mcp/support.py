@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import mcp_types as types
-
 from mcp import Client
 
 ACTION_TOOLS = {"workspace", "client", "invoice"}

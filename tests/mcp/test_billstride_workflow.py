@@ -9,8 +9,8 @@ import datetime as dt
 from typing import Any
 
 import mcp_types as types
-
 from mcp import Client
+
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import LIST_KEYS, assert_invoice_shape, call, refused, today
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
-
 from mcp import Client
+
 from tests.conftest import unique
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import THREE_ITEMS, call, invoice, ok, refused, text_of

@@ -9,8 +9,8 @@ import uuid as uuidlib
 from typing import Any
 
 import pytest
-
 from mcp import Client
+
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import ALL_TOOLS, THREE_ITEMS, call, invoice, refused
 

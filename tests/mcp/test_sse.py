@@ -3,9 +3,9 @@ uses): a client connects with its bearer token, lists the tools and calls one.""
 
 from __future__ import annotations
 
+from mcp import Client
 from mcp.client.sse import sse_client
 
-from mcp import Client
 from tests.mcp.conftest import Account
 from tests.mcp.support import ALL_TOOLS, call, invoice
 

@@ -1,0 +1,369 @@
+"""The OAuth routes: discovery (RFC 8414, RFC 9728), registration, the browser's sign-in
+and consent pages, the token and revocation endpoints, and connected apps (page and API).
+
+Forms carry a CSRF token bound to the browser session. Sign-in renews the session."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import msgspec
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from litestar import Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.deps import PrincipalDep
+from app.db.models import Membership, OAuthClient, User, Workspace
+from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS
+from app.domain.accounts import AccountService
+from app.domain.apps import ConnectedApp, connected_apps, revoke_app
+from app.domain.errors import Forbidden, Unauthenticated
+from app.oauth import store
+from app.oauth.server import OAuthServer, form_request, json_request
+
+DbSession = NamedDependency[AsyncSession]
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+OAUTH_PARAMS = (
+    "response_type", "client_id", "redirect_uri", "scope", "state",
+    "code_challenge", "code_challenge_method", "resource",
+)  # fmt: skip
+MAX_METADATA_BYTES = 64 * 1024
+
+
+def _server(state: State) -> OAuthServer:
+    server: OAuthServer = state.oauth
+    return server
+
+
+def _csrf(request: Request[Any, Any, Any]) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not secrets.compare_digest(str(expected), str(form.get("_csrf_token", ""))):
+        raise Forbidden("the form expired or came from elsewhere; reload the page and try again", code="csrf")
+
+
+async def _signed_in(request: Request[Any, Any, Any], session: AsyncSession) -> User | None:
+    user_id = request.session.get("user_id")
+    if not user_id:
+        return None
+    user = await session.get(User, uuid.UUID(str(user_id)))
+    return user if user is not None and user.is_active else None
+
+
+def _json(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> Response[Any]:
+    merged = {**dict(headers or []), **NO_STORE}
+    return Response(content=body, status_code=status, headers=merged, media_type="application/json")
+
+
+def _error_page(title: str, detail: str, status: int = 400) -> Template:
+    return Template("oauth_error.html", context={"title": title, "detail": detail}, status_code=status)
+
+
+# --- discovery ------------------------------------------------------------------------------
+
+
+@get(
+    ["/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server/api/mcp",
+     "/api/mcp/.well-known/oauth-authorization-server"],
+    sync_to_thread=False, include_in_schema=False,
+)  # fmt: skip
+def authorization_server_metadata(state: State) -> dict[str, Any]:
+    return _server(state).metadata()
+
+
+@get(
+    ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/api/mcp"],
+    sync_to_thread=False, include_in_schema=False,
+)  # fmt: skip
+def mcp_resource_metadata(state: State) -> dict[str, Any]:
+    server = _server(state)
+    return server.protected_resource(server.mcp_resource)
+
+
+@get("/.well-known/oauth-protected-resource/api/v1", sync_to_thread=False, include_in_schema=False)
+def api_resource_metadata(state: State) -> dict[str, Any]:
+    server = _server(state)
+    return server.protected_resource(f"{server.base_url}/api/v1")
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@post("/oauth/register", include_in_schema=False)
+async def register(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Response[Any]:
+    try:
+        body = await request.json()
+    except Exception:
+        body = None
+    if not isinstance(body, dict):
+        return _json(400, {"error": "invalid_client_metadata", "error_description": "send a JSON object"})
+    server = _server(state)
+    oauth_request = json_request("POST", str(request.url), body, dict(request.headers))
+    status, payload, headers = await server.run(
+        db_session, lambda: server.create_endpoint_response("client_registration", oauth_request)
+    )
+    return _json(status, payload, headers)
+
+
+async def _known_client(session: AsyncSession, client_id: str | None) -> None:
+    """A client ID that is an HTTPS URL names its own metadata document: fetch it once,
+    check it, and remember the client (loopback http is allowed, for local tools)."""
+    if not client_id or "://" not in client_id:
+        return
+    exists = (await session.execute(select(OAuthClient.id).where(OAuthClient.client_id == client_id))).first()
+    if exists:
+        return
+    parts = urlsplit(client_id)
+    loopback = parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if not (parts.scheme == "https" or loopback) or parts.path in {"", "/"}:
+        return
+    try:
+        async with httpx.AsyncClient(timeout=5, follow_redirects=False) as http:
+            response = await http.get(client_id, headers={"Accept": "application/json"})
+        if response.status_code != 200 or len(response.content) > MAX_METADATA_BYTES:
+            return
+        document = msgspec.json.decode(response.content)
+    except (httpx.HTTPError, msgspec.DecodeError):
+        return
+    if not isinstance(document, dict) or document.get("client_id") != client_id:
+        return
+    uris = document.get("redirect_uris")
+    if not isinstance(uris, list) or not uris or not all(isinstance(u, str) for u in uris):
+        return
+    metadata = {**document, "token_endpoint_auth_method": "none"}
+    await session.run_sync(lambda sync: _add_client(sync, client_id, metadata))
+
+
+def _add_client(sync: Any, client_id: str, metadata: dict[str, Any]) -> None:
+    token = store.current_session.set(sync)
+    try:
+        store.add_client(client_id, metadata, "metadata_document")
+    finally:
+        store.current_session.reset(token)
+
+
+# --- authorization: sign-in and consent -----------------------------------------------------
+
+
+@get("/oauth/authorize", include_in_schema=False)
+async def authorize_page(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Any:
+    params = {k: v for k, v in request.query_params.items() if k in OAUTH_PARAMS}
+    await _known_client(db_session, params.get("client_id"))
+    user = await _signed_in(request, db_session)
+    server = _server(state)
+    oauth_request = form_request("GET", str(request.url), params, dict(request.headers))
+    try:
+        grant = await server.run(db_session, lambda: server.get_consent_grant(request=oauth_request, end_user=user))
+        if params.get("resource"):
+            server.resource_of(oauth_request)
+    except OAuth2Error as error:
+        return await _refuse(server, db_session, oauth_request, error)
+    if user is None:
+        query = urlencode({"next": f"/oauth/authorize?{urlencode(params)}"})
+        return Redirect(f"/oauth/signin?{query}")
+    scope = grant.client.get_allowed_scope(params.get("scope")) or " ".join(sorted(ALL_SCOPES))
+    workspaces = (
+        await db_session.execute(
+            select(Workspace.name, Workspace.slug, Membership.role)
+            .join(Membership, Membership.workspace_id == Workspace.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Workspace.name)
+        )
+    ).all()
+    return Template(
+        "consent.html",
+        context={
+            "client_name": grant.client.client_name,
+            "client_id": grant.client.client_id,
+            "redirect_host": urlsplit(params.get("redirect_uri", "")).netloc,
+            "scopes": [{"name": s, "description": SCOPE_DESCRIPTIONS[s]} for s in scope.split()],
+            "workspaces": [{"name": n, "company_slug": s, "role": r} for n, s, r in workspaces],
+            "user_email": user.email,
+            "csrf_token": _csrf(request),
+            "params": {**params, "scope": scope},
+        },
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+    )
+
+
+async def _refuse(server: OAuthServer, session: AsyncSession, oauth_request: Any, error: OAuth2Error) -> Any:
+    """Errors about the client or its redirect URI are shown here (never redirected to an
+    unverified address); the others go back to the client with ``error`` and ``iss``."""
+    redirect_uri = oauth_request.payload.data.get("redirect_uri")
+    client = await server.run(session, lambda: server.query_client(oauth_request.payload.client_id))
+    if client is None or not redirect_uri or not client.check_redirect_uri(redirect_uri):
+        detail = error.description or error.error
+        return _error_page("This sign-in request cannot be completed", f"{error.error}: {detail}")
+    query = {"error": error.error, "iss": server.base_url}
+    if error.description:
+        query["error_description"] = error.description
+    if oauth_request.payload.state:
+        query["state"] = oauth_request.payload.state
+    separator = "&" if "?" in redirect_uri else "?"
+    return Redirect(f"{redirect_uri}{separator}{urlencode(query)}")
+
+
+@post("/oauth/authorize", include_in_schema=False)
+async def authorize_decision(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Any:
+    form = dict(await request.form())
+    _check_csrf(request, form)
+    user = await _signed_in(request, db_session)
+    if user is None:
+        return Redirect("/oauth/signin")
+    params = {k: str(v) for k, v in form.items() if k in OAUTH_PARAMS}
+    server = _server(state)
+    oauth_request = form_request("POST", str(request.url), params, dict(request.headers))
+    approved = form.get("decision") == "approve"
+    try:
+        grant = await server.run(db_session, lambda: server.get_consent_grant(request=oauth_request, end_user=user))
+    except OAuth2Error as error:
+        return await _refuse(server, db_session, oauth_request, error)
+    _, _, headers = await server.run(
+        db_session,
+        lambda: server.create_authorization_response(
+            request=oauth_request, grant_user=user if approved else None, grant=grant
+        ),
+    )
+    # RFC 9207: the client learns which server answered, on success and on refusal alike.
+    location = add_params_to_uri(dict(headers).get("Location", "/"), [("iss", server.base_url)])
+    return Redirect(location, status_code=302)
+
+
+@get("/oauth/signin", include_in_schema=False)
+async def signin_page(request: Request[Any, Any, Any]) -> Template:
+    return Template(
+        "signin.html",
+        context={
+            "error": None,
+            "email": "",
+            "csrf_token": _csrf(request),
+            "next": _safe_next(request.query_params.get("next")),
+            "client_name": None,
+        },
+    )
+
+
+@post("/oauth/signin", include_in_schema=False)
+async def signin(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
+    form = dict(await request.form())
+    _check_csrf(request, form)
+    next_url = _safe_next(str(form.get("next", "")))
+    try:
+        user = await AccountService(session=db_session).authenticate(
+            str(form.get("email", "")), str(form.get("password", ""))
+        )
+    except Unauthenticated:
+        return Template(
+            "signin.html",
+            context={
+                "error": "Wrong email or password.",
+                "email": str(form.get("email", "")),
+                "csrf_token": _csrf(request),
+                "next": next_url,
+                "client_name": None,
+            },
+            status_code=401,
+        )
+    # A new session at sign-in: whatever was in the old one (a planted id) is dropped.
+    request.clear_session()
+    request.set_session({"user_id": str(user.id), "csrf": secrets.token_urlsafe(24)})
+    return Redirect(next_url)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths: never an open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/account/apps"
+    return value
+
+
+# --- token and revocation -------------------------------------------------------------------
+
+
+@post("/oauth/token", include_in_schema=False)
+async def token(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Response[Any]:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    await _known_client(db_session, form.get("client_id"))
+    server = _server(state)
+    oauth_request = form_request("POST", str(request.url), form, dict(request.headers))
+    status, body, headers = await server.run(db_session, lambda: server.create_token_response(oauth_request))
+    return _json(status, body, headers)
+
+
+@post("/oauth/revoke", include_in_schema=False)
+async def revoke(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Response[Any]:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    server = _server(state)
+    oauth_request = form_request("POST", str(request.url), form, dict(request.headers))
+    status, body, headers = await server.run(
+        db_session, lambda: server.create_endpoint_response("revocation", oauth_request)
+    )
+    return _json(status, body, headers)
+
+
+# --- connected apps -------------------------------------------------------------------------
+
+
+@get("/api/v1/oauth/apps", summary="Apps you have connected through OAuth", tags=["oauth"])
+async def list_apps(principal: PrincipalDep, db_session: DbSession) -> list[ConnectedApp]:
+    return await connected_apps(db_session, principal.user_id)
+
+
+@delete("/api/v1/oauth/apps/{client_id:str}", summary="Revoke an app's access", tags=["oauth"])
+async def delete_app(client_id: FromPath[str], principal: PrincipalDep, db_session: DbSession) -> None:
+    await revoke_app(db_session, principal.user_id, client_id)
+
+
+@get("/account/apps", include_in_schema=False)
+async def apps_page(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
+    user = await _signed_in(request, db_session)
+    if user is None:
+        return Redirect(f"/oauth/signin?{urlencode({'next': '/account/apps'})}")
+    apps = await connected_apps(db_session, user.id)
+    return Template("apps.html", context={"apps": apps, "csrf_token": _csrf(request)})
+
+
+@post("/account/apps/revoke", include_in_schema=False)
+async def apps_revoke(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
+    form = dict(await request.form())
+    _check_csrf(request, form)
+    user = await _signed_in(request, db_session)
+    if user is None:
+        return Redirect("/oauth/signin")
+    await revoke_app(db_session, user.id, str(form.get("client_id", "")))
+    return Redirect("/account/apps")
+
+
+ROUTES = [
+    authorization_server_metadata,
+    mcp_resource_metadata,
+    api_resource_metadata,
+    register,
+    authorize_page,
+    authorize_decision,
+    signin_page,
+    signin,
+    token,
+    revoke,
+    list_apps,
+    delete_app,
+    apps_page,
+    apps_revoke,
+]

@@ -1,0 +1,1 @@
+"""The web face: server-rendered pages, Jinja templates and static assets."""
