@@ -14,7 +14,7 @@ import httpx
 import msgspec
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749.errors import OAuth2Error
-from litestar import Request, Response, delete, get, post
+from litestar import MediaType, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -38,6 +38,10 @@ OAUTH_PARAMS = (
     "code_challenge", "code_challenge_method", "resource",
 )  # fmt: skip
 MAX_METADATA_BYTES = 64 * 1024
+# Handlers that answer a page or a redirect are typed Any, which Litestar serves as JSON:
+# their pages say they are HTML themselves.
+HTML = MediaType.HTML
+SESSION_COOKIE = "billcraft_session"  # the key of the session config (app.web.setup)
 
 
 def _server(state: State) -> OAuthServer:
@@ -73,7 +77,7 @@ def _json(status: int, body: Any, headers: list[tuple[str, str]] | None = None) 
 
 
 def _error_page(title: str, detail: str, status: int = 400) -> Template:
-    return Template("oauth_error.html", context={"title": title, "detail": detail}, status_code=status)
+    return Template("oauth_error.html", context={"title": title, "detail": detail}, status_code=status, media_type=HTML)
 
 
 # --- discovery ------------------------------------------------------------------------------
@@ -200,6 +204,7 @@ async def authorize_page(request: Request[Any, Any, Any], state: State, db_sessi
             "params": {**params, "scope": scope},
         },
         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        media_type=HTML,
     )
 
 
@@ -233,6 +238,8 @@ async def authorize_decision(request: Request[Any, Any, Any], state: State, db_s
     approved = form.get("decision") == "approve"
     try:
         grant = await server.run(db_session, lambda: server.get_consent_grant(request=oauth_request, end_user=user))
+        if params.get("resource"):  # as on the page: a refusal the client hears about
+            server.resource_of(oauth_request)
     except OAuth2Error as error:
         return await _refuse(server, db_session, oauth_request, error)
     _, _, headers = await server.run(
@@ -280,8 +287,14 @@ async def signin(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
                 "client_name": None,
             },
             status_code=401,
+            media_type=HTML,
         )
-    # A new session at sign-in: whatever was in the old one (a planted id) is dropped.
+    # A new session at sign-in: whatever was in the old one (a planted id) is dropped. The
+    # session middleware keeps the id of the request's cookie, so forget that cookie (a new
+    # id is minted) and delete what the old id held.
+    old_id = request.cookies.pop(SESSION_COOKIE, None)
+    if old_id:
+        await request.app.stores.get("sessions").delete(old_id)
     request.clear_session()
     request.set_session({"user_id": str(user.id), "csrf": secrets.token_urlsafe(24)})
     return Redirect(next_url)
@@ -304,6 +317,9 @@ async def token(request: Request[Any, Any, Any], state: State, db_session: DbSes
     server = _server(state)
     oauth_request = form_request("POST", str(request.url), form, dict(request.headers))
     status, body, headers = await server.run(db_session, lambda: server.create_token_response(oauth_request))
+    # A replayed code or rotated refresh token is refused (400) after revoking its family;
+    # that revocation must be kept, though the session is otherwise rolled back on an error.
+    await db_session.commit()
     return _json(status, body, headers)
 
 
@@ -337,7 +353,7 @@ async def apps_page(request: Request[Any, Any, Any], db_session: DbSession) -> A
     if user is None:
         return Redirect(f"/oauth/signin?{urlencode({'next': '/account/apps'})}")
     apps = await connected_apps(db_session, user.id)
-    return Template("apps.html", context={"apps": apps, "csrf_token": _csrf(request)})
+    return Template("apps.html", context={"apps": apps, "csrf_token": _csrf(request)}, media_type=HTML)
 
 
 @post("/account/apps/revoke", include_in_schema=False)

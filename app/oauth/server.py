@@ -19,6 +19,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, JsonPayload, Jso
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
+from authlib.oauth2.rfc7591.errors import InvalidClientMetadataError, InvalidRedirectURIError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -43,6 +44,13 @@ class S256Challenge(CodeChallenge):
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        # authlib's check lets a request with no challenge through (``required`` is only
+        # enforced at the token endpoint), so a code would be issued without PKCE.
+        if self.required and not grant.request.payload.data.get("code_challenge"):
+            raise InvalidRequestError("code_challenge is required (PKCE with code_challenge_method S256)")
+        super().validate_code_challenge(grant, redirect_uri)
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
@@ -106,10 +114,11 @@ class Registration(ClientRegistrationEndpoint):
         return None
 
     def save_client(self, client_info: dict[str, Any], client_metadata: dict[str, Any], request: JsonRequest) -> Any:
+        # RFC 7591 3.2.2: refusals of client metadata use its own error codes.
         if client_metadata.get("token_endpoint_auth_method", "none") != "none":
-            raise InvalidRequestError("only public clients (token_endpoint_auth_method none) can register")
+            raise InvalidClientMetadataError("only public clients (token_endpoint_auth_method none) can register")
         if not client_metadata.get("redirect_uris"):
-            raise InvalidRequestError("redirect_uris is required")
+            raise InvalidRedirectURIError("redirect_uris is required")
         metadata = {**client_metadata, "token_endpoint_auth_method": "none"}
         return store.add_client(client_info["client_id"], metadata, "registration").row
 
