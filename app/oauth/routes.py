@@ -152,15 +152,7 @@ async def _known_client(session: AsyncSession, client_id: str | None) -> None:
     if not isinstance(uris, list) or not uris or not all(isinstance(u, str) for u in uris):
         return
     metadata = {**document, "token_endpoint_auth_method": "none"}
-    await session.run_sync(lambda sync: _add_client(sync, client_id, metadata))
-
-
-def _add_client(sync: Any, client_id: str, metadata: dict[str, Any]) -> None:
-    token = store.current_session.set(sync)
-    try:
-        store.add_client(client_id, metadata, "metadata_document")
-    finally:
-        store.current_session.reset(token)
+    await store.run(session, lambda: store.add_client(client_id, metadata, "metadata_document"))
 
 
 # --- authorization: sign-in and consent -----------------------------------------------------

@@ -22,7 +22,6 @@ from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7591.errors import InvalidClientMetadataError, InvalidRedirectURIError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from app.domain.access import ALL_SCOPES
 from app.domain.accounts import OAUTH_ACCESS_PREFIX
@@ -216,15 +215,7 @@ class OAuthServer(AuthorizationServer):
 
     async def run(self, session: AsyncSession, work: Callable[[], T]) -> T:
         """Run synchronous authlib ``work`` with the storage hooks on ``session``."""
-
-        def bridged(sync: Session) -> T:
-            token = store.current_session.set(sync)
-            try:
-                return work()
-            finally:
-                store.current_session.reset(token)
-
-        return await session.run_sync(bridged)
+        return await store.run(session, work)
 
 
 class _Request(OAuth2Request):

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.db.models import OAuthClient, OAuthCode, OAuthToken, User
@@ -21,6 +23,7 @@ ACCESS_TTL = dt.timedelta(hours=1)
 REFRESH_TTL = dt.timedelta(days=30)
 CODE_TTL = dt.timedelta(minutes=10)
 GRANT_TYPES = ("authorization_code", "refresh_token")
+T = TypeVar("T")
 
 # The sync session of the unit of work authlib is running in (set inside run_sync).
 current_session: ContextVar[Session] = ContextVar("billcraft_oauth_session")
@@ -28,6 +31,20 @@ current_session: ContextVar[Session] = ContextVar("billcraft_oauth_session")
 
 def session() -> Session:
     return current_session.get()
+
+
+async def run(async_session: AsyncSession, work: Callable[[], T]) -> T:
+    """Run synchronous ``work`` (authlib, or these functions) on ``async_session``'s
+    transaction, through SQLAlchemy's greenlet bridge."""
+
+    def bridged(sync: Session) -> T:
+        token = current_session.set(sync)
+        try:
+            return work()
+        finally:
+            current_session.reset(token)
+
+    return await async_session.run_sync(bridged)
 
 
 @dataclass
