@@ -8,7 +8,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 
 from app.api.auth import bearer_auth
 from app.api.clients import ClientController
@@ -19,6 +19,7 @@ from app.api.system import health, ready
 from app.api.workspaces import WorkspaceController, all_stats
 from app.config import Settings
 from app.db.engine import database_config
+from app.domain.access import SCOPE_DESCRIPTIONS
 from app.logs import configure_logging
 from app.mcp.http import McpTransports
 from app.oauth.routes import ROUTES as OAUTH_ROUTES
@@ -69,7 +70,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/api",
             render_plugins=[ScalarRenderPlugin(path="/docs")],
             components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="Personal API token"),
+                    "oauth2": SecurityScheme(
+                        type="oauth2",
+                        description="OAuth 2.1 authorization code with PKCE (S256)",
+                        flows=OAuthFlows(
+                            authorization_code=OAuthFlow(
+                                authorization_url=f"{settings.base_url}/oauth/authorize",
+                                token_url=f"{settings.base_url}/oauth/token",
+                                refresh_url=f"{settings.base_url}/oauth/token",
+                                scopes=dict(SCOPE_DESCRIPTIONS),
+                            )
+                        ),
+                    ),
+                }
             ),
             security=[{"bearer": []}],
         ),

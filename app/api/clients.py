@@ -9,8 +9,9 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from app.api.deps import BillingDep, PrincipalDep
-from app.api.results import respond
+from app.api.results import needs, respond
 from app.api.workspaces import IdempotencyKeyHeader
+from app.domain.access import Scope
 from app.domain.schemas import ClientInput, ClientOut, ClientUpdate, Page
 
 
@@ -18,7 +19,7 @@ class ClientController(Controller):
     path = "/api/v1/workspaces/{company_slug:str}/clients"
     tags = ["clients"]
 
-    @get("/", summary="List clients, optionally searching name and email")
+    @get("/", summary="List clients, optionally searching name and email", security=needs(Scope.CLIENTS_READ))
     async def list_clients(
         self,
         company_slug: FromPath[str],
@@ -31,7 +32,7 @@ class ClientController(Controller):
         access = await billing.access(principal, company_slug)
         return await billing.clients.list_page(access, search, page, per_page)
 
-    @post("/", summary="Create a client")
+    @post("/", summary="Create a client", security=needs(Scope.CLIENTS_WRITE))
     async def create_client(
         self,
         company_slug: FromPath[str],
@@ -51,7 +52,7 @@ class ClientController(Controller):
         )
         return respond(result, 201)
 
-    @get("/{client_uuid:uuid}", summary="Get a client")
+    @get("/{client_uuid:uuid}", summary="Get a client", security=needs(Scope.CLIENTS_READ))
     async def get_client(
         self,
         company_slug: FromPath[str],
@@ -61,7 +62,9 @@ class ClientController(Controller):
     ) -> ClientOut:
         return await billing.clients.get_out(await billing.access(principal, company_slug), client_uuid)
 
-    @patch("/{client_uuid:uuid}", summary="Update a client (only the fields given)")
+    @patch(
+        "/{client_uuid:uuid}", summary="Update a client (only the fields given)", security=needs(Scope.CLIENTS_WRITE)
+    )
     async def update_client(
         self,
         company_slug: FromPath[str],
@@ -73,7 +76,7 @@ class ClientController(Controller):
         access = await billing.access(principal, company_slug)
         return await billing.clients.update_client(access, client_uuid, data)
 
-    @delete("/{client_uuid:uuid}", summary="Delete a client that has no invoices")
+    @delete("/{client_uuid:uuid}", summary="Delete a client that has no invoices", security=needs(Scope.CLIENTS_WRITE))
     async def delete_client(
         self,
         company_slug: FromPath[str],

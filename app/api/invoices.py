@@ -15,9 +15,9 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from app.api.deps import BillingDep, PrincipalDep
-from app.api.results import DRY_RUN_RESPONSE, respond
+from app.api.results import DRY_RUN_RESPONSE, needs, respond
 from app.api.workspaces import IdempotencyKeyHeader
-from app.domain.access import Principal, WorkspaceAccess
+from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.schemas import (
     CancelInput,
@@ -65,7 +65,7 @@ class InvoiceController(Controller):
     path = "/api/v1/workspaces/{company_slug:str}/invoices"
     tags = ["invoices"]
 
-    @get("/", summary="List invoices with filters and pagination")
+    @get("/", summary="List invoices with filters and pagination", security=needs(Scope.INVOICES_READ))
     async def list_invoices(
         self,
         company_slug: FromPath[str],
@@ -91,7 +91,7 @@ class InvoiceController(Controller):
         )
         return await billing.invoices.list_page(access, query)
 
-    @post("/", summary="Create a draft invoice", responses=DRY_RUN_RESPONSE)
+    @post("/", summary="Create a draft invoice", responses=DRY_RUN_RESPONSE, security=needs(Scope.INVOICES_WRITE))
     async def create_invoice(
         self,
         company_slug: FromPath[str],
@@ -113,7 +113,12 @@ class InvoiceController(Controller):
             201,
         )
 
-    @post("/from-previous", summary="Create a draft from a client's latest invoice", responses=DRY_RUN_RESPONSE)
+    @post(
+        "/from-previous",
+        summary="Create a draft from a client's latest invoice",
+        responses=DRY_RUN_RESPONSE,
+        security=needs(Scope.INVOICES_WRITE),
+    )
     async def create_from_previous(
         self,
         company_slug: FromPath[str],
@@ -135,13 +140,17 @@ class InvoiceController(Controller):
             201,
         )
 
-    @get("/next-number", summary="Suggest the next invoice number")
+    @get("/next-number", summary="Suggest the next invoice number", security=needs(Scope.INVOICES_READ))
     async def next_number(
         self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
     ) -> NextNumberOut:
         return await billing.invoices.suggest_number(await billing.access(principal, company_slug))
 
-    @get("/{invoice_uuid:uuid}", summary="Get an invoice with items, payments and history")
+    @get(
+        "/{invoice_uuid:uuid}",
+        summary="Get an invoice with items, payments and history",
+        security=needs(Scope.INVOICES_READ),
+    )
     async def get_invoice(
         self,
         company_slug: FromPath[str],
@@ -151,7 +160,12 @@ class InvoiceController(Controller):
     ) -> InvoiceOut:
         return await billing.invoices.get_out(await billing.access(principal, company_slug), invoice_uuid)
 
-    @patch("/{invoice_uuid:uuid}", summary="Update a draft that is not finalized", responses=DRY_RUN_RESPONSE)
+    @patch(
+        "/{invoice_uuid:uuid}",
+        summary="Update a draft that is not finalized",
+        responses=DRY_RUN_RESPONSE,
+        security=needs(Scope.INVOICES_WRITE),
+    )
     async def update_invoice(
         self,
         company_slug: FromPath[str],
@@ -173,7 +187,11 @@ class InvoiceController(Controller):
             lambda access: billing.invoices.update_invoice(access, invoice_uuid, data, dry_run=dry_run),
         )
 
-    @delete("/{invoice_uuid:uuid}", summary="Delete a draft that was never finalized")
+    @delete(
+        "/{invoice_uuid:uuid}",
+        summary="Delete a draft that was never finalized",
+        security=needs(Scope.INVOICES_WRITE),
+    )
     async def delete_invoice(
         self,
         company_slug: FromPath[str],
@@ -183,7 +201,12 @@ class InvoiceController(Controller):
     ) -> None:
         await billing.invoices.delete_invoice(await billing.access(principal, company_slug), invoice_uuid)
 
-    @post("/{invoice_uuid:uuid}/finalize", summary="Lock the content and assign the number", responses=DRY_RUN_RESPONSE)
+    @post(
+        "/{invoice_uuid:uuid}/finalize",
+        summary="Lock the content and assign the number",
+        responses=DRY_RUN_RESPONSE,
+        security=needs(Scope.INVOICES_WRITE),
+    )
     async def finalize_invoice(
         self,
         company_slug: FromPath[str],
@@ -205,7 +228,10 @@ class InvoiceController(Controller):
         )
 
     @post(
-        "/{invoice_uuid:uuid}/send", summary="Send (a draft is finalized first) or remind", responses=DRY_RUN_RESPONSE
+        "/{invoice_uuid:uuid}/send",
+        summary="Send (a draft is finalized first) or remind",
+        responses=DRY_RUN_RESPONSE,
+        security=needs(Scope.INVOICES_SEND),
     )
     async def send_invoice(
         self,
@@ -233,6 +259,7 @@ class InvoiceController(Controller):
         "/{invoice_uuid:uuid}/payments",
         summary="Record a payment (amount defaults to the balance due)",
         responses=DRY_RUN_RESPONSE,
+        security=needs(Scope.PAYMENTS_WRITE),
     )
     async def record_payment(
         self,
@@ -256,7 +283,12 @@ class InvoiceController(Controller):
             lambda access: billing.invoices.mark_paid(access, invoice_uuid, body, dry_run=dry_run),
         )
 
-    @post("/{invoice_uuid:uuid}/cancel", summary="Cancel with an optional reason", responses=DRY_RUN_RESPONSE)
+    @post(
+        "/{invoice_uuid:uuid}/cancel",
+        summary="Cancel with an optional reason",
+        responses=DRY_RUN_RESPONSE,
+        security=needs(Scope.INVOICES_WRITE),
+    )
     async def cancel_invoice(
         self,
         company_slug: FromPath[str],
@@ -279,7 +311,12 @@ class InvoiceController(Controller):
             lambda access: billing.invoices.cancel(access, invoice_uuid, body, dry_run=dry_run),
         )
 
-    @post("/{invoice_uuid:uuid}/duplicate", summary="Copy into a new draft with new dates", responses=DRY_RUN_RESPONSE)
+    @post(
+        "/{invoice_uuid:uuid}/duplicate",
+        summary="Copy into a new draft with new dates",
+        responses=DRY_RUN_RESPONSE,
+        security=needs(Scope.INVOICES_WRITE),
+    )
     async def duplicate_invoice(
         self,
         company_slug: FromPath[str],

@@ -8,7 +8,8 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from app.api.deps import BillingDep, PrincipalDep
-from app.api.results import respond
+from app.api.results import needs, respond
+from app.domain.access import Scope
 from app.domain.schemas import (
     MemberInput,
     MemberOut,
@@ -33,7 +34,7 @@ class WorkspaceController(Controller):
     async def list_workspaces(self, principal: PrincipalDep, billing: BillingDep) -> Page[WorkspaceOut]:
         return await billing.workspaces.list_for(principal)
 
-    @post("/", summary="Create a workspace (you become its owner)")
+    @post("/", summary="Create a workspace (you become its owner)", security=needs(Scope.WORKSPACE_ADMIN))
     async def create_workspace(
         self,
         data: JSONBody[WorkspaceCreate],
@@ -56,7 +57,7 @@ class WorkspaceController(Controller):
     ) -> WorkspaceOut:
         return await billing.workspaces.get_out(principal, company_slug)
 
-    @patch("/{company_slug:str}", summary="Update business settings")
+    @patch("/{company_slug:str}", summary="Update business settings", security=needs(Scope.WORKSPACE_ADMIN))
     async def update_workspace(
         self,
         company_slug: FromPath[str],
@@ -66,25 +67,38 @@ class WorkspaceController(Controller):
     ) -> WorkspaceOut:
         return await billing.workspaces.update_settings(principal, company_slug, data)
 
-    @get("/{company_slug:str}/members", summary="List members and their roles")
+    @get("/{company_slug:str}/members", summary="List members and their roles", security=needs(Scope.WORKSPACE_ADMIN))
     async def list_members(
         self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
     ) -> Page[MemberOut]:
         return await billing.workspaces.members(principal, company_slug)
 
-    @post("/{company_slug:str}/members", summary="Add a member (an existing user) or change a role")
+    @post(
+        "/{company_slug:str}/members",
+        summary="Add a member (an existing user) or change a role",
+        security=needs(Scope.WORKSPACE_ADMIN),
+    )
     async def add_member(
         self, company_slug: FromPath[str], data: JSONBody[MemberInput], principal: PrincipalDep, billing: BillingDep
     ) -> MemberOut:
         return await billing.workspaces.add_member(principal, company_slug, data)
 
-    @get("/{company_slug:str}/stats", summary="Billing statistics of a workspace, per currency")
+    @get(
+        "/{company_slug:str}/stats",
+        summary="Billing statistics of a workspace, per currency",
+        security=needs(Scope.INVOICES_READ),
+    )
     async def workspace_stats(
         self, company_slug: FromPath[str], principal: PrincipalDep, billing: BillingDep
     ) -> StatsOut:
         return await billing.stats.for_workspace(await billing.access(principal, company_slug))
 
 
-@get("/api/v1/stats", summary="Billing statistics across all your workspaces, per currency", tags=["stats"])
+@get(
+    "/api/v1/stats",
+    summary="Billing statistics across all your workspaces, per currency",
+    tags=["stats"],
+    security=needs(Scope.INVOICES_READ),
+)
 async def all_stats(principal: PrincipalDep, billing: BillingDep) -> StatsOut:
     return await billing.stats.for_user(principal)
