@@ -46,16 +46,19 @@ async def test_every_route_enforces_exactly_the_scope_it_declares(
         billing = Billing(session)
         user = await billing.accounts.by_email(caller.email)
         without = {}
-        for scope in {s for s in routes.values() if s}:
-            _, without[scope] = await billing.accounts.create_token(user, "all but one", " ".join(ALL_SCOPES - {scope}))
+        for needed in {s for s in routes.values() if s}:
+            _, without[needed] = await billing.accounts.create_token(
+                user, "all but one", " ".join(ALL_SCOPES - {needed})
+            )
         await session.commit()
 
     checked = set()
-    for (method, path), scope in sorted(routes.items(), key=lambda r: r[0]):
-        if scope is None:
+    for (method, path), declared_scope in sorted(routes.items(), key=lambda r: r[0]):
+        if declared_scope is None:
             continue
+        scope: str = declared_scope
         url = _fill(path, caller.slug, victim.draft["uuid"], victim.client["uuid"])
-        body = _body(method, path, victim, stranger)
+        body: dict[str, Any] | None = _body(method, path, victim, stranger)
         if (method, path) == ("POST", "/api/v1/workspaces"):
             body = {"name": "Another"}
         response = await _call(client, method, url, without[scope], body)
