@@ -11,6 +11,7 @@ from typing import Any
 
 import mcp_types as types
 
+from app.domain.access import Scope
 from app.mcp import operations as op
 from app.mcp.calls import Call, ToolInputError
 from app.mcp.operations import Operation
@@ -105,6 +106,51 @@ SETTINGS_PROPS = [f for f in op.SETTINGS_FIELDS if f != "name"]
 MUTATION = ["idempotency_key", "dry_run"]
 
 
+# The OAuth scope each tool (and each action) needs, as the domain enforces it; listed to
+# clients in each tool's _meta and description. A test checks each against the domain.
+SCOPES_META = "billcraft/scopes"
+_R, _W, _S, _P = (
+    Scope.INVOICES_READ.value,
+    Scope.INVOICES_WRITE.value,
+    Scope.INVOICES_SEND.value,
+    Scope.PAYMENTS_WRITE.value,
+)
+_CR, _CW, _ADMIN = Scope.CLIENTS_READ.value, Scope.CLIENTS_WRITE.value, Scope.WORKSPACE_ADMIN.value
+SCOPES: dict[tuple[str, str | None], str | None] = {
+    ("workspace", "list"): None,
+    ("workspace", "get"): None,
+    ("workspace", "stats"): _R,
+    ("client", "list"): _CR,
+    ("client", "get"): _CR,
+    ("client", "create"): _CW,
+    ("client", "update"): _CW,
+    **{("invoice", a): _R for a in ("list", "get", "stats")},
+    **{("invoice", a): _W for a in ("create", "update", "cancel")},
+    ("invoice", "send"): _S,
+    ("invoice", "mark_paid"): _P,
+    **{(t, None): _W for t in ("create_invoice", "update_invoice", "delete_invoice", "duplicate_invoice",
+                               "create_invoice_from_previous", "finalize_invoice", "cancel_invoice")},
+    **{(t, None): _R for t in ("get_invoice", "get_invoice_pdf", "list_invoices", "suggest_invoice_number",
+                               "get_billing_analytics")},
+    ("send_invoice", None): _S,
+    ("mark_invoice_paid", None): _P,
+    ("list_clients", None): _CR,
+    ("save_client", None): _CW,
+    ("get_business_settings", None): None,
+    ("update_business_settings", None): _ADMIN,
+}  # fmt: skip
+
+
+def _scope_text(needs: dict[str, str | None] | list[str]) -> str:
+    if isinstance(needs, dict):
+        by_scope: dict[str, list[str]] = {}
+        for action, scope in needs.items():
+            if scope:
+                by_scope.setdefault(scope, []).append(action)
+        return "Scopes: " + "; ".join(f"{s} for {', '.join(a)}" for s, a in by_scope.items()) + "."
+    return f"Needs the scope {needs[0]}." if needs else ""
+
+
 def _ann(
     title: str,
     *,
@@ -158,12 +204,19 @@ class ToolSpec:
         return schema
 
     def tool(self) -> types.Tool:
+        needs: dict[str, str | None] | list[str]
+        if self.actions:
+            needs = {a: SCOPES[(self.name, a)] for a in self.actions}
+        else:
+            scope = SCOPES[(self.name, None)]
+            needs = [scope] if scope else []
         return types.Tool(
             name=self.name,
             title=self.title,
-            description=self.description,
+            description=f"{self.description} {_scope_text(needs)}".strip(),
             input_schema=self.input_schema(),
             annotations=self.annotations,
+            _meta={SCOPES_META: needs},
         )
 
     async def run(self, call: Call) -> Any:
