@@ -26,6 +26,7 @@ from app.oauth.routes import ROUTES as OAUTH_ROUTES
 from app.oauth.server import OAuthServer
 from app.ratelimit import RateLimit, RateLimitMiddleware
 from app.web.setup import sessions, static_files, templates
+from workers.pdf import InvoicePdfs
 
 API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
 (draft, sent, paid, overdue, cancelled). Authenticate with `Authorization: Bearer <token>`.
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_format)
     db = database_config(settings)
-    mcp = McpTransports(settings, db)
+    pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
+    mcp = McpTransports(settings, db, pdfs)
     session_config, session_store = sessions(settings)
     return Litestar(
         route_handlers=[
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"settings": settings, "db_config": db, "oauth": OAuthServer(settings.base_url)}),
+        state=State({"settings": settings, "db_config": db, "oauth": OAuthServer(settings.base_url), "pdfs": pdfs}),
+        on_shutdown=[pdfs.close],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Billcraft",

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from app.api.deps import BillingDep, PrincipalDep
@@ -159,6 +161,30 @@ class InvoiceController(Controller):
         billing: BillingDep,
     ) -> InvoiceOut:
         return await billing.invoices.get_out(await billing.access(principal, company_slug), invoice_uuid)
+
+    @get(
+        "/{invoice_uuid:uuid}/pdf",
+        summary="The invoice as a PDF (drafts carry a DRAFT watermark)",
+        security=needs(Scope.INVOICES_READ),
+        media_type="application/pdf",
+        responses={200: ResponseSpec(bytes, description="application/pdf", media_type="application/pdf")},
+    )
+    async def invoice_pdf(
+        self,
+        company_slug: FromPath[str],
+        invoice_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        state: State,
+    ) -> Response[bytes]:
+        document = await billing.invoices.document(await billing.access(principal, company_slug), invoice_uuid)
+        pdf = await state.pdfs(document)
+        name = document.invoice.number or f"draft-{document.invoice.uuid}"
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "private, no-cache"},
+        )
 
     @patch(
         "/{invoice_uuid:uuid}",

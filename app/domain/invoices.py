@@ -27,7 +27,7 @@ from app.db.models import Client, Invoice, InvoiceCounter, InvoiceEvent, Invoice
 from app.domain import lifecycle, money, numbering
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email, utcnow
-from app.domain.clients import ClientService
+from app.domain.clients import ClientService, client_out
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import (
@@ -36,6 +36,7 @@ from app.domain.schemas import (
     DuplicateInput,
     FromPreviousInput,
     InvoiceCreate,
+    InvoiceDocument,
     InvoiceFilter,
     InvoiceOut,
     InvoiceSummary,
@@ -48,7 +49,7 @@ from app.domain.schemas import (
 )
 from app.domain.service import DomainService, rehearsal
 from app.domain.views import invoice_out, invoice_summary
-from app.domain.workspaces import today_in
+from app.domain.workspaces import today_in, workspace_out
 
 MAX_QUANTITY = Decimal(1_000_000)
 MAX_UNIT_PRICE = Decimal(1_000_000_000)
@@ -117,6 +118,16 @@ class InvoiceService(DomainService[Invoice]):
     async def get_out(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> InvoiceOut:
         access.require(Scope.INVOICES_READ)
         return self.out(await self.find(access, invoice_uuid))
+
+    async def document(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> InvoiceDocument:
+        """What the PDF of an invoice shows."""
+        access.require(Scope.INVOICES_READ)
+        invoice = await self.find(access, invoice_uuid)
+        return InvoiceDocument(
+            invoice=self.out(invoice),
+            workspace=workspace_out(access.workspace, access.role.value),
+            client=client_out(invoice.client) if invoice.client else None,
+        )
 
     async def list_page(self, access: WorkspaceAccess, query: InvoiceFilter) -> Page[InvoiceSummary]:
         access.require(Scope.INVOICES_READ)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -288,6 +288,21 @@ class DryRunOut(Struct):
     dry_run: bool
     invoice: InvoiceOut
     recipients: list[str]
+
+
+class InvoiceDocument(Struct):
+    """Everything printed on an invoice: the invoice, the business issuing it, its client."""
+
+    invoice: InvoiceOut
+    workspace: WorkspaceOut
+    client: ClientOut | None
+
+
+class PdfMaker(Protocol):
+    """Turns an invoice document into PDF bytes (provided by the worker package, wired at
+    the composition root: the domain never imports it)."""
+
+    async def __call__(self, document: InvoiceDocument) -> bytes: ...
 
 
 class ClientOut(Struct):

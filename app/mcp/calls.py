@@ -18,7 +18,7 @@ from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
 from app.domain.idempotency import Replayed
-from app.domain.schemas import friendly
+from app.domain.schemas import PdfMaker, friendly
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -39,6 +39,7 @@ class Call:
     tool: str
     args: dict[str, Any]
     action: str | None = None
+    pdfs: PdfMaker | None = None
     _access: WorkspaceAccess | None = field(default=None, init=False)
 
     # --- arguments --------------------------------------------------------------------------

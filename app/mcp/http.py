@@ -19,6 +19,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from mcp.server.transport_security import TransportSecuritySettings
 
 from app.config import Settings
+from app.domain.schemas import PdfMaker
 from app.mcp.server import build_server, http_principal
 
 MCP_PATH = "/api/mcp"
@@ -39,8 +40,8 @@ def transport_security(base_url: str) -> TransportSecuritySettings:
 class McpTransports:
     """The MCP server and its two HTTP transports, built once per application."""
 
-    def __init__(self, settings: Settings, db: SQLAlchemyAsyncConfig) -> None:
-        self.server = build_server(settings, db.create_session_maker(), http_principal)
+    def __init__(self, settings: Settings, db: SQLAlchemyAsyncConfig, pdfs: PdfMaker) -> None:
+        self.server = build_server(settings, db.create_session_maker(), http_principal, pdfs)
         security = transport_security(settings.base_url)
         self.manager = StreamableHTTPSessionManager(
             app=self.server, stateless=True, json_response=True, security_settings=security

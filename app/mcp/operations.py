@@ -3,8 +3,11 @@ Each operation reads its arguments from a ``Call`` and calls the domain, like RE
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import mcp_types as types
 
 from app.domain.errors import Unavailable
 from app.domain.schemas import (
@@ -134,9 +137,28 @@ async def invoice_suggest_number(call: Call) -> Any:
 
 
 async def invoice_pdf(call: Call) -> Any:
-    await call.billing.invoices.get_out(await call.access(), call.uuid())
-    raise Unavailable(
-        "PDF rendering is not available yet on this server; the invoice itself is available through get_invoice"
+    """The PDF as an embedded resource (base64, application/pdf) and its download link."""
+    access = await call.access()
+    document = await call.billing.invoices.document(access, call.uuid())
+    if call.pdfs is None:
+        raise Unavailable("PDF rendering is not available on this server")
+    pdf = await call.pdfs(document)
+    invoice = document.invoice
+    link = f"{call.billing.base_url}/api/v1/workspaces/{access.workspace.slug}/invoices/{invoice.uuid}/pdf"
+    name = invoice.number or f"draft-{invoice.uuid}"
+    summary = {"uuid": str(invoice.uuid), "number": invoice.number, "status": invoice.status,
+               "draft_watermark": invoice.finalized_at is None, "url": link, "bytes": len(pdf)}  # fmt: skip
+    return types.CallToolResult(
+        content=[
+            types.EmbeddedResource(
+                type="resource",
+                resource=types.BlobResourceContents(
+                    uri=link, mime_type="application/pdf", blob=base64.b64encode(pdf).decode()
+                ),
+            ),
+            types.TextContent(type="text", text=f"{name}.pdf ({len(pdf)} bytes): {link}"),
+        ],
+        structured_content=summary,
     )
 
 

@@ -19,6 +19,7 @@ from app.config import Settings
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.errors import DomainError, Unauthenticated
+from app.domain.schemas import PdfMaker
 from app.mcp.calls import Call
 from app.mcp.catalogue import tools_for
 
@@ -63,6 +64,8 @@ def to_json(value: Any) -> Any:
 
 
 def success(value: Any) -> types.CallToolResult:
+    if isinstance(value, types.CallToolResult):  # a tool that shapes its own content (the PDF)
+        return value
     data = to_json(value)
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
@@ -80,7 +83,7 @@ def failure(code: str, detail: str, **extra: Any) -> types.CallToolResult:
     )
 
 
-def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalResolver) -> Server[Any]:
+def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalResolver, pdfs: PdfMaker) -> Server[Any]:
     tools = tools_for(settings.mcp_tools)
     listing = types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
 
@@ -99,7 +102,7 @@ def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalR
         async with sessions() as session:
             try:
                 principal = (await resolve(ctx, session)).via(Channel.MCP)
-                call = Call(Billing(session, base_url=settings.base_url), principal, spec.name, args)
+                call = Call(Billing(session, base_url=settings.base_url), principal, spec.name, args, pdfs=pdfs)
                 result = await spec.run(call)
                 await session.commit()
                 return success(result)

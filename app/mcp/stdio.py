@@ -14,6 +14,7 @@ from app.db.engine import database_config
 from app.db.migrate import upgrade_async
 from app.domain.billing import Billing
 from app.mcp.server import build_server, token_principal
+from workers.pdf import InvoicePdfs
 
 
 async def serve_stdio(settings: Settings, token: str) -> None:
@@ -22,9 +23,13 @@ async def serve_stdio(settings: Settings, token: str) -> None:
     try:
         async with db.get_session() as session:  # a clear error now rather than on every call
             await Billing(session).accounts.principal_for_token(token)
-        server = build_server(settings, db.create_session_maker(), token_principal(token))
-        async with stdio_server() as (read, write):
-            await server.run(read, write, server.create_initialization_options())
+        pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
+        server = build_server(settings, db.create_session_maker(), token_principal(token), pdfs)
+        try:
+            async with stdio_server() as (read, write):
+                await server.run(read, write, server.create_initialization_options())
+        finally:
+            await pdfs.close()
     finally:
         await db.get_engine().dispose()
 
@@ -32,7 +37,7 @@ async def serve_stdio(settings: Settings, token: str) -> None:
 async def tool_catalogue(settings: Settings) -> list[dict[str, Any]]:
     """The tools as a client sees them, read from the live server through the SDK's client."""
     db = database_config(settings)
-    server = build_server(settings, db.create_session_maker(), token_principal(""))
+    server = build_server(settings, db.create_session_maker(), token_principal(""), InvoicePdfs(settings.data_dir))
     try:
         async with Client(server) as client:
             listed = await client.list_tools()

@@ -1,10 +1,11 @@
 """The Billstride page's draft-first flow through the 18 granular tools, over Streamable HTTP
-against the served process: a client, a EUR draft with 19% VAT, the PDF (honestly not
-available yet), finalize, send with a message, copies, deletion of drafts only, analytics,
+against the served process: a client, a EUR draft with 19% VAT, the PDF (embedded, with
+its download link), finalize, send with a message, copies, deletion of drafts only, analytics,
 business settings, edits and the end of the lifecycle."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -34,7 +35,7 @@ async def _draft(client: Client, slug: str, client_uuid: str) -> dict[str, Any]:
 async def test_billstride_draft_finalize_send_copy_and_settle_through_granular_tools(
     served: str, new_account: NewAccount
 ) -> None:
-    """Every granular tool on its happy path (and the PDF's honest refusal), with the values
+    """Every granular tool on its happy path (the PDF embedded with its link), with the values
     the server computed: 1200.00 + 19% VAT = 1428.00 EUR; the number suggested is the number
     finalize assigns; copies are numberless drafts; only never-finalized drafts are deleted."""
     owner: Account = await new_account(currency="EUR")
@@ -60,10 +61,18 @@ async def test_billstride_draft_finalize_send_copy_and_settle_through_granular_t
         assert await call(client, "get_invoice", company_slug=slug, uuid=uuid) == draft
 
         pdf = await client.call_tool("get_invoice_pdf", {"company_slug": slug, "uuid": uuid})
-        text, error = refused(pdf)
-        assert "PDF rendering is not available yet" in text
-        assert error["code"] == "not_available"
-        assert all(isinstance(c, types.TextContent) for c in pdf.content), "no fake PDF or link"
+        assert not pdf.is_error, pdf.content
+        embedded = [c for c in pdf.content if isinstance(c, types.EmbeddedResource)]
+        assert len(embedded) == 1
+        blob = embedded[0].resource
+        assert isinstance(blob, types.BlobResourceContents)
+        assert blob.mime_type == "application/pdf"
+        assert base64.b64decode(blob.blob).startswith(b"%PDF-")
+        assert str(blob.uri).endswith(f"/invoices/{uuid}/pdf")
+        assert pdf.structured_content["draft_watermark"] is True
+        link = [c.text for c in pdf.content if isinstance(c, types.TextContent)]
+        assert len(link) == 1
+        assert pdf.structured_content["url"] in link[0], "the download link is given too"
 
         suggested = await call(client, "suggest_invoice_number", company_slug=slug)
         assert suggested["number"].startswith(f"INV-{today().year}-")

@@ -1,0 +1,1 @@
+"""Tests of the background work: PDF rendering in Chromium."""

@@ -1,0 +1,147 @@
+"""Invoice PDFs: the invoice's HTML printed by Chromium through Playwright.
+
+One browser per process, started on first use and reused; pages are reused from a small
+pool; every render has a hard timeout, after which the page is thrown away. PDFs are cached
+on disk by the SHA-256 of their HTML, so an unchanged invoice is never rendered twice.
+Browser: ``BILLCRAFT_CHROMIUM_PATH``, else Playwright's own Chromium, else the system's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import structlog
+from playwright.async_api import Browser, Page, Playwright, async_playwright
+
+from app.domain.errors import Unavailable
+from app.domain.schemas import InvoiceDocument
+from workers.document import invoice_html
+
+log = structlog.get_logger("billcraft.pdf")
+
+# Chromium as a server process: no sandbox (containers run it as a user without one), and
+# nothing that reaches for the network on its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--no-first-run",
+]
+POOL_SIZE = 2
+RENDER_TIMEOUT_S = 20.0
+
+
+def find_chromium(configured: str | None, playwright: Playwright) -> str | None:
+    """The browser to drive: the configured path, Playwright's own build when installed,
+    else the system's ``chromium``."""
+    if configured:
+        return configured
+    own = playwright.chromium.executable_path
+    if own and os.path.exists(own):
+        return None  # Playwright finds its own
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+class PdfRenderer:
+    def __init__(self, cache_dir: Path, chromium_path: str | None = None, timeout: float = RENDER_TIMEOUT_S) -> None:
+        self.cache_dir = cache_dir
+        self.chromium_path = chromium_path
+        self.timeout = timeout
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._pages: asyncio.Queue[Page] = asyncio.Queue()
+        self._lock = asyncio.Lock()
+        self.renders = 0  # Chromium renders, not cache hits: for tests and benchmarks
+
+    async def _ensure_browser(self) -> Browser:
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            if self._playwright is None:
+                self._playwright = await async_playwright().start()
+            path = find_chromium(self.chromium_path, self._playwright)
+            try:
+                self._browser = await self._playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            except Exception as exc:
+                log.error("chromium did not start", path=path, error=str(exc))
+                raise Unavailable("PDF rendering is not available: Chromium could not be started") from exc
+            self._pages = asyncio.Queue()
+            for _ in range(POOL_SIZE):
+                self._pages.put_nowait(await self._browser.new_page())
+            return self._browser
+
+    async def render(self, html: str) -> bytes:
+        digest = hashlib.sha256(html.encode()).hexdigest()
+        cached = self.cache_dir / f"{digest}.pdf"
+        if cached.exists():
+            return cached.read_bytes()
+        pdf = await self._print(html)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".part")
+        partial.write_bytes(pdf)
+        partial.replace(cached)  # atomic: a reader never sees half a file
+        return pdf
+
+    async def _print(self, html: str) -> bytes:
+        browser = await self._ensure_browser()
+        page = await self._pages.get()
+        healthy = True
+        try:
+            async with asyncio.timeout(self.timeout):
+                await page.set_content(html, wait_until="load")
+                pdf = await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+            self.renders += 1
+            return pdf
+        except TimeoutError:
+            healthy = False
+            raise Unavailable(f"the PDF took longer than {self.timeout:.0f} s to render") from None
+        except Exception:
+            healthy = False
+            raise
+        finally:
+            if healthy:
+                self._pages.put_nowait(page)
+            else:
+                with contextlib.suppress(Exception):
+                    await page.close()
+                self._pages.put_nowait(await browser.new_page())
+
+    async def close(self) -> None:
+        """Close the browser and Playwright's driver (no process is left behind)."""
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            with contextlib.suppress(Exception):
+                await self._playwright.stop()
+            self._playwright = None
+
+    async def __aenter__(self) -> PdfRenderer:
+        return self
+
+    async def __aexit__(self, *_: Any) -> None:
+        await self.close()
+
+
+class InvoicePdfs:
+    """The invoice-to-PDF service the faces are given at the composition root."""
+
+    def __init__(self, cache_dir: Path, chromium_path: str | None = None) -> None:
+        self.renderer = PdfRenderer(cache_dir, chromium_path)
+
+    async def __call__(self, document: InvoiceDocument) -> bytes:
+        return await self.renderer.render(invoice_html(document))
+
+    async def close(self) -> None:
+        await self.renderer.close()
