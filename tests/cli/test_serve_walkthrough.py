@@ -4,11 +4,7 @@ walk-through of one invoice from draft to paid over real HTTP."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,68 +12,30 @@ import httpx
 import pytest
 
 from tests.conftest import TARGET, unique
-
-BIN = Path(sys.executable).parent / "billcraft"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.processes import BIN, ProcessEnv, serve
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+def cli(env: ProcessEnv, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([str(BIN), *args], env=env.env(), capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, f"billcraft {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done
 
 
 @pytest.fixture
-def server_env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLCRAFT_")}
-    env["BILLCRAFT_DATA_DIR"] = str(tmp_path / "data")
+def server_env(tmp_path: Path, database_url: str) -> ProcessEnv:
     # On SQLite a brand-new database shows that serve applies the migrations itself.
-    env["BILLCRAFT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}" if TARGET == "sqlite" else database_url
-    return env
+    url = f"sqlite:///{tmp_path / 'fresh.db'}" if TARGET == "sqlite" else database_url
+    return ProcessEnv(database_url=url, data_dir=tmp_path / "data")
 
 
 @pytest.fixture
-def served(server_env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    env = {**server_env, "BILLCRAFT_BASE_URL": f"http://127.0.0.1:{port}"}
-    process = subprocess.Popen(
-        [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"billcraft serve did not come up:\n{output}")
-            time.sleep(0.2)
+def served(server_env: ProcessEnv, tmp_path: Path) -> Iterator[str]:
+    with serve(server_env, tmp_path / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
 
 
 def test_new_user_walks_an_invoice_from_draft_to_paid_against_a_served_billcraft(
-    served: str, server_env: dict[str, str]
+    served: str, server_env: ProcessEnv
 ) -> None:
     email = f"{unique('owner')}@example.com"
     cli(server_env, "users", "create", "--email", email, "--password", "correct horse battery", "--name", "Ada")
@@ -124,7 +82,7 @@ def test_new_user_walks_an_invoice_from_draft_to_paid_against_a_served_billcraft
     assert httpx.get(f"{served}/api/openapi.json", timeout=10).json()["info"]["title"] == "Billcraft"
 
 
-def test_demo_builds_a_workspace_whose_token_reads_its_invoices(served: str, server_env: dict[str, str]) -> None:
+def test_demo_builds_a_workspace_whose_token_reads_its_invoices(served: str, server_env: ProcessEnv) -> None:
     email = f"{unique('demo')}@example.com"
     done = cli(server_env, "demo", "--invoices", "12", "--email", email, "--password", "demo-password")
     token = done.stdout.strip().splitlines()[-1]
@@ -139,11 +97,11 @@ def test_demo_builds_a_workspace_whose_token_reads_its_invoices(served: str, ser
     assert {c["currency"] for c in stats["currencies"]} == {"USD", "EUR"}
 
 
-def test_tokens_create_for_an_unknown_email_fails_with_a_message(server_env: dict[str, str]) -> None:
+def test_tokens_create_for_an_unknown_email_fails_with_a_message(server_env: ProcessEnv) -> None:
     cli(server_env, "db", "upgrade")
     done = subprocess.run(
         [str(BIN), "tokens", "create", "--email", "nobody@example.com"],
-        env=server_env,
+        env=server_env.env(),
         capture_output=True,
         text=True,
         timeout=60,

@@ -6,18 +6,12 @@ domain on the same database."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
@@ -29,16 +23,7 @@ from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.schemas import WorkspaceCreate
 from tests.conftest import unique
-
-BIN = Path(sys.executable).parent / "billcraft"
-STARTUP_SECONDS = 60
-STOP_SECONDS = 15
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.processes import BIN, ProcessEnv, serve
 
 
 @dataclass(frozen=True)
@@ -49,67 +34,6 @@ class Account:
     name: str
     token: str
     slug: str
-
-
-@dataclass(frozen=True)
-class ProcessEnv:
-    """What every Billcraft process of this session runs on: the test database and a data
-    directory; each process adds its own settings (base URL, tool set, token)."""
-
-    database_url: str
-    data_dir: Path
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BILLCRAFT_")}
-        env.update(
-            BILLCRAFT_DATABASE_URL=self.database_url,
-            BILLCRAFT_DATA_DIR=str(self.data_dir),
-            BILLCRAFT_SECRET_KEY="test-secret",
-            # The suite's accounts make many calls a minute; the limit has tests of its own.
-            BILLCRAFT_RATE_LIMIT="100000/minute",
-        )
-        env.update({f"BILLCRAFT_{k.upper()}": v for k, v in extra.items()})
-        return env
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process we started, by its own handle: terminate, then kill after a timeout."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_SECONDS)
-
-
-@contextmanager
-def serve(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[str]:
-    """``billcraft serve`` on a free loopback port until /health answers; yields its base URL.
-    Its output goes to a file (a pipe nobody reads would block it once full)."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env.env(base_url=base, **settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"billcraft serve did not come up:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from tests.conftest import unique
-from tests.mcp.conftest import BIN, Account, ProcessEnv, http_client
+from tests.mcp.conftest import Account, http_client
 from tests.mcp.support import ALL_TOOLS, call, gitscrum_workflow
+from tests.processes import BIN, ProcessEnv
 
 
 def _cli(env: ProcessEnv, *args: str) -> str:

@@ -13,7 +13,8 @@ import httpx
 import pytest
 import redis
 
-from tests.mcp.conftest import NewAccount, ProcessEnv, http_client, serve
+from tests.mcp.conftest import NewAccount, http_client
+from tests.processes import ProcessEnv, serve
 
 REDIS_URL = os.environ.get("BILLCRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.mcp.conftest import BIN, Account, ProcessEnv, stdio_mcp
+from tests.mcp.conftest import Account, stdio_mcp
 from tests.mcp.support import ALL_TOOLS, call, gitscrum_workflow
+from tests.processes import BIN, ProcessEnv
 
 
 async def test_stdio_initialize_lists_21_tools_and_runs_the_gitscrum_workflow(

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.mcp.conftest import Account, ProcessEnv, http_client, serve, stdio_mcp
+from tests.mcp.conftest import Account, http_client, stdio_mcp
 from tests.mcp.support import ACTION_TOOLS, ALL_TOOLS, GRANULAR_TOOLS, call, refused
+from tests.processes import ProcessEnv, serve
 
 
 async def test_default_tool_set_is_all_21_tools_each_with_a_title_and_annotations(served: str, owner: Account) -> None:

@@ -1,0 +1,89 @@
+"""Running Billcraft as real processes in tests: ``billcraft serve`` on a free loopback
+port (until /health answers) and stopped by its own handle, with the settings each test
+gives it on top of the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent / "billcraft"
+STARTUP_SECONDS = 60
+STOP_SECONDS = 15
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ProcessEnv:
+    """What every Billcraft process of this session runs on: the test database and a data
+    directory; each process adds its own settings (base URL, tool set, token)."""
+
+    database_url: str
+    data_dir: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BILLCRAFT_")}
+        env.update(
+            BILLCRAFT_DATABASE_URL=self.database_url,
+            BILLCRAFT_DATA_DIR=str(self.data_dir),
+            BILLCRAFT_SECRET_KEY="test-secret",
+            # The suite's accounts make many calls a minute; the limit has tests of its own.
+            BILLCRAFT_RATE_LIMIT="100000/minute",
+        )
+        env.update({f"BILLCRAFT_{k.upper()}": v for k, v in extra.items()})
+        return env
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process we started, by its own handle: terminate, then kill after a timeout."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_SECONDS)
+
+
+@contextmanager
+def serve(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[str]:
+    """``billcraft serve`` on a free loopback port until /health answers; yields its base URL.
+    Its output goes to a file (a pipe nobody reads would block it once full)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env.env(base_url=base, **settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"billcraft serve did not come up:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        stop(process)
