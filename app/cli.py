@@ -76,6 +76,23 @@ def serve(host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
 
 
+@main.command()
+def worker() -> None:
+    """The arq worker: background jobs and the overdue sweep (needs BILLCRAFT_REDIS_URL)."""
+    from arq import run_worker
+
+    from app.db.migrate import upgrade
+    from app.logs import configure_logging
+    from workers.main import worker_settings
+
+    settings = _settings()
+    if not settings.redis_url:
+        raise click.UsageError("the worker needs BILLCRAFT_REDIS_URL (a Redis server to take jobs from)")
+    configure_logging(settings.log_format)
+    upgrade(settings)
+    run_worker(worker_settings(settings))
+
+
 @main.command("mcp")
 @click.option("--print-tools", is_flag=True, help="Print the tool catalogue as JSON (mcp/tools.json) and exit.")
 def mcp_command(print_tools: bool) -> None:
