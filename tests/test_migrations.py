@@ -29,3 +29,35 @@ async def test_migrated_schema_matches_the_models(migrated: Settings) -> None:
         await config.get_engine().dispose()
     assert differences == [], f"models and migrations disagree: {differences}"
     assert {"invoice", "invoice_item", "payment", "invoice_event", "idempotency_record", "invoice_counter"} <= tables
+
+
+async def test_every_migration_goes_down_and_up_again(tmp_path: object) -> None:
+    """On a fresh database the revisions apply, revert and apply again, and reverting 0002
+    leaves the tables of 0001 with the columns and types they had."""
+    from alembic import command
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from app.db.migrate import _alembic_config
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/roundtrip.db", poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: command.upgrade(_alembic_config(c), "0001"))
+            before = await connection.run_sync(
+                lambda c: {t: inspect(c).get_columns(t) for t in inspect(c).get_table_names()}
+            )
+            await connection.run_sync(lambda c: command.upgrade(_alembic_config(c), "head"))
+            await connection.run_sync(lambda c: command.downgrade(_alembic_config(c), "0001"))
+            after = await connection.run_sync(
+                lambda c: {t: inspect(c).get_columns(t) for t in inspect(c).get_table_names()}
+            )
+            await connection.run_sync(lambda c: command.downgrade(_alembic_config(c), "base"))
+            await connection.run_sync(lambda c: command.upgrade(_alembic_config(c), "head"))
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+    assert {"oauth_client", "oauth_code", "oauth_token", "invoice"} <= tables
+    assert {t: [(c["name"], str(c["type"])) for c in cols] for t, cols in after.items()} == {
+        t: [(c["name"], str(c["type"])) for c in cols] for t, cols in before.items()
+    }, "0002 up and down left the tables of 0001 as they were"
