@@ -10,7 +10,7 @@ import secrets
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.db.models import ApiToken, OAuthToken, User
 from app.domain.access import Channel, Principal, parse_scopes
@@ -166,6 +166,3 @@ class AccountService(DomainService[User]):
         if token is None:
             raise NotFound("no such token")
         token.revoked_at = token.revoked_at or utcnow()
-
-    async def count_users(self) -> int:
-        return int((await self.session.execute(select(func.count(User.id)))).scalar_one())

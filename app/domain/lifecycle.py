@@ -27,7 +27,6 @@ class Action(StrEnum):
     DUPLICATE = "duplicate"
 
 
-TERMINAL = frozenset({Status.PAID, Status.CANCELLED})
 OPEN = (Status.SENT, Status.OVERDUE)
 
 _FROM: dict[Action, frozenset[Status]] = {

@@ -105,14 +105,19 @@ class FromPreviousInput(Input):
     due_date: dt.date | None = None
 
 
-class InvoiceFilter(Input):
+class ListQuery(Input):
+    """Search and paging, as every list takes them."""
+
+    search: Annotated[str, Meta(max_length=200)] | None = None
+    page: Annotated[int, Meta(ge=1, le=100_000)] = 1
+    per_page: Annotated[int, Meta(ge=1, le=100)] = 20
+
+
+class InvoiceFilter(ListQuery):
     status: str | None = None
     client_uuid: uuid.UUID | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    search: Annotated[str, Meta(max_length=200)] | None = None
-    page: Annotated[int, Meta(ge=1, le=100_000)] = 1
-    per_page: Annotated[int, Meta(ge=1, le=100)] = 20
 
 
 class ClientInput(Input):

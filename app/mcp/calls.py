@@ -22,8 +22,6 @@ from app.domain.schemas import PdfMaker, friendly
 
 S = TypeVar("S", bound=msgspec.Struct)
 
-# Arguments every mutating tool takes; they steer the call and are not part of the data.
-CONTROL = frozenset({"idempotency_key", "dry_run"})
 _AT = re.compile(r"\s*-\s*at `\$\.?(.*)`$")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")
 

@@ -19,6 +19,7 @@ from app.domain.schemas import (
     InvoiceCreate,
     InvoiceFilter,
     InvoiceUpdate,
+    ListQuery,
     PaymentInput,
     SendInput,
     WorkspaceSettingsUpdate,
@@ -174,8 +175,8 @@ async def stats(call: Call) -> Any:
 
 async def client_list(call: Call) -> Any:
     access = await call.access()
-    page = call.struct(InvoiceFilter, ("search", "page", "per_page"))
-    return await call.billing.clients.list_page(access, page.search, page.page, page.per_page)
+    query = call.struct(ListQuery, ("search", "page", "per_page"))
+    return await call.billing.clients.list_page(access, query.search, query.page, query.per_page)
 
 
 async def client_get(call: Call) -> Any:
