@@ -147,7 +147,7 @@ async def _one_invoice(
             access, created.uuid, CancelInput(reason="Project scope changed, new invoice to follow")
         )
         return
-    await billing.invoices.send(access, created.uuid, SendInput())
+    await billing.invoices.send(access, created.uuid, SendInput(notify=False))  # no mail to made-up clients
     sent_at = dt.datetime.combine(issued, dt.time(9, 30), dt.UTC)
     values: dict[str, object] = {"sent_at": sent_at}
     if age > 20 and fate < 0.85:

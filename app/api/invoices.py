@@ -75,6 +75,10 @@ class InvoiceController(Controller):
         billing: BillingDep,
         status: Annotated[str | None, QueryParameter(description="draft, sent, paid, overdue or cancelled")] = None,
         client_uuid: FromQuery[uuid.UUID | None] = None,
+        delivery_status: Annotated[
+            str | None,
+            QueryParameter(description="only invoices with an email queued, sending, sent, opened, bounced or failed"),
+        ] = None,
         date_from: FromQuery[dt.date | None] = None,
         date_to: FromQuery[dt.date | None] = None,
         search: Annotated[str | None, QueryParameter(max_length=200)] = None,
@@ -85,6 +89,7 @@ class InvoiceController(Controller):
         query = InvoiceFilter(
             status=status,
             client_uuid=client_uuid,
+            delivery_status=delivery_status,
             date_from=date_from,
             date_to=date_to,
             search=search,

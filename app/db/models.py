@@ -161,6 +161,9 @@ class Invoice(UUIDv7AuditBase):
     history: Mapped[list[InvoiceEvent]] = relationship(
         lazy="selectin", order_by="InvoiceEvent.id", cascade="all, delete-orphan"
     )
+    deliveries: Mapped[list[EmailDelivery]] = relationship(
+        lazy="selectin", order_by="EmailDelivery.id", cascade="all, delete-orphan"
+    )
 
 
 class InvoiceItem(UUIDv7AuditBase):
@@ -210,6 +213,36 @@ class InvoiceEvent(UUIDv7AuditBase):
     oauth_client_id: Mapped[str | None] = mapped_column(String(200), default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class EmailDelivery(UUIDv7AuditBase):
+    """One email to one recipient. Written as the outbox row in the transaction that sends
+    the invoice; the worker claims it (``sending`` with a lease), mails it, and then it
+    tracks what became of it: sent, opened, bounced, or failed for good."""
+
+    __tablename__ = "email_delivery"
+    __table_args__ = (
+        Index("ix_email_delivery_invoice", "invoice_id"),
+        Index("ix_email_delivery_due", "status", "next_attempt_at"),
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320))
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    bounced_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    failed_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class InvoiceCounter(UUIDv7AuditBase):

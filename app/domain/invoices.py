@@ -23,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import noload
 from uuid_utils.compat import uuid7
 
-from app.db.models import Client, Invoice, InvoiceCounter, InvoiceEvent, InvoiceItem, Payment
+from app.db.models import Client, EmailDelivery, Invoice, InvoiceCounter, InvoiceEvent, InvoiceItem, Payment
 from app.domain import lifecycle, money, numbering
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email, utcnow
 from app.domain.clients import ClientService, client_out
+from app.domain.deliveries import DeliveryStatus, EmailKind, queue_emails
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import (
@@ -141,6 +142,8 @@ class InvoiceService(DomainService[Invoice]):
                 ) from None
         if query.client_uuid is not None:
             where.append(Invoice.client_id == query.client_uuid)
+        if query.delivery_status is not None:
+            where.append(Invoice.id.in_(self._with_delivery(access, query.delivery_status)))
         if query.date_from is not None:
             where.append(Invoice.issue_date >= query.date_from)
         if query.date_to is not None:
@@ -154,7 +157,9 @@ class InvoiceService(DomainService[Invoice]):
         rows = await self.session.execute(
             select(Invoice)
             .where(*where)
-            .options(noload(Invoice.items), noload(Invoice.payments), noload(Invoice.history))
+            .options(
+                noload(Invoice.items), noload(Invoice.payments), noload(Invoice.history), noload(Invoice.deliveries)
+            )
             .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
             .limit(query.per_page)
             .offset((query.page - 1) * query.per_page)
@@ -166,6 +171,20 @@ class InvoiceService(DomainService[Invoice]):
             page=query.page,
             per_page=query.per_page,
             has_more=query.page * query.per_page < total,
+        )
+
+    @staticmethod
+    def _with_delivery(access: WorkspaceAccess, status: str) -> Any:
+        """Invoices with at least one email in this delivery status."""
+        try:
+            wanted = DeliveryStatus(status).value
+        except ValueError:
+            allowed = ", ".join(s.value for s in DeliveryStatus)
+            raise ValidationFailed.field(
+                "delivery_status", f"{status!r} is not a delivery status; allowed: {allowed}"
+            ) from None
+        return select(EmailDelivery.invoice_id).where(
+            EmailDelivery.workspace_id == access.workspace_id, EmailDelivery.status == wanted
         )
 
     # --- creating and editing ---------------------------------------------------------------
@@ -227,6 +246,7 @@ class InvoiceService(DomainService[Invoice]):
             items=[],
             payments=[],
             history=[],
+            deliveries=[],
         )
         self._set_items(invoice, items)
         return invoice
@@ -362,8 +382,10 @@ class InvoiceService(DomainService[Invoice]):
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.SEND, invoice)
-            recipients = _recipients(invoice, data.to)
+            recipients = _recipients(invoice, data.to) if data.notify else []
             details: dict[str, Any] = {"recipients": recipients}
+            if not data.notify:
+                details["notify"] = False
             if data.message:
                 details["message"] = data.message.strip()
             before = Status(invoice.status)
@@ -373,8 +395,13 @@ class InvoiceService(DomainService[Invoice]):
                 invoice.status = Status.SENT.value
                 invoice.sent_at = utcnow()
                 self._record(access, invoice, "send", before, Status.SENT, data=details)
+                kind = EmailKind.INVOICE
             else:
                 self._record(access, invoice, "remind", before, before, data=details)
+                kind = EmailKind.REMINDER
+            queue_emails(
+                self.session, invoice, kind, recipients, details.get("message", ""), self.base_url, dry_run=dry_run
+            )
             return await self._finish(invoice, dry_run, recipients=recipients)
 
     async def mark_paid(

@@ -81,6 +81,9 @@ class InvoiceUpdate(Input):
 class SendInput(Input):
     to: Annotated[list[Email], Meta(max_length=20)] | None = None
     message: LongText | None = None
+    # False: record the invoice as sent (or reminded) without emailing anyone, e.g. when it
+    # went out by post or from another system.
+    notify: bool = True
 
 
 class PaymentInput(Input):
@@ -116,6 +119,7 @@ class ListQuery(Input):
 class InvoiceFilter(ListQuery):
     status: str | None = None
     client_uuid: uuid.UUID | None = None
+    delivery_status: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -232,11 +236,20 @@ class HistoryOut(Struct):
 
 
 class DeliveryOut(Struct):
+    """One email of the invoice to one recipient: queued, sending, sent, opened, bounced or
+    failed (for good, after its retries), with the time of each step."""
+
+    uuid: uuid.UUID
     to: str
+    kind: str
     status: str
+    attempts: int
+    queued_at: dt.datetime
     sent_at: dt.datetime | None
     opened_at: dt.datetime | None
     bounced_at: dt.datetime | None
+    failed_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
     reason: str | None
 
 

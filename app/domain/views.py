@@ -9,6 +9,7 @@ from app.domain import lifecycle, money
 from app.domain.schemas import (
     ActorOut,
     ClientRef,
+    DeliveryOut,
     HistoryOut,
     InvoiceOut,
     InvoiceSummary,
@@ -96,7 +97,23 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
             )
             for e in invoice.history
         ],
-        deliveries=[],
+        deliveries=[
+            DeliveryOut(
+                uuid=d.id,
+                to=d.recipient,
+                kind=d.kind,
+                status=d.status,
+                attempts=d.attempts,
+                queued_at=d.queued_at,
+                sent_at=d.sent_at,
+                opened_at=d.opened_at,
+                bounced_at=d.bounced_at,
+                failed_at=d.failed_at,
+                next_attempt_at=d.next_attempt_at if d.status == "queued" else None,
+                reason=d.reason,
+            )
+            for d in invoice.deliveries
+        ],
         allowed_actions=lifecycle.allowed_actions(invoice),
         public_url=f"{base_url}/i/{invoice.public_token}",
         created_at=invoice.created_at,

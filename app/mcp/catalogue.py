@@ -32,6 +32,7 @@ def _i(description: str, minimum: int, maximum: int) -> Schema:
 
 
 STATUSES = ["draft", "sent", "paid", "overdue", "cancelled"]
+DELIVERY_STATUSES = ["queued", "sending", "sent", "opened", "bounced", "failed"]
 P: dict[str, Schema] = {
     "company_slug": _s("Workspace identifier (company_slug, from the workspace tool)"),
     "uuid": _s("Invoice UUID (from a list result)"),
@@ -59,6 +60,11 @@ P: dict[str, Schema] = {
         },
     },
     "status": {"type": "string", "enum": STATUSES, "description": "Filter by status"},
+    "delivery_status": {
+        "type": "string",
+        "enum": DELIVERY_STATUSES,
+        "description": "Only invoices with an email in this state, e.g. bounced",
+    },
     "date_from": _s("Issued on or after, YYYY-MM-DD"),
     "date_to": _s("Issued on or before, YYYY-MM-DD"),
     "search": _s("Text to look for in titles and numbers (clients: names and emails)"),
@@ -70,6 +76,10 @@ P: dict[str, Schema] = {
         "description": "Recipient emails (default: the client's email)",
     },
     "message": _s("A personal message for the email"),
+    "notify": {
+        "type": "boolean",
+        "description": "false: record it as sent without emailing anyone (it went out another way); default true",
+    },
     "amount": _n("Amount received (default: the whole balance due); partial payments are allowed"),
     "payment_date": _s("Date the payment was received, YYYY-MM-DD (default: today)"),
     "payment_method": _s("How it was paid, e.g. 'Bank transfer', 'Credit card', 'Wire transfer'"),
@@ -296,7 +306,8 @@ def _action_tools() -> list[ToolSpec]:
             title="Invoices",
             description=(
                 "Invoices through their whole lifecycle (draft -> sent -> paid, overdue automatically past the "
-                "due date, cancelled). list (status, client_uuid, date_from, date_to, page); get (uuid); "
+                "due date, cancelled). list (status, client_uuid, delivery_status, date_from, date_to, page); "
+                "get (uuid); "
                 "create a draft (title, client_uuid, currency, due_date, items, notes, tax_rate); update a "
                 "draft; send (finalizes a draft, emails the client; again on a sent or overdue invoice: a "
                 "reminder); mark_paid (amount, payment_date, payment_method); cancel (reason); stats. "
@@ -305,6 +316,7 @@ def _action_tools() -> list[ToolSpec]:
             properties=(
                 *invoice_props,
                 "status",
+                "delivery_status",
                 "date_from",
                 "date_to",
                 "search",
@@ -416,7 +428,8 @@ def _granular_tools() -> list[ToolSpec]:
         tool(
             "list_invoices",
             "List invoices",
-            "List invoices with optional filters for status, client and issue date range, page by page.",
+            "List invoices with optional filters for status, client, email delivery state and issue date range, "
+            "page by page.",
             op.invoice_list,
             (*slug, *op.LIST_FIELDS),
             slug,

@@ -30,8 +30,8 @@ from app.mcp.calls import Call
 Operation = Callable[[Call], Awaitable[Any]]
 
 INVOICE_FIELDS = ("title", "client_uuid", "currency", "number", "issue_date", "due_date", "notes", "tax_rate", "items")
-LIST_FIELDS = ("status", "client_uuid", "date_from", "date_to", "search", "page", "per_page")
-SEND_FIELDS = ("to", "message")
+LIST_FIELDS = ("status", "client_uuid", "delivery_status", "date_from", "date_to", "search", "page", "per_page")
+SEND_FIELDS = ("to", "message", "notify")
 PAYMENT_FIELDS = ("amount", "payment_date", "payment_method")
 COPY_FIELDS = ("issue_date", "due_date")
 CLIENT_FIELDS = tuple(ClientInput.__struct_fields__)

@@ -67,7 +67,8 @@ def test_every_schema_keeps_to_the_rules_every_client_loads(tools: list[dict[str
             if sub.get("type") == "array":
                 assert isinstance(sub.get("items"), dict), f"{name}{path}: array without items"
             if "enum" in sub:
-                assert path.rsplit(".", 1)[-1] in {"action", "status"}, f"{name}{path}: enum outside action/status"
+                allowed = {"action", "status", "delivery_status"}
+                assert path.rsplit(".", 1)[-1] in allowed, f"{name}{path}: enum outside {sorted(allowed)}"
             if path:
                 assert sub.get("type") in {"string", "number", "integer", "boolean", "array", "object"}, path
                 assert isinstance(sub.get("type"), str), f"{name}{path}: one type, not a list"
