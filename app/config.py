@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_RATE_LIMIT = "100/minute"
 
@@ -40,6 +41,13 @@ class Settings:
     mcp_tools: str
     log_format: str = "console"
     max_body_bytes: int = 1_048_576
+    mail_from: str = "billing@localhost"
+    bounce_secret: str | None = None
+    # How long a worker may hold an email it is sending before another may take it over;
+    # a send is cut off well before, so two never mail the same email at once.
+    send_lease_seconds: float = 120.0
+    # "off": this process runs no background jobs; a worker or another process does.
+    jobs: str = "auto"
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,19 +66,34 @@ class Settings:
         mcp_tools = (_env("MCP_TOOLS", "all") or "all").lower()
         if mcp_tools not in {"all", "actions", "granular"}:
             raise ValueError("BILLCRAFT_MCP_TOOLS must be one of: all, actions, granular")
+        base_url = (_env("BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+        jobs = (_env("JOBS", "auto") or "auto").lower()
+        if jobs not in {"auto", "off"}:
+            raise ValueError("BILLCRAFT_JOBS must be auto (the worker with Redis, else in-process) or off")
         return cls(
             data_dir=data_dir,
             database_url=normalize_database_url(database_url),
             redis_url=_env("REDIS_URL"),
             redis_prefix=_env("REDIS_PREFIX", "billcraft") or "billcraft",
             secret_key=secret,
-            base_url=(_env("BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
+            base_url=base_url,
             smtp_url=_env("SMTP_URL"),
             chromium_path=_env("CHROMIUM_PATH"),
             rate_limit=_env("RATE_LIMIT", DEFAULT_RATE_LIMIT) or DEFAULT_RATE_LIMIT,
             mcp_tools=mcp_tools,
             log_format=_env("LOG_FORMAT", "console") or "console",
+            mail_from=_env("MAIL_FROM") or _default_sender(base_url),
+            bounce_secret=_env("BOUNCE_SECRET"),
+            send_lease_seconds=float(_env("SEND_LEASE_SECONDS", "120") or 120),
+            jobs=jobs,
         )
+
+
+def _default_sender(base_url: str) -> str:
+    host = urlsplit(base_url).hostname or ""
+    if "." not in host or host.replace(".", "").isdigit():
+        host = "localhost"
+    return f"billing@{host}"
 
 
 def _persistent_secret(data_dir: Path) -> str:

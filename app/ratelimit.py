@@ -4,7 +4,10 @@ is the ``limits`` library's moving window, so the 101st request within any minut
 refused, whatever instance it reaches.
 
 Every authenticated answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and
-``RateLimit-Reset``; a refused one is a 429 problem with ``Retry-After``."""
+``RateLimit-Reset``; a refused one is a 429 problem with ``Retry-After``.
+
+When Redis cannot be reached the limit fails open: requests go through uncounted (and a
+warning is logged) rather than the whole API going down with the counter."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import math
 import time
 from typing import Any
 
+import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -20,9 +24,12 @@ from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.exceptions import RedisError
 
 from app.config import Settings
 from app.domain.access import Principal
+
+log = structlog.get_logger("billcraft.ratelimit")
 
 
 class RateLimit:
@@ -38,8 +45,12 @@ class RateLimit:
 
     async def hit(self, user: str) -> dict[str, str]:
         """Count one request of ``user``; the headers to send, or a 429."""
-        allowed = await self.limiter.hit(self.item, "user", user)
-        stats = await self.limiter.get_window_stats(self.item, "user", user)
+        try:
+            allowed = await self.limiter.hit(self.item, "user", user)
+            stats = await self.limiter.get_window_stats(self.item, "user", user)
+        except (RedisError, OSError) as exc:
+            log.warning("rate limit store unreachable; request let through uncounted", error=str(exc))
+            return {}
         reset = max(0, math.ceil(stats.reset_time - time.time()))
         headers = {
             "RateLimit-Limit": str(self.item.amount),

@@ -16,6 +16,7 @@ from app.api.deps import provide_billing, provide_principal
 from app.api.invoices import InvoiceController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.system import health, ready
+from app.api.webhooks import bounce_webhook
 from app.api.workspaces import WorkspaceController, all_stats
 from app.config import Settings
 from app.db.engine import database_config
@@ -25,7 +26,9 @@ from app.mcp.http import McpTransports
 from app.oauth.routes import ROUTES as OAUTH_ROUTES
 from app.oauth.server import OAuthServer
 from app.ratelimit import RateLimit, RateLimitMiddleware
+from app.web.public import ROUTES as PUBLIC_ROUTES
 from app.web.setup import sessions, static_files, templates
+from workers.dispatch import background, route_outbox
 from workers.pdf import InvoicePdfs
 
 API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
@@ -39,6 +42,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_format)
     db = database_config(settings)
     pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
+    jobs = background(settings, db, pdfs)
+    route_outbox(db, jobs)
     mcp = McpTransports(settings, db, pdfs)
     session_config, session_store = sessions(settings)
     return Litestar(
@@ -49,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClientController,
             InvoiceController,
             all_stats,
+            bounce_webhook,
+            *PUBLIC_ROUTES,
             *mcp.route_handlers(),
             *OAUTH_ROUTES,
             static_files(),
@@ -64,7 +71,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"settings": settings, "db_config": db, "oauth": OAuthServer(settings.base_url), "pdfs": pdfs}),
-        on_shutdown=[pdfs.close],
+        on_startup=[jobs.start],
+        on_shutdown=[jobs.stop, pdfs.close],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Billcraft",

@@ -9,13 +9,15 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings
+from app.config import Settings, normalize_database_url
 from app.db.engine import database_config
 from app.db.migrate import upgrade_async
 from app.domain.access import Channel, Principal, WorkspaceAccess
@@ -42,20 +44,52 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if TARGET != "postgresql":
         raise RuntimeError(f"BILLCRAFT_TEST_DATABASE must be sqlite or postgresql, not {TARGET!r}")
     name = f"billcraft_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(_pg_admin_url())
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = _pg_admin_url().rsplit("/", 1)[0]
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{base}/{name}"
+        yield _pg_url(name)
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(_pg_admin_url())
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _pg_url(name: str) -> str:
+    return f"{_pg_admin_url().rsplit('/', 1)[0]}/{name}"
+
+
+@dataclass
+class OwnDatabase:
+    """A database of one test's own, migrated: for tests whose processes relay or sweep
+    every row they find, so that they meet only the rows their test made."""
+
+    url: str
+    settings: Settings
+    config: SQLAlchemyAsyncConfig
+
+
+@pytest.fixture
+async def own_database(settings: Settings, tmp_path: Path) -> AsyncIterator[OwnDatabase]:
+    name = f"billcraft_own_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    if TARGET == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
+    else:
+        await pg_admin(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+    own = replace(settings, database_url=normalize_database_url(url), data_dir=tmp_path / "data")
+    await upgrade_async(own)
+    config = database_config(own)
+    try:
+        yield OwnDatabase(url=url, settings=own, config=config)
+    finally:
+        await config.get_engine().dispose()
+        if TARGET != "sqlite":
+            await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +101,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     os.environ.pop("BILLCRAFT_REDIS_URL", None)
     # Tests make many calls a minute with one user; the limit has tests of its own.
     os.environ["BILLCRAFT_RATE_LIMIT"] = "100000/minute"
+    # No background jobs on the shared test database: the tests of email delivery run their
+    # own processes, on databases of their own.
+    os.environ["BILLCRAFT_JOBS"] = "off"
     return Settings.from_env()
 
 

@@ -44,6 +44,8 @@ class ProcessEnv:
             BILLCRAFT_SECRET_KEY="test-secret",
             # The suite's accounts make many calls a minute; the limit has tests of its own.
             BILLCRAFT_RATE_LIMIT="100000/minute",
+            # Jobs only where a test asks for them (jobs="auto"): see tests/conftest.py.
+            BILLCRAFT_JOBS="off",
         )
         env.update({f"BILLCRAFT_{k.upper()}": v for k, v in extra.items()})
         return env

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -14,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.domain.schemas import InvoiceDocument
 
-_env = Environment(
+TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=False,
@@ -49,7 +50,8 @@ def watermark(document: InvoiceDocument) -> str | None:
     return "DRAFT" if document.invoice.finalized_at is None else None
 
 
-def invoice_html(document: InvoiceDocument) -> str:
+def document_view(document: InvoiceDocument) -> dict[str, Any]:
+    """The invoice's words and figures formatted for people (the PDF, the public page)."""
     invoice, seller, client = document.invoice, document.workspace, document.client
     locale = Locale.parse(seller.locale)
     currency = invoice.currency
@@ -71,7 +73,7 @@ def invoice_html(document: InvoiceDocument) -> str:
         if client.tax_number:
             client_lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
     paid = Decimal(invoice.amount_paid)
-    return _env.get_template("invoice.html").render(
+    return dict(
         lang=locale.language,
         heading=LABELS["invoice"] if invoice.finalized_at else LABELS["draft_heading"],
         watermark=watermark(document),
@@ -107,3 +109,7 @@ def invoice_html(document: InvoiceDocument) -> str:
         },
         labels=LABELS,
     )
+
+
+def invoice_html(document: InvoiceDocument) -> str:
+    return TEMPLATES.get_template("invoice.html").render(document_view(document))

@@ -15,7 +15,7 @@ from app.domain.accounts import AccountService
 from app.domain.errors import Unauthenticated
 
 # Routes anyone may call: probes, the API's documentation, OAuth and its browser pages
-# (which use the session cookie), static files.
+# (which use the session cookie), static files, public invoices, signed webhooks.
 PUBLIC_PATHS = [
     r"^/health$",
     r"^/ready$",
@@ -26,6 +26,8 @@ PUBLIC_PATHS = [
     r"^/oauth/",
     r"^/account/",
     r"^/static/",
+    r"^/i/",  # the client's public invoice page: its token is the key
+    r"^/webhooks/",  # signed by the sender instead
 ]
 MCP_PREFIX = "/api/mcp"
 

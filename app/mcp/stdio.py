@@ -1,5 +1,6 @@
 """``billcraft mcp``: the same MCP server over stdio, acting for the owner of
-``BILLCRAFT_TOKEN`` (checked through the same verifier as HTTP, on every call)."""
+``BILLCRAFT_TOKEN`` (checked through the same verifier as HTTP, on every call). Emails it
+sends go to the arq queue, or in embedded mode are delivered by this process itself."""
 
 from __future__ import annotations
 
@@ -14,21 +15,26 @@ from app.db.engine import database_config
 from app.db.migrate import upgrade_async
 from app.domain.billing import Billing
 from app.mcp.server import build_server, token_principal
+from workers.dispatch import background, route_outbox
 from workers.pdf import InvoicePdfs
 
 
 async def serve_stdio(settings: Settings, token: str) -> None:
     await upgrade_async(settings)
     db = database_config(settings)
+    pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
+    jobs = background(settings, db, pdfs)
+    route_outbox(db, jobs)
     try:
         async with db.get_session() as session:  # a clear error now rather than on every call
             await Billing(session).accounts.principal_for_token(token)
-        pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
         server = build_server(settings, db.create_session_maker(), token_principal(token), pdfs)
+        await jobs.start()
         try:
             async with stdio_server() as (read, write):
                 await server.run(read, write, server.create_initialization_options())
         finally:
+            await jobs.stop()
             await pdfs.close()
     finally:
         await db.get_engine().dispose()

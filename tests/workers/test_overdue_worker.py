@@ -1,60 +1,28 @@
 """``billcraft worker`` against the machine's Redis: at start it sweeps sent invoices past
-due to overdue; two workers starting at once record each transition once."""
+due to overdue; two workers starting at once record each transition once. The workers run
+on a database of the test's own, so the sweep meets only this test's invoices."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-import redis
 from sqlalchemy import func, select
 
 from app.db.models import Invoice, InvoiceEvent
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.schemas import InvoiceCreate, ItemInput, SendInput, WorkspaceCreate
-from tests.conftest import unique
-from tests.processes import BIN, ProcessEnv, stop
-
-REDIS_URL = os.environ.get("BILLCRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()  # Redis must be up: no skipping
-    prefix = f"billcraft-test-{uuid.uuid4().hex[:12]}"
-    try:
-        yield prefix
-    finally:
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
-        client.close()
-
-
-@contextmanager
-def worker(env: ProcessEnv, log: Path, prefix: str) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN), "worker"],
-            env=env.env(redis_url=REDIS_URL, redis_prefix=prefix),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        stop(process)
+from tests.conftest import OwnDatabase, unique
+from tests.processes import BIN, ProcessEnv
+from tests.workers.conftest import REDIS_URL, worker
 
 
 async def _late_invoices(db: Any, count: int) -> list[uuid.UUID]:
@@ -99,20 +67,34 @@ async def _statuses(db: Any, ids: list[uuid.UUID]) -> tuple[set[str], int]:
 
 
 async def test_two_workers_starting_at_once_turn_late_invoices_overdue_once(
-    migrated: Any, database_url: str, db: Any, tmp_path: Path, redis_prefix: str
+    own_database: OwnDatabase, tmp_path: Path, redis_prefix: str
 ) -> None:
+    db = own_database.config
     ids = await _late_invoices(db, 5)
     assert (await _statuses(db, ids)) == ({"sent"}, 0)
-    env = ProcessEnv(database_url=database_url, data_dir=tmp_path / "data")
+    env = ProcessEnv(database_url=own_database.url, data_dir=tmp_path / "data")
     with ExitStack() as stack:
         for n in (1, 2):
-            stack.enter_context(worker(env, tmp_path / f"worker{n}.log", redis_prefix))
+            stack.enter_context(
+                worker(env, tmp_path / f"worker{n}.log", redis_url=REDIS_URL, redis_prefix=redis_prefix)
+            )
         logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]
         deadline = time.monotonic() + 60
-        # Both workers' start-up sweeps have run (each logs its sweep) before we count.
-        while not all("overdue sweep" in log.read_text(errors="replace") for log in logs):
+
+        # Both workers are up and their start-up sweeps (which either worker may run, each
+        # enqueues its own) have finished, before we count the transitions recorded.
+        def settled() -> bool:
+            texts = [log.read_text(errors="replace") for log in logs]
+            started = all("Starting worker" in text for text in texts)
+            begun = sum(text.count("→ cron:overdue_sweep") for text in texts)
+            ended = sum(text.count("← cron:overdue_sweep") for text in texts)
+            return started and begun >= 1 and begun == ended
+
+        while not settled():
             assert time.monotonic() < deadline, "\n".join(log.read_text(errors="replace") for log in logs)
             await asyncio.sleep(0.3)
+        await asyncio.sleep(2)  # a second start-up sweep enqueued late has had its chance
+        assert settled()
     assert await _statuses(db, ids) == ({"overdue"}, 5), "each transition is recorded once"
 
 

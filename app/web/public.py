@@ -1,0 +1,91 @@
+"""The client's side of an invoice, reached without an account by the invoice's public
+token: the page (``/i/{token}``), its PDF, and the open-tracking pixel of an email.
+
+A link from an email carries the recipient's delivery token (``?d=…``): opening it, or
+loading the pixel, marks that delivery opened. The token in the URL is the only key, so
+these pages ask browsers not to pass it on (no referrer) and search engines not to index.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from litestar import Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.deliveries import DeliveryService
+from app.domain.errors import NotFound
+from app.domain.public import public_document
+from workers.document import document_view
+from workers.mail import pdf_filename
+
+HTML = "text/html; charset=utf-8"
+PRIVATE = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "private, no-store",
+}
+# A transparent 1x1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+STATUS_WORDS = {
+    "sent": "Awaiting payment",
+    "overdue": "Overdue",
+    "paid": "Paid",
+    "cancelled": "Cancelled",
+}
+Token = FromPath[str]
+
+
+def _missing() -> Template:
+    return Template("public_missing.html", context={}, status_code=404, media_type=HTML, headers=PRIVATE)
+
+
+@get("/i/{public_token:str}", include_in_schema=False)
+async def public_invoice(
+    public_token: Token,
+    db_session: NamedDependency[AsyncSession],
+    state: State,
+    d: Annotated[str | None, QueryParameter(name="d", max_length=64)] = None,
+) -> Template:
+    try:
+        document = await public_document(db_session, public_token, state.settings.base_url)
+    except NotFound:
+        return _missing()
+    if d:
+        await DeliveryService(db_session).opened(public_token, d)
+    view: dict[str, Any] = document_view(document)
+    view["status_word"] = STATUS_WORDS.get(document.invoice.status, document.invoice.status)
+    view["pdf_url"] = f"/i/{public_token}/pdf"
+    return Template("public_invoice.html", context=view, media_type=HTML, headers=PRIVATE)
+
+
+@get("/i/{public_token:str}/pdf", include_in_schema=False)
+async def public_invoice_pdf(
+    public_token: Token, db_session: NamedDependency[AsyncSession], state: State
+) -> Response[bytes] | Template:
+    try:
+        document = await public_document(db_session, public_token, state.settings.base_url)
+    except NotFound:
+        return _missing()
+    pdf = await state.pdfs(document)
+    filename = pdf_filename(document.invoice.number or document.invoice.title)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**PRIVATE, "Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@get("/i/{public_token:str}/seen/{pixel:str}", include_in_schema=False)
+async def open_pixel(public_token: Token, pixel: Token, db_session: NamedDependency[AsyncSession]) -> Response[bytes]:
+    """Always the same image, whether or not the tokens match: it tells a prober nothing."""
+    await DeliveryService(db_session).opened(public_token, pixel.removesuffix(".gif"))
+    return Response(PIXEL, media_type="image/gif", headers=PRIVATE)
+
+
+ROUTES = [public_invoice, public_invoice_pdf, open_pixel]

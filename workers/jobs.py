@@ -1,0 +1,96 @@
+"""The background jobs, written once: the arq worker and the in-process runner of embedded
+mode both call these.
+
+- ``deliver_email``: claim one outbox row, write its email with the invoice PDF, hand it
+  to the mail server, record the outcome (sent; a retry after a backoff; failed for good).
+- ``relay``: the outbox rows that nobody is delivering (their enqueue failed, their retry
+  is due, their sender died holding them), to be handed over again.
+- ``overdue_sweep``: sent invoices past due become overdue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import structlog
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+
+from app.config import Settings
+from app.domain.deliveries import DeliveryService
+from app.domain.errors import Unavailable
+from app.domain.overdue import sweep_overdue
+from app.domain.schemas import PdfMaker
+from workers.mail import Mailer, PermanentFailure, TemporaryFailure, compose
+
+log = structlog.get_logger("billcraft.jobs")
+
+# The share of the lease a send may take: it is cut off before another worker may claim it.
+SEND_SHARE_OF_LEASE = 0.75
+
+
+@dataclass
+class Jobs:
+    settings: Settings
+    db: SQLAlchemyAsyncConfig
+    pdfs: PdfMaker
+    mailer: Mailer
+
+    @property
+    def lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.settings.send_lease_seconds)
+
+    async def deliver_email(self, delivery_id: uuid.UUID) -> str:
+        """Send one email at most once per claim; what happened, in a word."""
+        async with self.db.get_session() as session:
+            deliveries = DeliveryService(session, self.settings.base_url)
+            if not await deliveries.claim(delivery_id, self.lease):
+                await session.commit()
+                return "skipped"
+            letter = await deliveries.letter(delivery_id)
+            await session.commit()
+        outcome = "sent"
+        reason = ""
+        try:
+            async with asyncio.timeout(self.settings.send_lease_seconds * SEND_SHARE_OF_LEASE):
+                pdf = await self.pdfs(letter.document)
+                await self.mailer.send(compose(letter, pdf, self.settings.mail_from))
+        except PermanentFailure as exc:
+            outcome, reason = "failed", str(exc)
+        except TemporaryFailure as exc:
+            outcome, reason = "retry", str(exc)
+        except TimeoutError:
+            outcome, reason = "retry", "sending took too long and was cut off"
+        except Unavailable as exc:  # no browser for the PDF, for now
+            outcome, reason = "retry", exc.detail
+        except Exception as exc:  # a bug or a broken PDF: keep the email, report, retry later
+            log.exception("email delivery crashed", delivery=str(delivery_id))
+            outcome, reason = "retry", f"{type(exc).__name__}: {exc}"
+        async with self.db.get_session() as session:
+            deliveries = DeliveryService(session, self.settings.base_url)
+            if outcome == "sent":
+                await deliveries.sent(delivery_id, letter.attempts)
+            elif outcome == "failed":
+                await deliveries.failed(delivery_id, letter.attempts, reason)
+            else:
+                outcome = (await deliveries.retry_later(delivery_id, letter.attempts, reason)).value
+            await session.commit()
+        log.info("email", delivery=str(delivery_id), outcome=outcome, attempt=letter.attempts, reason=reason or None)
+        return outcome
+
+    async def relay(self) -> list[tuple[uuid.UUID, int]]:
+        async with self.db.get_session() as session:
+            due = await DeliveryService(session).due()
+            await session.commit()
+        if due:
+            log.info("outbox relay", due=len(due))
+        return due
+
+    async def overdue_sweep(self) -> int:
+        async with self.db.get_session() as session:
+            moved = await sweep_overdue(session)
+            await session.commit()
+        log.info("overdue sweep", moved=moved)
+        return moved
