@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import redis
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ from app.domain.billing import Billing
 from app.domain.schemas import WorkspaceCreate
 
 TARGET = os.environ.get("BILLCRAFT_TEST_DATABASE", "sqlite")
+REDIS_URL = os.environ.get("BILLCRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTGRES_URL = os.environ.get("BILLCRAFT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -158,3 +160,19 @@ async def owner(billing: Billing) -> Principal:
 @pytest.fixture
 async def access(billing: Billing, owner: Principal) -> WorkspaceAccess:
     return await make_workspace(billing, owner)
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test's own on the machine's Redis, removed afterwards
+    (with arq's keys for queues under it). Redis must be up: no skipping."""
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()
+    prefix = f"billcraft-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        for pattern in (f"{prefix}*", f"arq:*{prefix}*"):
+            for key in client.scan_iter(pattern):
+                client.delete(key)
+        client.close()

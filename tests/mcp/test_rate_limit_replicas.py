@@ -4,33 +4,15 @@ refused with 429 and ``Retry-After`` whichever instance it reaches, REST and MCP
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 
 import httpx
 import pytest
-import redis
 
+from tests.conftest import REDIS_URL
 from tests.mcp.conftest import NewAccount, http_client
 from tests.processes import ProcessEnv, serve
-
-REDIS_URL = os.environ.get("BILLCRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of this test's own, removed afterwards; Redis must be up (no skipping)."""
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()
-    prefix = f"billcraft-test-{uuid.uuid4().hex[:12]}"
-    try:
-        yield prefix
-    finally:
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
-        client.close()
 
 
 @pytest.fixture

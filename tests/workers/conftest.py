@@ -1,45 +1,23 @@
 """Fixtures of the worker tests: the REST fixtures (a served app on the test database),
-a Redis key prefix of the test's own on the machine's Redis, ``billcraft worker``
-processes, and a team (user, token, workspace) on a database of the test's own."""
+``billcraft worker`` processes, and a team (user, token, workspace) on a database of the
+test's own."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-import redis
-
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.schemas import WorkspaceCreate, WorkspaceSettingsUpdate
 from tests.api.conftest import app, caller, client, stranger
-from tests.conftest import OwnDatabase, unique
+from tests.conftest import REDIS_URL, OwnDatabase, unique
 from tests.processes import BIN, ProcessEnv, stop
 
-__all__ = ["app", "caller", "client", "stranger"]
-
-REDIS_URL = os.environ.get("BILLCRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()  # Redis must be up: no skipping
-    prefix = f"billcraft-test-{uuid.uuid4().hex[:12]}"
-    try:
-        yield prefix
-    finally:
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
-        for key in client.scan_iter(f"arq:*{prefix}*"):
-            client.delete(key)
-        client.close()
+__all__ = ["REDIS_URL", "app", "caller", "client", "stranger"]
 
 
 @contextmanager
