@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -16,14 +15,11 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency
 
 from app.config import Settings
 from app.domain.accounts import utcnow
 from app.domain.deliveries import EmailKind, Letter
-from workers.document import TEMPLATES
+from workers.document import TEMPLATES, document_view
 
 
 class PermanentFailure(Exception):
@@ -36,13 +32,12 @@ class TemporaryFailure(Exception):
 
 def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
     document = letter.document
-    invoice, seller = document.invoice, document.workspace
-    locale = Locale.parse(seller.locale)
-    business = seller.legal_name or seller.name
+    invoice = document.invoice
+    view = document_view(document)  # the same words and figures as the PDF
+    business = view["seller"]["name"]
     number = invoice.number or invoice.title
-    due = str(format_date(invoice.due_date, "long", locale=locale))
-    balance = str(format_currency(Decimal(invoice.balance_due), invoice.currency, locale=locale))
-    total = str(format_currency(Decimal(invoice.total), invoice.currency, locale=locale))
+    due = view["due_date"]
+    total, balance = view["totals"]["total"], view["totals"]["balance"]
     overdue = invoice.status == "overdue"
     if letter.kind == EmailKind.REMINDER:
         subject = f"Reminder: invoice {number} {'was' if overdue else 'is'} due {due}"
@@ -61,15 +56,15 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
         "message": letter.message,
         "link": letter.open_url,
         "pixel": letter.pixel_url,
-        "payment_instructions": seller.payment_instructions,
-        "seller_email": seller.email,
+        "payment_instructions": view["seller"]["payment_instructions"],
+        "seller_email": view["seller"]["email"],
     }
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = formataddr((business, sender))
     message["To"] = letter.recipient
-    if seller.email:
-        message["Reply-To"] = seller.email
+    if view["seller"]["email"]:
+        message["Reply-To"] = view["seller"]["email"]
     message["Message-ID"] = letter.message_id
     message["Date"] = format_datetime(utcnow())
     message["X-Billcraft-Delivery"] = str(letter.delivery_id)

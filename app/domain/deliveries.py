@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 from uuid_utils.compat import uuid7
 
 from app.db.models import EmailDelivery, Invoice, InvoiceEvent, Workspace
@@ -111,7 +110,6 @@ class Letter:
     message: str
     message_id: str
     document: InvoiceDocument
-    public_url: str
     open_url: str
     pixel_url: str
 
@@ -142,13 +140,7 @@ class DeliveryService:
 
     async def letter(self, delivery_id: uuid.UUID) -> Letter:
         delivery = await self._get(delivery_id)
-        invoice = (
-            await self.session.execute(
-                select(Invoice)
-                .where(Invoice.id == delivery.invoice_id)
-                .options(selectinload(Invoice.items), selectinload(Invoice.payments))
-            )
-        ).scalar_one()
+        invoice = await self.session.get_one(Invoice, delivery.invoice_id)
         workspace = await self.session.get_one(Workspace, delivery.workspace_id)
         out = invoice_out(invoice, self.base_url)
         document = InvoiceDocument(
@@ -164,7 +156,6 @@ class DeliveryService:
             message=delivery.message,
             message_id=delivery.message_id,
             document=document,
-            public_url=out.public_url,
             open_url=f"{out.public_url}?d={delivery.token}",
             pixel_url=f"{out.public_url}/seen/{delivery.token}.gif",
         )

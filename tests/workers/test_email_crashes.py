@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+
 from tests.conftest import OwnDatabase
 from tests.processes import ProcessEnv, serve
 from tests.smtp import smtp_server
@@ -25,8 +27,8 @@ CLIENT = "ap@globex.example"
 LEASE_SECONDS = "8"
 
 
-def history_of(client: object, invoice_uuid: str) -> list[str]:
-    invoice = client.get(f"/invoices/{invoice_uuid}").json()  # type: ignore[attr-defined]
+def history_of(client: httpx.Client, invoice_uuid: str) -> list[str]:
+    invoice = client.get(f"/invoices/{invoice_uuid}").json()
     return [h["action"] for h in invoice["history"]]
 
 

@@ -230,7 +230,7 @@ async def test_a_deferred_email_is_retried_later_and_a_refused_one_fails_visibly
         assert mailbox.to("ap@globex.example") == []
 
 
-async def test_without_smtp_the_email_is_written_as_an_eml_file_under_the_data_directory(
+async def test_without_smtp_the_email_is_written_as_an_eml_file_and_its_pixel_marks_it_opened(
     own_database: OwnDatabase, tmp_path: Path
 ) -> None:
     team = await make_team(own_database)
@@ -240,8 +240,15 @@ async def test_without_smtp_the_email_is_written_as_an_eml_file_under_the_data_d
         invoice = new_invoice(client, "ap@globex.example")
         assert client.post(f"/invoices/{invoice['uuid']}/send", json={}).status_code == 200
         files = wait_until(lambda: list((tmp_path / "data" / "mail").glob("*.eml")), what="an .eml file")
-    message = message_from_bytes(files[0].read_bytes(), policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    assert message["To"] == "ap@globex.example"
-    _, _, pdf = parts(message)
-    assert "Website redesign" in text_of(pdf, tmp_path)
+        message = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        assert message["To"] == "ap@globex.example"
+        _, html, pdf = parts(message)
+        assert "Website redesign" in text_of(pdf, tmp_path)
+
+        wait_until(lambda: deliveries(client, invoice["uuid"])["ap@globex.example"]["status"] == "sent")
+        pixel = re.search(r'<img src="([^"]+/seen/[^"]+\.gif)"', html)
+        assert pixel, html
+        image = httpx.get(pixel.group(1), timeout=30)
+        assert image.headers["content-type"] == "image/gif"
+        assert deliveries(client, invoice["uuid"])["ap@globex.example"]["status"] == "opened"
