@@ -27,6 +27,7 @@ from app.oauth.routes import ROUTES as OAUTH_ROUTES
 from app.oauth.server import OAuthServer
 from app.ratelimit import RateLimit, RateLimitMiddleware
 from app.web.public import ROUTES as PUBLIC_ROUTES
+from app.web.routes import web_router
 from app.web.setup import sessions, static_files, templates
 from workers.dispatch import background, route_outbox
 from workers.pdf import InvoicePdfs
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PUBLIC_ROUTES,
             *mcp.route_handlers(),
             *OAUTH_ROUTES,
+            web_router(),
             static_files(),
         ],
         lifespan=[mcp.lifespan],

@@ -14,7 +14,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from app.domain.accounts import AccountService
 from app.domain.errors import Unauthenticated
 
-# Routes anyone may call: probes, the API's documentation, OAuth and its browser pages
+# Routes anyone may call: probes, the API's documentation, OAuth and the web app's pages
 # (which use the session cookie), static files, public invoices, signed webhooks.
 PUBLIC_PATHS = [
     r"^/health$",
@@ -24,7 +24,11 @@ PUBLIC_PATHS = [
     r"^/\.well-known/",
     r"^/api/mcp/\.well-known/",
     r"^/oauth/",
-    r"^/account/",
+    r"^/account(/|$)",
+    r"^/$",  # the web app's pages: the browser session is their key
+    r"^/(signin|signup|signout)$",
+    r"^/workspaces/new$",
+    r"^/w/",
     r"^/static/",
     r"^/i/",  # the client's public invoice page: its token is the key
     r"^/webhooks/",  # signed by the sender instead

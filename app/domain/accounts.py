@@ -32,6 +32,13 @@ def check_email(email: str, field: str = "email") -> str:
     return email
 
 
+def check_password(password: str, field: str = "password") -> None:
+    if len(password) < 8:
+        raise ValidationFailed.field(field, "at least 8 characters")
+    if len(password) > 1024:
+        raise ValidationFailed.field(field, "at most 1024 characters")
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -48,10 +55,7 @@ class AccountService(DomainService[User]):
 
     async def create_user(self, email: str, password: str, name: str = "") -> User:
         email = check_email(email)
-        if len(password) < 8:
-            raise ValidationFailed.field("password", "at least 8 characters")
-        if len(password) > 1024:
-            raise ValidationFailed.field("password", "at most 1024 characters")
+        check_password(password)
         if await self.repository.exists(email=email):
             raise Conflict(f"a user with the email {email} already exists", code="email_taken", field="email")
         user = User(email=email, name=name.strip() or email.split("@")[0], password_hash=_hasher.hash(password))
@@ -78,6 +82,17 @@ class AccountService(DomainService[User]):
         if user is None or not user.is_active:
             raise Unauthenticated("wrong email or password", code="invalid_credentials")
         return user
+
+    async def change_password(self, user: User, current: str, new: str) -> None:
+        """Needs the current password: a session left open on a shared computer cannot be
+        used to lock its owner out."""
+        try:
+            _hasher.verify(user.password_hash or _DUMMY_HASH, current)
+        except (VerifyMismatchError, InvalidHashError):
+            raise ValidationFailed.field("current_password", "this is not your current password") from None
+        check_password(new, "new_password")
+        user.password_hash = _hasher.hash(new)
+        await self.session.flush()
 
     async def create_token(
         self, user: User, name: str = "", scopes: str | None = None, expires_in_days: int | None = None

@@ -6,13 +6,14 @@ import uuid
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from app.db.models import Client, Invoice
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.errors import Conflict, NotFound, ValidationFailed
-from app.domain.schemas import ClientInput, ClientOut, ClientUpdate, Page
+from app.domain.money import format_amount
+from app.domain.schemas import ClientBalanceOut, ClientInput, ClientOut, ClientUpdate, Page
 from app.domain.service import DomainService
 
 _FIELDS = [f for f in ClientInput.__struct_fields__]
@@ -75,6 +76,38 @@ class ClientService(DomainService[Client]):
         )
         items = [client_out(c) for c in rows.scalars()]
         return Page(items=items, total=total, page=page, per_page=per_page, has_more=page * per_page < total)
+
+    async def balance(self, access: WorkspaceAccess, client_uuid: uuid.UUID) -> list[ClientBalanceOut]:
+        """The client's account per currency, from finalized invoices that are not cancelled."""
+        access.require(Scope.INVOICES_READ)
+        await self.find(access, client_uuid)
+        billed = Invoice.status.in_(("sent", "paid", "overdue"))
+        open_ = Invoice.status.in_(("sent", "overdue"))
+        due = Invoice.total_minor - Invoice.paid_minor
+        rows = await self.session.execute(
+            select(
+                Invoice.currency,
+                func.sum(Invoice.total_minor),
+                func.sum(Invoice.paid_minor),
+                func.sum(case((open_, due), else_=0)),
+                func.sum(case((Invoice.status == "overdue", due), else_=0)),
+                func.sum(case((open_, 1), else_=0)),
+            )
+            .where(Invoice.workspace_id == access.workspace_id, Invoice.client_id == client_uuid, billed)
+            .group_by(Invoice.currency)
+            .order_by(Invoice.currency)
+        )
+        return [
+            ClientBalanceOut(
+                currency=currency,
+                invoiced=format_amount(int(total), currency),
+                paid=format_amount(int(paid), currency),
+                outstanding=format_amount(int(outstanding), currency),
+                overdue=format_amount(int(overdue), currency),
+                open_invoices=int(count),
+            )
+            for currency, total, paid, outstanding, overdue, count in rows.all()
+        ]
 
     async def create_client(self, access: WorkspaceAccess, data: ClientInput) -> ClientOut:
         access.require(Scope.CLIENTS_WRITE)

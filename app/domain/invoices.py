@@ -46,6 +46,8 @@ from app.domain.schemas import (
     NextNumberOut,
     Page,
     PaymentInput,
+    QuoteLine,
+    QuoteOut,
     SendInput,
 )
 from app.domain.service import DomainService, rehearsal
@@ -670,6 +672,27 @@ class InvoiceService(DomainService[Invoice]):
         if not dry_run:
             return result
         return DryRunOut(dry_run=True, invoice=result, recipients=recipients or [])
+
+
+def quote(items: Sequence[ItemInput], currency: str, tax_rate: Decimal) -> QuoteOut:
+    """Price items without saving anything (the editor's running totals): the same checks,
+    rounding and sums as an invoice that holds them."""
+    code = money.check_currency(currency)
+    lines = InvoiceService._lines(Invoice(), items, code, check_tax_rate(tax_rate))
+    subtotal = sum(line.amount_minor for line in lines)
+    tax = sum(line.tax_minor for line in lines)
+    return QuoteOut(
+        currency=code,
+        lines=[
+            QuoteLine(
+                amount=money.format_amount(x.amount_minor, code), tax_amount=money.format_amount(x.tax_minor, code)
+            )
+            for x in lines
+        ],
+        subtotal=money.format_amount(subtotal, code),
+        tax_amount=money.format_amount(tax, code),
+        total=money.format_amount(subtotal + tax, code),
+    )
 
 
 def _check_dates(issue: dt.date, due: dt.date) -> None:

@@ -308,6 +308,21 @@ class DryRunOut(Struct):
     recipients: list[str]
 
 
+class QuoteLine(Struct):
+    amount: str
+    tax_amount: str
+
+
+class QuoteOut(Struct):
+    """What a set of items comes to, priced by the same rules as a saved invoice."""
+
+    currency: str
+    lines: list[QuoteLine]
+    subtotal: str
+    tax_amount: str
+    total: str
+
+
 class InvoiceDocument(Struct):
     """Everything printed on an invoice: the invoice, the business issuing it, its client."""
 
@@ -339,6 +354,18 @@ class ClientOut(Struct):
     notes: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class ClientBalanceOut(Struct):
+    """What one client owes in one currency: invoiced (sent, paid or overdue), paid, still
+    open, and the part of it that is overdue."""
+
+    currency: str
+    invoiced: str
+    paid: str
+    outstanding: str
+    overdue: str
+    open_invoices: int
 
 
 class WorkspaceOut(Struct):

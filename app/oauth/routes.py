@@ -5,8 +5,6 @@ Forms carry a CSRF token bound to the browser session. Sign-in renews the sessio
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -23,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import PrincipalDep
-from app.db.models import Membership, OAuthClient, User, Workspace
+from app.db.models import Membership, OAuthClient, Workspace
 from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS
-from app.domain.accounts import AccountService
 from app.domain.apps import ConnectedApp, connected_apps, revoke_app
-from app.domain.errors import Forbidden, Unauthenticated
 from app.oauth import store
 from app.oauth.server import OAuthServer, form_request, json_request
+from app.web.account import safe_next, sign_in, signin_template
+from app.web.session import check_csrf, csrf_token, signed_in
 
 DbSession = NamedDependency[AsyncSession]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -41,34 +39,11 @@ MAX_METADATA_BYTES = 64 * 1024
 # Handlers that answer a page or a redirect are typed Any, which Litestar serves as JSON:
 # their pages say they are HTML themselves.
 HTML = MediaType.HTML
-SESSION_COOKIE = "billcraft_session"  # the key of the session config (app.web.setup)
 
 
 def _server(state: State) -> OAuthServer:
     server: OAuthServer = state.oauth
     return server
-
-
-def _csrf(request: Request[Any, Any, Any]) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(24)
-        request.session["csrf"] = token
-    return str(token)
-
-
-def _check_csrf(request: Request[Any, Any, Any], form: dict[str, Any]) -> None:
-    expected = request.session.get("csrf")
-    if not expected or not secrets.compare_digest(str(expected), str(form.get("_csrf_token", ""))):
-        raise Forbidden("the form expired or came from elsewhere; reload the page and try again", code="csrf")
-
-
-async def _signed_in(request: Request[Any, Any, Any], session: AsyncSession) -> User | None:
-    user_id = request.session.get("user_id")
-    if not user_id:
-        return None
-    user = await session.get(User, uuid.UUID(str(user_id)))
-    return user if user is not None and user.is_active else None
 
 
 def _json(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> Response[Any]:
@@ -162,7 +137,7 @@ async def _known_client(session: AsyncSession, client_id: str | None) -> None:
 async def authorize_page(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Any:
     params = {k: v for k, v in request.query_params.items() if k in OAUTH_PARAMS}
     await _known_client(db_session, params.get("client_id"))
-    user = await _signed_in(request, db_session)
+    user = await signed_in(request, db_session)
     server = _server(state)
     oauth_request = form_request("GET", str(request.url), params, dict(request.headers))
     try:
@@ -192,7 +167,7 @@ async def authorize_page(request: Request[Any, Any, Any], state: State, db_sessi
             "scopes": [{"name": s, "description": SCOPE_DESCRIPTIONS[s]} for s in scope.split()],
             "workspaces": [{"name": n, "company_slug": s, "role": r} for n, s, r in workspaces],
             "user_email": user.email,
-            "csrf_token": _csrf(request),
+            "csrf_token": csrf_token(request),
             "params": {**params, "scope": scope},
         },
         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
@@ -220,8 +195,8 @@ async def _refuse(server: OAuthServer, session: AsyncSession, oauth_request: Any
 @post("/oauth/authorize", include_in_schema=False)
 async def authorize_decision(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Any:
     form = dict(await request.form())
-    _check_csrf(request, form)
-    user = await _signed_in(request, db_session)
+    check_csrf(request, form)
+    user = await signed_in(request, db_session)
     if user is None:
         return Redirect("/oauth/signin")
     params = {k: str(v) for k, v in form.items() if k in OAUTH_PARAMS}
@@ -247,56 +222,12 @@ async def authorize_decision(request: Request[Any, Any, Any], state: State, db_s
 
 @get("/oauth/signin", include_in_schema=False)
 async def signin_page(request: Request[Any, Any, Any]) -> Template:
-    return Template(
-        "signin.html",
-        context={
-            "error": None,
-            "email": "",
-            "csrf_token": _csrf(request),
-            "next": _safe_next(request.query_params.get("next")),
-            "client_name": None,
-        },
-    )
+    return signin_template(request, action="/oauth/signin", next_url=safe_next(request.query_params.get("next")))
 
 
 @post("/oauth/signin", include_in_schema=False)
 async def signin(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
-    form = dict(await request.form())
-    _check_csrf(request, form)
-    next_url = _safe_next(str(form.get("next", "")))
-    try:
-        user = await AccountService(session=db_session).authenticate(
-            str(form.get("email", "")), str(form.get("password", ""))
-        )
-    except Unauthenticated:
-        return Template(
-            "signin.html",
-            context={
-                "error": "Wrong email or password.",
-                "email": str(form.get("email", "")),
-                "csrf_token": _csrf(request),
-                "next": next_url,
-                "client_name": None,
-            },
-            status_code=401,
-            media_type=HTML,
-        )
-    # A new session at sign-in: whatever was in the old one (a planted id) is dropped. The
-    # session middleware keeps the id of the request's cookie, so forget that cookie (a new
-    # id is minted) and delete what the old id held.
-    old_id = request.cookies.pop(SESSION_COOKIE, None)
-    if old_id:
-        await request.app.stores.get("sessions").delete(old_id)
-    request.clear_session()
-    request.set_session({"user_id": str(user.id), "csrf": secrets.token_urlsafe(24)})
-    return Redirect(next_url)
-
-
-def _safe_next(value: str | None) -> str:
-    """Only local paths: never an open redirect."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/account/apps"
-    return value
+    return await sign_in(request, db_session, action="/oauth/signin", default_next="/")
 
 
 # --- token and revocation -------------------------------------------------------------------
@@ -339,26 +270,6 @@ async def delete_app(client_id: FromPath[str], principal: PrincipalDep, db_sessi
     await revoke_app(db_session, principal.user_id, client_id)
 
 
-@get("/account/apps", include_in_schema=False)
-async def apps_page(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
-    user = await _signed_in(request, db_session)
-    if user is None:
-        return Redirect(f"/oauth/signin?{urlencode({'next': '/account/apps'})}")
-    apps = await connected_apps(db_session, user.id)
-    return Template("apps.html", context={"apps": apps, "csrf_token": _csrf(request)}, media_type=HTML)
-
-
-@post("/account/apps/revoke", include_in_schema=False)
-async def apps_revoke(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
-    form = dict(await request.form())
-    _check_csrf(request, form)
-    user = await _signed_in(request, db_session)
-    if user is None:
-        return Redirect("/oauth/signin")
-    await revoke_app(db_session, user.id, str(form.get("client_id", "")))
-    return Redirect("/account/apps")
-
-
 ROUTES = [
     authorization_server_metadata,
     mcp_resource_metadata,
@@ -372,6 +283,4 @@ ROUTES = [
     revoke,
     list_apps,
     delete_app,
-    apps_page,
-    apps_revoke,
 ]

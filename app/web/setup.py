@@ -14,13 +14,18 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from app.config import Settings
+from app.web.format import install
+from app.web.session import SESSION_COOKIE
 
 HERE = Path(__file__).parent
 SESSION_DAYS = 30
 
 
 def templates() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    def with_filters(engine: JinjaTemplateEngine) -> None:
+        install(engine.engine)
+
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=with_filters)
 
 
 def static_files() -> Router:
@@ -36,7 +41,7 @@ def sessions(settings: Settings) -> tuple[ServerSideSessionConfig, Store]:
     else:
         store = FileStore(settings.data_dir / "sessions", create_directories=True)
     config = ServerSideSessionConfig(
-        key="billcraft_session",
+        key=SESSION_COOKIE,
         max_age=SESSION_DAYS * 24 * 3600,
         secure=settings.base_url.startswith("https://"),
         httponly=True,

@@ -1,0 +1,356 @@
+"""Invoice pages: the list with status filters and search, the editor with running totals,
+the invoice with its preview, payments, deliveries and history, and the lifecycle actions.
+
+Only the actions the invoice allows now are offered. When a page was stale (someone else
+acted meanwhile) the refusal says what changed and what can be done now."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.datastructures import State
+from litestar.response import Redirect, Template
+
+from app.api.deps import BillingDep
+from app.domain.access import Role, WorkspaceAccess
+from app.domain.billing import Billing
+from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from app.domain.lifecycle import Status
+from app.domain.schemas import (
+    CancelInput,
+    DuplicateInput,
+    FromPreviousInput,
+    InvoiceFilter,
+    InvoiceOut,
+    PaymentInput,
+    SendInput,
+)
+from app.domain.workspaces import today_in
+from app.web.editor import Editor
+from app.web.format import status_word
+from app.web.pages import (
+    HTML,
+    PRIVATE,
+    AnyRequest,
+    Viewer,
+    ViewerDep,
+    can,
+    field_errors,
+    page,
+    parse_uuid,
+    read_form,
+    text,
+    to_struct,
+)
+from app.web.session import flash
+from workers.document import invoice_html
+from workers.mail import pdf_filename
+
+STATUSES = [s.value for s in Status]
+PER_PAGE = 25
+MAX_CLIENT_CHOICES = 500
+
+
+def _base(slug: str, invoice_uuid: uuid.UUID | str | None = None) -> str:
+    return f"/w/{slug}/invoices" + (f"/{invoice_uuid}" if invoice_uuid else "")
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+@get("/w/{company_slug:str}/invoices", include_in_schema=False)
+async def invoice_list(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+    access = await billing.access(viewer.principal, company_slug)
+    params = request.query_params
+    status = params.get("status") or None
+    status = status if status in STATUSES else None
+    search = (params.get("q") or "").strip()[:200]
+    raw_page = params.get("page", "1")
+    number = max(1, min(int(raw_page), 100_000)) if raw_page.isdigit() else 1
+    invoices = await billing.invoices.list_page(
+        access, InvoiceFilter(status=status, search=search or None, page=number, per_page=PER_PAGE)
+    )
+    clients = (await billing.clients.list_page(access, None, 1, 100)).items
+    return await page(
+        request, "web/invoices.html", billing=billing, viewer=viewer, access=access, section="invoices",
+        invoices=invoices, status_filter=status, search=search, statuses=STATUSES, clients=clients,
+    )  # fmt: skip
+
+
+# --- the editor -----------------------------------------------------------------------------
+
+
+async def _editor_page(
+    request: AnyRequest,
+    access: WorkspaceAccess,
+    viewer: Viewer,
+    billing: Billing,
+    editor: Editor,
+    invoice: InvoiceOut | None = None,
+    status: int = 200,
+) -> Template:
+    clients = (await billing.clients.list_page(access, None, 1, 100)).items
+    slug = access.workspace.slug
+    return await page(
+        request, "web/invoice_edit.html", billing=billing, viewer=viewer, access=access, section="invoices",
+        editor=editor, invoice=invoice, clients=clients, status=status,
+        action=f"{_base(slug, invoice.uuid)}/edit" if invoice else f"{_base(slug)}/new",
+    )  # fmt: skip
+
+
+@get("/w/{company_slug:str}/invoices/new", include_in_schema=False)
+async def new_invoice_page(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+    access = await billing.access(viewer.principal, company_slug)
+    workspace = access.workspace
+    today = today_in(workspace)
+    due = today + dt.timedelta(days=workspace.payment_terms_days)
+    client = request.query_params.get("client", "")
+    editor = Editor.blank(workspace.default_currency, today, due, client)
+    editor.add_row()
+    editor.add_row()
+    return await _editor_page(request, access, viewer, billing, editor)
+
+
+async def _editor_post(
+    request: AnyRequest, slug: str, viewer: Viewer, billing: Billing, invoice_uuid: uuid.UUID | None
+) -> Any:
+    form = await read_form(request)
+    access = await billing.access(viewer.principal, slug)
+    invoice = await billing.invoices.get_out(access, invoice_uuid) if invoice_uuid else None
+    editor = Editor.read(form)
+    command = text(form, "command") or "save"
+    if command == "add":
+        editor.add_row()
+    elif command.startswith("remove:") and command[7:].isdigit():
+        editor.remove_row(int(command[7:]))
+    if command != "save":
+        editor.price()
+        return await _editor_page(request, access, viewer, billing, editor, invoice)
+    try:
+        if invoice is None:
+            saved = await billing.invoices.create_invoice(access, editor.create_input())
+        else:
+            saved = await billing.invoices.update_invoice(access, invoice.uuid, editor.update_input())
+    except (ValidationFailed, InvalidTransition, NotFound) as error:
+        await billing.session.rollback()
+        if isinstance(error, InvalidTransition):
+            flash(request, _refusal(error, invoice.status if invoice else None), "error")
+            return Redirect(_base(slug, invoice_uuid), status_code=303)
+        if isinstance(error, NotFound) and error.extra.get("field") != "client_uuid":
+            raise
+        editor.fail(
+            error if isinstance(error, ValidationFailed) else ValidationFailed.field("client_uuid", error.detail)
+        )
+        editor.price()
+        access = await billing.access(viewer.principal, slug)
+        return await _editor_page(request, access, viewer, billing, editor, invoice, status=422)
+    assert isinstance(saved, InvoiceOut)
+    flash(request, "The draft is saved." if invoice else "The draft is created. Finalize or send it when it is ready.")
+    return Redirect(_base(slug, saved.uuid), status_code=303)
+
+
+@post("/w/{company_slug:str}/invoices/new", include_in_schema=False)
+async def create_invoice(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Any:
+    return await _editor_post(request, company_slug, viewer, billing, None)
+
+
+@get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/edit", include_in_schema=False)
+async def edit_invoice_page(
+    request: AnyRequest, company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+) -> Any:
+    access = await billing.access(viewer.principal, company_slug)
+    invoice = await billing.invoices.get_out(access, parse_uuid(invoice_uuid))
+    if "update" not in invoice.allowed_actions:
+        flash(
+            request,
+            f"This invoice is {_state(invoice)} and its content is locked: it can no longer be edited.",
+            "error",
+        )
+        return Redirect(_base(company_slug, invoice.uuid), status_code=303)
+    return await _editor_page(request, access, viewer, billing, Editor.of(invoice), invoice)
+
+
+@post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/edit", include_in_schema=False)
+async def update_invoice(
+    request: AnyRequest, company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+) -> Any:
+    return await _editor_post(request, company_slug, viewer, billing, parse_uuid(invoice_uuid))
+
+
+@post("/w/{company_slug:str}/invoices/totals", include_in_schema=False)
+async def running_totals(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+    """The totals block of the editor for the form as typed (fetched by the page's script)."""
+    form = await read_form(request)
+    access = await billing.access(viewer.principal, company_slug)
+    editor = Editor.read(form)
+    editor.price()
+    return Template(
+        "web/_totals.html",
+        context={"editor": editor, "nav": {"current": access.workspace}},
+        media_type=HTML,
+        headers=PRIVATE,
+    )
+
+
+# --- one invoice ----------------------------------------------------------------------------
+
+
+def _state(invoice: InvoiceOut) -> str:
+    if invoice.status == Status.DRAFT and invoice.finalized_at is not None:
+        return "finalized"
+    return status_word(invoice.status).lower()
+
+
+@get("/w/{company_slug:str}/invoices/{invoice_uuid:str}", include_in_schema=False)
+async def invoice_detail(
+    request: AnyRequest, company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+) -> Template:
+    access = await billing.access(viewer.principal, company_slug)
+    invoice = await billing.invoices.get_out(access, parse_uuid(invoice_uuid))
+    client = await billing.clients.get_out(access, invoice.client.uuid) if invoice.client else None
+    allowed = set(invoice.allowed_actions) if can(access, Role.MEMBER) else set()
+    return await page(
+        request, "web/invoice.html", billing=billing, viewer=viewer, access=access, section="invoices",
+        invoice=invoice, client=client, allowed=allowed, state=_state(invoice),
+        today=today_in(access.workspace).isoformat(),
+    )  # fmt: skip
+
+
+@get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/preview", include_in_schema=False)
+async def invoice_preview(
+    company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+) -> Response[str]:
+    """The document the PDF is printed from, for the page's preview frame."""
+    access = await billing.access(viewer.principal, company_slug)
+    document = await billing.invoices.document(access, parse_uuid(invoice_uuid))
+    return Response(invoice_html(document), media_type=HTML, headers=PRIVATE)
+
+
+@get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/pdf", include_in_schema=False)
+async def invoice_pdf(
+    company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep, state: State
+) -> Response[bytes]:
+    access = await billing.access(viewer.principal, company_slug)
+    document = await billing.invoices.document(access, parse_uuid(invoice_uuid))
+    pdf = await state.pdfs(document)
+    filename = pdf_filename(document.invoice.number or document.invoice.title)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**PRIVATE, "Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+# --- lifecycle actions ----------------------------------------------------------------------
+
+
+def _refusal(error: InvalidTransition, seen: str | None) -> str:
+    """A refusal said for a person: what changed since the page was loaded, if anything,
+    and what can be done now."""
+    now = str(error.extra.get("current_status", ""))
+    allowed = [a.replace("_", " ") for a in error.extra.get("allowed_actions", [])]
+    why = error.detail.split(";")[0]
+    changed = (
+        f"This invoice changed since the page was loaded: it was {seen} and is now {now}. "
+        if seen and seen != now
+        else ""
+    )
+    can_now = f"What you can do now: {', '.join(allowed)}." if allowed else "Nothing more can be done with it."
+    return f"{changed}The action was not done: {why}. {can_now}"
+
+
+ACTIONS = {"finalize", "send", "pay", "cancel", "delete", "duplicate"}
+
+
+@post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/{action:str}", include_in_schema=False)
+async def invoice_action(
+    request: AnyRequest, company_slug: str, invoice_uuid: str, action: str, viewer: ViewerDep, billing: BillingDep
+) -> Redirect:
+    if action not in ACTIONS:
+        raise NotFound("no such action")
+    form = await read_form(request)
+    access = await billing.access(viewer.principal, company_slug)
+    key = parse_uuid(invoice_uuid)
+    here = _base(company_slug, key)
+    invoices = billing.invoices
+    try:
+        if action == "finalize":
+            done = await invoices.finalize(access, key)
+            message = "The invoice is finalized: its number is {number} and its content is locked."
+        elif action == "send":
+            to = [a.strip() for a in text(form, "to").replace(";", ",").replace("\n", ",").split(",") if a.strip()]
+            sending = to_struct(SendInput, {"to": to or None, "message": text(form, "message") or None})
+            done = await invoices.send(access, key, sending)
+            message = "The invoice is sent to " + (", ".join(to) if to else "the client") + "."
+        elif action == "pay":
+            values = {k: text(form, k) for k in ("amount", "payment_date", "payment_method")}
+            payment = to_struct(PaymentInput, {k: v for k, v in values.items() if v})
+            done = await invoices.mark_paid(access, key, payment)
+            message = "The payment is recorded."
+        elif action == "cancel":
+            done = await invoices.cancel(access, key, CancelInput(reason=text(form, "reason")[:1000] or None))
+            message = "The invoice is cancelled."
+        elif action == "duplicate":
+            copy = await invoices.duplicate(access, key, DuplicateInput())
+            assert isinstance(copy, InvoiceOut)
+            flash(request, "This is a new draft copied from the invoice, with today's dates.")
+            return Redirect(f"{_base(company_slug, copy.uuid)}/edit", status_code=303)
+        else:
+            await invoices.delete_invoice(access, key)
+            flash(request, "The draft is deleted.")
+            return Redirect(_base(company_slug), status_code=303)
+    except InvalidTransition as error:
+        await billing.session.rollback()
+        flash(request, _refusal(error, text(form, "seen_status") or None), "error")
+        return Redirect(here, status_code=303)
+    except (ValidationFailed, Conflict) as error:
+        await billing.session.rollback()
+        detail = (
+            "; ".join(f"{e['field']}: {e['message']}" for e in error.errors)
+            if isinstance(error, ValidationFailed)
+            else error.detail
+        )
+        flash(request, f"The action was not done: {detail}.", "error")
+        return Redirect(here, status_code=303)
+    assert isinstance(done, InvoiceOut)
+    if done.status == Status.PAID and action == "pay":
+        message = "The payment is recorded: the invoice is paid in full."
+    flash(request, message.format(number=done.number))
+    return Redirect(here, status_code=303)
+
+
+@post("/w/{company_slug:str}/invoices/from-previous", include_in_schema=False)
+async def from_previous(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Redirect:
+    form = await read_form(request)
+    access = await billing.access(viewer.principal, company_slug)
+    try:
+        created = await billing.invoices.from_previous(
+            access, FromPreviousInput(client_uuid=parse_uuid(text(form, "client_uuid")))
+        )
+    except NotFound as error:
+        await billing.session.rollback()
+        flash(request, f"No invoice to start from: {error.detail}.", "error")
+        return Redirect(_base(company_slug), status_code=303)
+    assert isinstance(created, InvoiceOut)
+    flash(request, "A new draft from this client's latest invoice, with new dates. Check it and save.")
+    return Redirect(f"{_base(company_slug, created.uuid)}/edit", status_code=303)
+
+
+ROUTES = [
+    invoice_list,
+    new_invoice_page,
+    create_invoice,
+    running_totals,
+    from_previous,
+    edit_invoice_page,
+    update_invoice,
+    invoice_detail,
+    invoice_preview,
+    invoice_pdf,
+    invoice_action,
+]
+
+__all__ = ["ROUTES", "field_errors"]

@@ -1,0 +1,187 @@
+"""What every page of the team's web app shares: the signed-in viewer, the workspace being
+looked at, the page frame (navigation, flashes, CSRF token), form reading, and the pages
+shown when something is refused or missing.
+
+Pages call the same domain services as REST and MCP, as a principal on the ``web``
+channel with every scope: in the browser, the member's role is the only limit."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+from structlog import get_logger
+
+from app.db.models import User
+from app.domain.access import ROLE_RANK, Channel, Principal, Role, WorkspaceAccess
+from app.domain.billing import Billing
+from app.domain.errors import DomainError, NotFound, ValidationFailed
+from app.domain.schemas import friendly
+from app.web.session import check_csrf, csrf_token, signed_in, take_flashes
+
+AnyRequest = Request[Any, Any, Any]
+T = TypeVar("T")
+HTML = MediaType.HTML
+log = get_logger(__name__)
+PRIVATE = {"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN"}
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in user: send the browser to sign in, then back here."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User
+    principal: Principal
+
+
+async def provide_viewer(request: AnyRequest, db_session: NamedDependency[AsyncSession]) -> Viewer:
+    user = await signed_in(request, db_session)
+    if user is None:
+        raise SignInRequired
+    principal = Principal(user_id=user.id, name=user.name or user.email, channel=Channel.WEB)
+    return Viewer(user=user, principal=principal)
+
+
+ViewerDep = NamedDependency[Viewer]
+
+
+def can(access: WorkspaceAccess, role: Role) -> bool:
+    return ROLE_RANK[access.role] >= ROLE_RANK[role]
+
+
+async def page(
+    request: AnyRequest,
+    template: str,
+    *,
+    billing: Billing | None = None,
+    viewer: Viewer | None = None,
+    access: WorkspaceAccess | None = None,
+    section: str = "",
+    status: int = 200,
+    **context: Any,
+) -> Template:
+    """A page of the app, framed with the navigation when someone is signed in."""
+    nav: dict[str, Any] | None = None
+    if viewer is not None and billing is not None:
+        workspaces = (await billing.workspaces.list_for(viewer.principal)).items
+        nav = {
+            "user": viewer.user,
+            "workspaces": workspaces,
+            "current": access.workspace if access else None,
+            "role": access.role.value if access else None,
+            "can_write": bool(access and can(access, Role.MEMBER)),
+            "can_admin": bool(access and can(access, Role.ADMIN)),
+            "section": section,
+        }
+        if access is not None:
+            request.session["last_workspace"] = access.workspace.slug
+    context.update(nav=nav, csrf_token=csrf_token(request), flashes=take_flashes(request))
+    return Template(template, context=context, status_code=status, media_type=HTML, headers=PRIVATE)
+
+
+async def read_form(request: AnyRequest) -> FormMultiDict:
+    """The posted form, once its CSRF token is checked."""
+    form = await request.form()
+    check_csrf(request, form)
+    return form
+
+
+def text(form: FormMultiDict, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def to_struct(kind: type[T], values: dict[str, Any]) -> T:
+    """Form values (strings) into a domain input Struct, or ``ValidationFailed`` naming the
+    field in the form's words. Blank optional fields are left out (the defaults apply)."""
+    try:
+        return msgspec.convert(values, kind, strict=False)
+    except msgspec.ValidationError as error:
+        message, _, path = str(error).partition(" - at `$.")
+        field = path.rstrip("`").split("[")[0].split(".")[0] if path else "form"
+        raise ValidationFailed.field(field, friendly(message)) from None
+
+
+def field_errors(error: ValidationFailed) -> dict[str, str]:
+    return {e["field"]: e["message"] for e in error.errors}
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("no such page") from None
+
+
+def sign_in_url(request: AnyRequest) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/signin?{urlencode({'next': target})}"
+
+
+# --- the pages shown for errors -------------------------------------------------------------
+
+
+def _error_page(request: AnyRequest, status: int, title: str, detail: str) -> Template:
+    back = request.headers.get("referer", "")
+    return Template(
+        "web/error.html",
+        context={"title": title, "detail": detail, "back": back if back.startswith(str(request.base_url)) else ""},
+        status_code=status,
+        media_type=HTML,
+        headers=PRIVATE,
+    )
+
+
+def on_sign_in_required(request: AnyRequest, _: SignInRequired) -> Response[Any]:
+    return Redirect(sign_in_url(request), status_code=303)
+
+
+def on_domain_error(request: AnyRequest, error: DomainError) -> Template:
+    if error.code == "csrf":
+        return _error_page(
+            request,
+            403,
+            "This form has expired",
+            "The page was open too long or you signed in again elsewhere. Go back, reload the page and try again.",
+        )
+    if error.status == 404:
+        return _error_page(request, 404, "Not found", "There is nothing here, or it is not yours to see.")
+    if error.status == 403:
+        return _error_page(request, 403, "Not allowed", error.detail[:1].upper() + error.detail[1:] + ".")
+    return _error_page(request, error.status, error.title, error.detail[:1].upper() + error.detail[1:] + ".")
+
+
+def on_internal_error(request: AnyRequest, error: Exception) -> Template:
+    log.exception("unhandled error on a page", path=request.url.path, method=request.method)
+    return _error_page(request, 500, "Something went wrong", "Something went wrong on our side. Please try again.")
+
+
+def on_validation_error(request: AnyRequest, _: ValidationException) -> Template:
+    # A malformed address (a UUID that is not one): to the visitor, a page that is not there.
+    return _error_page(request, 404, "Not found", "There is nothing at this address.")
+
+
+def on_http_error(request: AnyRequest, error: HTTPException) -> Template:
+    if isinstance(error, NotFoundException) or error.status_code == 404:
+        return _error_page(request, 404, "Not found", "There is nothing at this address.")
+    return _error_page(request, error.status_code, "Something is not right", str(error.detail))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    SignInRequired: on_sign_in_required,
+    DomainError: on_domain_error,
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_internal_error,
+}

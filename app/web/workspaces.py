@@ -1,0 +1,215 @@
+"""Workspace pages: the home that picks a workspace, creating one, the billing dashboard
+with its charts, business settings, and members with their roles."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from babel import Locale
+from babel.numbers import get_currency_name
+from iso4217 import Currency
+from litestar import get, post
+from litestar.response import Redirect, Template
+
+from app.api.deps import BillingDep
+from app.domain.access import ROLE_RANK, Role, Scope
+from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
+from app.web.charts import monthly_chart, status_chart
+from app.web.pages import AnyRequest, ViewerDep, can, field_errors, page, read_form, text, to_struct
+from app.web.session import flash
+
+SETTINGS_FIELDS = (
+    "name", "legal_name", "address", "tax_id", "email", "payment_instructions",
+    "default_currency", "timezone", "locale", "number_pattern", "payment_terms_days",
+)  # fmt: skip
+LOCALES = (
+    "en_US", "en_GB", "en_AU", "en_CA", "en_IE", "en_IN", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_BE",
+    "fr_CA", "es_ES", "es_MX", "it_IT", "nl_NL", "nl_BE", "pt_PT", "pt_BR", "sv_SE", "da_DK", "nb_NO",
+    "fi_FI", "pl_PL", "cs_CZ", "ja_JP", "zh_CN", "ko_KR",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def currency_choices() -> list[tuple[str, str]]:
+    codes = sorted(c.code for c in Currency if c.exponent is not None)
+    return [(code, str(get_currency_name(code, locale="en_US"))) for code in codes]
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+
+
+@lru_cache(maxsize=1)
+def locale_choices() -> list[tuple[str, str]]:
+    return [(code, str(Locale.parse(code).get_display_name("en_US"))) for code in LOCALES]
+
+
+def choices() -> dict[str, Any]:
+    return {"currencies": currency_choices(), "timezones": timezone_choices(), "locales": locale_choices()}
+
+
+@get("/", include_in_schema=False)
+async def home(request: AnyRequest, viewer: ViewerDep, billing: BillingDep) -> Redirect:
+    """To the workspace used last, else the first one, else to creating one."""
+    workspaces = (await billing.workspaces.list_for(viewer.principal)).items
+    if not workspaces:
+        return Redirect("/workspaces/new")
+    last = request.session.get("last_workspace")
+    chosen = next((w for w in workspaces if w.company_slug == last), workspaces[0])
+    return Redirect(f"/w/{chosen.company_slug}")
+
+
+@get("/workspaces/new", include_in_schema=False)
+async def new_workspace_page(request: AnyRequest, viewer: ViewerDep, billing: BillingDep) -> Template:
+    values = {"default_currency": "USD", "timezone": "UTC"}
+    return await page(
+        request, "web/workspace_new.html", billing=billing, viewer=viewer, values=values, errors={}, **choices()
+    )
+
+
+@post("/workspaces/new", include_in_schema=False)
+async def create_workspace(request: AnyRequest, viewer: ViewerDep, billing: BillingDep) -> Any:
+    form = await read_form(request)
+    values = {k: text(form, k) for k in ("name", "company_slug", "default_currency", "timezone")}
+    try:
+        data = to_struct(WorkspaceCreate, {k: v for k, v in values.items() if v})
+        created = await billing.workspaces.create_workspace(viewer.principal, data)
+    except (ValidationFailed, Conflict) as error:
+        errors = field_errors(error) if isinstance(error, ValidationFailed) else {"company_slug": error.detail}
+        return await page(
+            request, "web/workspace_new.html", billing=billing, viewer=viewer, values=values, errors=errors,
+            status=422, **choices(),
+        )  # fmt: skip
+    flash(request, f"{created.name} is ready. Add a client, then write your first invoice.")
+    return Redirect(f"/w/{created.company_slug}", status_code=303)
+
+
+@get("/w/{company_slug:str}", include_in_schema=False)
+async def dashboard(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+    access = await billing.access(viewer.principal, company_slug)
+    stats = await billing.stats.for_workspace(access)
+    locale = access.workspace.locale
+    currencies = [
+        {"stats": c, "chart": monthly_chart(c.monthly, c.currency, locale)}
+        for c in sorted(stats.currencies, key=lambda c: (c.currency != access.workspace.default_currency, c.currency))
+    ]
+    recent = await billing.invoices.list_page(access, InvoiceFilter(per_page=5))
+    overdue = await billing.invoices.list_page(access, InvoiceFilter(status="overdue", per_page=5))
+    return await page(
+        request,
+        "web/dashboard.html",
+        billing=billing,
+        viewer=viewer,
+        access=access,
+        section="dashboard",
+        stats=stats,
+        currencies=currencies,
+        status_svg=status_chart(stats.counts_by_status),
+        recent=recent,
+        overdue=overdue,
+    )
+
+
+# --- business settings ----------------------------------------------------------------------
+
+
+async def _settings_page(request: AnyRequest, slug: str, viewer: ViewerDep, billing: BillingDep, **extra: Any) -> Any:
+    access = await billing.access(viewer.principal, slug)
+    access.require(Scope.WORKSPACE_ADMIN)
+    current = await billing.workspaces.get_out(viewer.principal, slug)
+    values = extra.pop("values", None) or {f: getattr(current, f) for f in SETTINGS_FIELDS}
+    return await page(
+        request,
+        "web/settings.html",
+        billing=billing,
+        viewer=viewer,
+        access=access,
+        section="settings",
+        values=values,
+        **{"errors": {}, **extra},
+        **choices(),
+    )
+
+
+@get("/w/{company_slug:str}/settings", include_in_schema=False)
+async def settings_page(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+    result: Template = await _settings_page(request, company_slug, viewer, billing)
+    return result
+
+
+@post("/w/{company_slug:str}/settings", include_in_schema=False)
+async def save_settings(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Any:
+    form = await read_form(request)
+    values: dict[str, Any] = {f: text(form, f) for f in SETTINGS_FIELDS}
+    try:
+        data = to_struct(WorkspaceSettingsUpdate, values)
+        await billing.workspaces.update_settings(viewer.principal, company_slug, data)
+    except ValidationFailed as error:
+        await billing.session.rollback()
+        return await _settings_page(
+            request, company_slug, viewer, billing, values=values, errors=field_errors(error), status=422
+        )
+    flash(request, "Settings saved. New invoices and PDFs use them from now on.")
+    return Redirect(f"/w/{company_slug}/settings", status_code=303)
+
+
+# --- members and roles ----------------------------------------------------------------------
+
+
+async def _members_page(request: AnyRequest, slug: str, viewer: ViewerDep, billing: BillingDep, **extra: Any) -> Any:
+    access = await billing.access(viewer.principal, slug)
+    members = (await billing.workspaces.members(viewer.principal, slug)).items
+    grantable = [r.value for r in Role if ROLE_RANK[r] <= ROLE_RANK[access.role]]
+    return await page(
+        request,
+        "web/members.html",
+        billing=billing,
+        viewer=viewer,
+        access=access,
+        section="members",
+        members=members,
+        roles=grantable,
+        is_owner=can(access, Role.OWNER),
+        **{"errors": {}, "values": {"role": "member"}, **extra},
+    )
+
+
+@get("/w/{company_slug:str}/members", include_in_schema=False)
+async def members_page(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+    result: Template = await _members_page(request, company_slug, viewer, billing)
+    return result
+
+
+@post("/w/{company_slug:str}/members", include_in_schema=False)
+async def add_member(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Any:
+    form = await read_form(request)
+    values = {"email": text(form, "email"), "role": text(form, "role") or "member"}
+    try:
+        member = await billing.workspaces.add_member(viewer.principal, company_slug, to_struct(MemberInput, values))
+    except (ValidationFailed, NotFound, Forbidden) as error:
+        await billing.session.rollback()
+        if isinstance(error, ValidationFailed):
+            errors = field_errors(error)
+        elif error.code in {"user_not_found", "role_insufficient"}:
+            errors = {"email" if error.code == "user_not_found" else "role": error.detail}
+        else:
+            raise
+        return await _members_page(request, company_slug, viewer, billing, values=values, errors=errors, status=422)
+    flash(request, f"{member.email} is now {member.role} in this workspace.")
+    return Redirect(f"/w/{company_slug}/members", status_code=303)
+
+
+ROUTES = [
+    home,
+    new_workspace_page,
+    create_workspace,
+    dashboard,
+    settings_page,
+    save_settings,
+    members_page,
+    add_member,
+]
