@@ -12,7 +12,18 @@ from app.api.deps import BillingDep
 from app.domain.access import Role
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
-from app.web.pages import AnyRequest, ViewerDep, can, field_errors, page, parse_uuid, read_form, text, to_struct
+from app.web.pages import (
+    AnyRequest,
+    Segment,
+    ViewerDep,
+    can,
+    field_errors,
+    page,
+    parse_uuid,
+    read_form,
+    text,
+    to_struct,
+)
 from app.web.session import flash
 
 FIELDS = list(ClientInput.__struct_fields__)
@@ -25,7 +36,7 @@ def _page_number(request: AnyRequest) -> int:
 
 
 @get("/w/{company_slug:str}/clients", include_in_schema=False)
-async def client_list(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def client_list(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     search = (request.query_params.get("q") or "").strip()[:200]
     clients = await billing.clients.list_page(access, search or None, _page_number(request), PER_PAGE)
@@ -47,12 +58,14 @@ async def _form_page(
 
 
 @get("/w/{company_slug:str}/clients/new", include_in_schema=False)
-async def new_client_page(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def new_client_page(
+    request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep
+) -> Template:
     return await _form_page(request, company_slug, viewer, billing)
 
 
 @post("/w/{company_slug:str}/clients/new", include_in_schema=False)
-async def create_client(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Any:
+async def create_client(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Any:
     form = await read_form(request)
     values = {f: text(form, f) for f in FIELDS}
     access = await billing.access(viewer.principal, company_slug)
@@ -68,7 +81,7 @@ async def create_client(request: AnyRequest, company_slug: str, viewer: ViewerDe
 
 @get("/w/{company_slug:str}/clients/{client_uuid:str}", include_in_schema=False)
 async def client_detail(
-    request: AnyRequest, company_slug: str, client_uuid: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest, company_slug: Segment, client_uuid: Segment, viewer: ViewerDep, billing: BillingDep
 ) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     key = parse_uuid(client_uuid)
@@ -85,7 +98,7 @@ async def client_detail(
 
 @get("/w/{company_slug:str}/clients/{client_uuid:str}/edit", include_in_schema=False)
 async def edit_client_page(
-    request: AnyRequest, company_slug: str, client_uuid: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest, company_slug: Segment, client_uuid: Segment, viewer: ViewerDep, billing: BillingDep
 ) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     client = await billing.clients.get_out(access, parse_uuid(client_uuid))
@@ -94,7 +107,7 @@ async def edit_client_page(
 
 @post("/w/{company_slug:str}/clients/{client_uuid:str}/edit", include_in_schema=False)
 async def update_client(
-    request: AnyRequest, company_slug: str, client_uuid: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest, company_slug: Segment, client_uuid: Segment, viewer: ViewerDep, billing: BillingDep
 ) -> Any:
     form = await read_form(request)
     values = {f: text(form, f) for f in FIELDS}
@@ -116,7 +129,7 @@ async def update_client(
 
 @post("/w/{company_slug:str}/clients/{client_uuid:str}/delete", include_in_schema=False)
 async def delete_client(
-    request: AnyRequest, company_slug: str, client_uuid: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest, company_slug: Segment, client_uuid: Segment, viewer: ViewerDep, billing: BillingDep
 ) -> Redirect:
     await read_form(request)
     access = await billing.access(viewer.principal, company_slug)

@@ -35,6 +35,7 @@ from app.web.pages import (
     HTML,
     PRIVATE,
     AnyRequest,
+    Segment,
     Viewer,
     ViewerDep,
     can,
@@ -62,7 +63,7 @@ def _base(slug: str, invoice_uuid: uuid.UUID | str | None = None) -> str:
 
 
 @get("/w/{company_slug:str}/invoices", include_in_schema=False)
-async def invoice_list(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def invoice_list(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     params = request.query_params
     status = params.get("status") or None
@@ -102,7 +103,9 @@ async def _editor_page(
 
 
 @get("/w/{company_slug:str}/invoices/new", include_in_schema=False)
-async def new_invoice_page(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def new_invoice_page(
+    request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep
+) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     workspace = access.workspace
     today = today_in(workspace)
@@ -153,13 +156,17 @@ async def _editor_post(
 
 
 @post("/w/{company_slug:str}/invoices/new", include_in_schema=False)
-async def create_invoice(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Any:
+async def create_invoice(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Any:
     return await _editor_post(request, company_slug, viewer, billing, None)
 
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/edit", include_in_schema=False)
 async def edit_invoice_page(
-    request: AnyRequest, company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest,
+    company_slug: Segment,
+    invoice_uuid: Segment,
+    viewer: ViewerDep,
+    billing: BillingDep,
 ) -> Any:
     access = await billing.access(viewer.principal, company_slug)
     invoice = await billing.invoices.get_out(access, parse_uuid(invoice_uuid))
@@ -175,13 +182,19 @@ async def edit_invoice_page(
 
 @post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/edit", include_in_schema=False)
 async def update_invoice(
-    request: AnyRequest, company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest,
+    company_slug: Segment,
+    invoice_uuid: Segment,
+    viewer: ViewerDep,
+    billing: BillingDep,
 ) -> Any:
     return await _editor_post(request, company_slug, viewer, billing, parse_uuid(invoice_uuid))
 
 
 @post("/w/{company_slug:str}/invoices/totals", include_in_schema=False)
-async def running_totals(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def running_totals(
+    request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep
+) -> Template:
     """The totals block of the editor for the form as typed (fetched by the page's script)."""
     form = await read_form(request)
     access = await billing.access(viewer.principal, company_slug)
@@ -206,7 +219,11 @@ def _state(invoice: InvoiceOut) -> str:
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}", include_in_schema=False)
 async def invoice_detail(
-    request: AnyRequest, company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest,
+    company_slug: Segment,
+    invoice_uuid: Segment,
+    viewer: ViewerDep,
+    billing: BillingDep,
 ) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     invoice = await billing.invoices.get_out(access, parse_uuid(invoice_uuid))
@@ -221,7 +238,7 @@ async def invoice_detail(
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/preview", include_in_schema=False)
 async def invoice_preview(
-    company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep
+    company_slug: Segment, invoice_uuid: Segment, viewer: ViewerDep, billing: BillingDep
 ) -> Response[str]:
     """The document the PDF is printed from, for the page's preview frame."""
     access = await billing.access(viewer.principal, company_slug)
@@ -231,7 +248,7 @@ async def invoice_preview(
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/pdf", include_in_schema=False)
 async def invoice_pdf(
-    company_slug: str, invoice_uuid: str, viewer: ViewerDep, billing: BillingDep, state: State
+    company_slug: Segment, invoice_uuid: Segment, viewer: ViewerDep, billing: BillingDep, state: State
 ) -> Response[bytes]:
     access = await billing.access(viewer.principal, company_slug)
     document = await billing.invoices.document(access, parse_uuid(invoice_uuid))
@@ -267,7 +284,12 @@ ACTIONS = {"finalize", "send", "pay", "cancel", "delete", "duplicate"}
 
 @post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/{action:str}", include_in_schema=False)
 async def invoice_action(
-    request: AnyRequest, company_slug: str, invoice_uuid: str, action: str, viewer: ViewerDep, billing: BillingDep
+    request: AnyRequest,
+    company_slug: Segment,
+    invoice_uuid: Segment,
+    action: Segment,
+    viewer: ViewerDep,
+    billing: BillingDep,
 ) -> Redirect:
     if action not in ACTIONS:
         raise NotFound("no such action")
@@ -323,7 +345,7 @@ async def invoice_action(
 
 
 @post("/w/{company_slug:str}/invoices/from-previous", include_in_schema=False)
-async def from_previous(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Redirect:
+async def from_previous(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Redirect:
     form = await read_form(request)
     access = await billing.access(viewer.principal, company_slug)
     try:

@@ -17,6 +17,7 @@ from litestar import MediaType, Request, Response
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 from structlog import get_logger
@@ -54,6 +55,8 @@ async def provide_viewer(request: AnyRequest, db_session: NamedDependency[AsyncS
 
 
 ViewerDep = NamedDependency[Viewer]
+# A segment of the page's path (a slug, a UUID checked by the handler, an action name).
+Segment = FromPath[str]
 
 
 def can(access: WorkspaceAccess, role: Role) -> bool:

@@ -18,7 +18,7 @@ from app.domain.access import ROLE_RANK, Role, Scope
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.web.charts import monthly_chart, status_chart
-from app.web.pages import AnyRequest, ViewerDep, can, field_errors, page, read_form, text, to_struct
+from app.web.pages import AnyRequest, Segment, ViewerDep, can, field_errors, page, read_form, text, to_struct
 from app.web.session import flash
 
 SETTINGS_FIELDS = (
@@ -89,7 +89,7 @@ async def create_workspace(request: AnyRequest, viewer: ViewerDep, billing: Bill
 
 
 @get("/w/{company_slug:str}", include_in_schema=False)
-async def dashboard(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def dashboard(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     stats = await billing.stats.for_workspace(access)
     locale = access.workspace.locale
@@ -136,13 +136,13 @@ async def _settings_page(request: AnyRequest, slug: str, viewer: ViewerDep, bill
 
 
 @get("/w/{company_slug:str}/settings", include_in_schema=False)
-async def settings_page(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def settings_page(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
     result: Template = await _settings_page(request, company_slug, viewer, billing)
     return result
 
 
 @post("/w/{company_slug:str}/settings", include_in_schema=False)
-async def save_settings(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Any:
+async def save_settings(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Any:
     form = await read_form(request)
     values: dict[str, Any] = {f: text(form, f) for f in SETTINGS_FIELDS}
     try:
@@ -179,13 +179,13 @@ async def _members_page(request: AnyRequest, slug: str, viewer: ViewerDep, billi
 
 
 @get("/w/{company_slug:str}/members", include_in_schema=False)
-async def members_page(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Template:
+async def members_page(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
     result: Template = await _members_page(request, company_slug, viewer, billing)
     return result
 
 
 @post("/w/{company_slug:str}/members", include_in_schema=False)
-async def add_member(request: AnyRequest, company_slug: str, viewer: ViewerDep, billing: BillingDep) -> Any:
+async def add_member(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Any:
     form = await read_form(request)
     values = {"email": text(form, "email"), "role": text(form, "role") or "member"}
     try:

@@ -1,0 +1,154 @@
+"""Fixtures of the web tests: one ``billcraft serve`` on the session's test database,
+people made through the domain (a user with a password, a workspace, a client and an
+invoice), and a signed-in browser-like HTTP client that keeps its session cookie."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from html.parser import HTMLParser
+from typing import Any
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.domain.access import Channel, Principal
+from app.domain.billing import Billing
+from app.domain.schemas import ClientInput, InvoiceCreate, ItemInput, MemberInput, WorkspaceCreate
+from tests.conftest import unique
+from tests.processes import ProcessEnv, serve
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def web_env(migrated: Settings, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> ProcessEnv:
+    return ProcessEnv(database_url=database_url, data_dir=tmp_path_factory.mktemp("web-data"))
+
+
+@pytest.fixture(scope="session")
+def site(web_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One ``billcraft serve`` for the web tests: its base URL."""
+    with serve(web_env, tmp_path_factory.mktemp("web-serve") / "serve.log") as base:
+        yield base
+
+
+@dataclass
+class Person:
+    """A user with a password, owner of a workspace holding one client and one draft."""
+
+    email: str
+    slug: str
+    client_uuid: str
+    client_name: str
+    invoice_uuid: str
+    invoice_title: str
+
+
+MakePerson = Callable[..., Awaitable[Person]]
+
+
+@pytest.fixture(scope="session")
+def make_person(db: Any) -> MakePerson:
+    async def make(name: str = "Ada") -> Person:
+        async with db.create_session_maker()() as session:
+            billing = Billing(session)
+            email = f"{unique('web')}@example.com"
+            user = await billing.accounts.create_user(email, PASSWORD, name)
+            principal = Principal(user_id=user.id, name=user.name, channel=Channel.WEB)
+            workspace = await billing.workspaces.create_workspace(principal, WorkspaceCreate(name=unique("Studio")))
+            access = await billing.access(principal, workspace.company_slug)
+            client = await billing.clients.create_client(
+                access, ClientInput(name=unique("Client"), email="billing@client.example")
+            )
+            invoice = await billing.invoices.create_invoice(
+                access,
+                InvoiceCreate(
+                    title=unique("Secret project"),
+                    client_uuid=client.uuid,
+                    items=[ItemInput(description="Design", quantity=Decimal(3), unit_price=Decimal("100"))],
+                ),
+            )
+            await session.commit()
+        return Person(
+            email=email,
+            slug=workspace.company_slug,
+            client_uuid=str(client.uuid),
+            client_name=client.name,
+            invoice_uuid=str(invoice.uuid),  # type: ignore[union-attr]
+            invoice_title=invoice.title,  # type: ignore[union-attr]
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def add_member(db: Any) -> Callable[[Person, str, str], Awaitable[None]]:
+    """Give ``email`` a ``role`` in the person's workspace."""
+
+    async def add(owner: Person, email: str, role: str) -> None:
+        async with db.create_session_maker()() as session:
+            billing = Billing(session)
+            user = await billing.accounts.by_email(owner.email)
+            principal = Principal(user_id=user.id, name=user.name, channel=Channel.WEB)
+            await billing.workspaces.add_member(principal, owner.slug, MemberInput(email=email, role=role))
+            await session.commit()
+
+    return add
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"), "fields": {}})
+        elif tag in {"input", "textarea", "select"} and self.forms and a.get("name"):
+            self.forms[-1]["fields"].setdefault(a["name"], a.get("value", ""))
+
+
+def forms(html: str) -> list[dict[str, Any]]:
+    """The forms of a page: action, method and the first value of each named field."""
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+def form_to(html: str, action: str) -> dict[str, Any]:
+    matching = [f for f in forms(html) if f["action"] == action]
+    assert matching, f"no form posting to {action}"
+    return dict(matching[0]["fields"])
+
+
+async def sign_in(base: str, email: str, password: str = PASSWORD) -> httpx.AsyncClient:
+    """An HTTP client signed in through the sign-in form, keeping its session cookie."""
+    http = httpx.AsyncClient(base_url=base, timeout=30)
+    page = await http.get("/signin")
+    fields = form_to(page.text, "/signin")
+    done = await http.post("/signin", data={**fields, "email": email, "password": password})
+    assert done.status_code == 303, done.text
+    return http
+
+
+@pytest.fixture
+async def person(make_person: MakePerson) -> Person:
+    return await make_person()
+
+
+@pytest.fixture
+async def browser_of(site: str) -> AsyncIterator[Callable[[Person], Awaitable[httpx.AsyncClient]]]:
+    opened: list[httpx.AsyncClient] = []
+
+    async def open_for(who: Person) -> httpx.AsyncClient:
+        http = await sign_in(site, who.email)
+        opened.append(http)
+        return http
+
+    yield open_for
+    for http in opened:
+        await http.aclose()
