@@ -78,7 +78,8 @@ async def signin(request: AnyRequest, db_session: DbSession) -> Any:
 
 @get("/signup", include_in_schema=False)
 async def signup_page(request: AnyRequest) -> Template:
-    return await page(request, "web/signup.html", values={}, errors={})
+    next_url = safe_next(request.query_params.get("next"), "")
+    return await page(request, "web/signup.html", values={}, errors={}, next=next_url)
 
 
 @post("/signup", include_in_schema=False)
@@ -86,14 +87,18 @@ async def signup(request: AnyRequest, db_session: DbSession) -> Any:
     form = await read_form(request)
     values = {"name": text(form, "name"), "email": text(form, "email")}
     password = str(form.get("password", ""))
+    next_url = safe_next(text(form, "next"), "")
     try:
         user = await AccountService(session=db_session).create_user(values["email"], password, values["name"])
     except ValidationFailed as error:
-        return await page(request, "web/signup.html", values=values, errors=field_errors(error), status=422)
+        errors = field_errors(error)
+        return await page(request, "web/signup.html", values=values, errors=errors, next=next_url, status=422)
     except Conflict:
         errors = {"email": "an account with this email already exists; sign in instead"}
-        return await page(request, "web/signup.html", values=values, errors=errors, status=409)
+        return await page(request, "web/signup.html", values=values, errors=errors, next=next_url, status=409)
     await start_session(request, user)
+    if next_url:  # on the way somewhere, such as an app's OAuth consent
+        return Redirect(next_url, status_code=303)
     flash(request, "Welcome to Billcraft. Create your first workspace to start invoicing.")
     return Redirect("/workspaces/new", status_code=303)
 

@@ -4,6 +4,7 @@ invoices with what they owe."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import get, post
 from litestar.response import Redirect, Template
@@ -42,7 +43,7 @@ async def client_list(request: AnyRequest, company_slug: Segment, viewer: Viewer
     clients = await billing.clients.list_page(access, search or None, _page_number(request), PER_PAGE)
     return await page(
         request, "web/clients.html", billing=billing, viewer=viewer, access=access, section="clients",
-        clients=clients, search=search,
+        clients=clients, search=search, pager_query=f"{urlencode({'q': search})}&" if search else "",
     )  # fmt: skip
 
 

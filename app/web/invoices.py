@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Response, get, post
 from litestar.datastructures import State
@@ -71,13 +72,28 @@ async def invoice_list(request: AnyRequest, company_slug: Segment, viewer: Viewe
     search = (params.get("q") or "").strip()[:200]
     raw_page = params.get("page", "1")
     number = max(1, min(int(raw_page), 100_000)) if raw_page.isdigit() else 1
-    invoices = await billing.invoices.list_page(
-        access, InvoiceFilter(status=status, search=search or None, page=number, per_page=PER_PAGE)
-    )
+    chosen = {k: (params.get(k) or "").strip() for k in ("client", "from", "to")}
+    try:
+        query = to_struct(
+            InvoiceFilter,
+            {
+                "status": status, "search": search or None, "page": number, "per_page": PER_PAGE,
+                "client_uuid": chosen["client"] or None, "date_from": chosen["from"] or None,
+                "date_to": chosen["to"] or None,
+            },
+        )  # fmt: skip
+        invoices = await billing.invoices.list_page(access, query)
+        problem = None
+    except ValidationFailed as error:
+        invoices = await billing.invoices.list_page(access, InvoiceFilter(status=status, per_page=PER_PAGE))
+        problem = f"The filter was not applied: {error.detail}."
     clients = (await billing.clients.list_page(access, None, 1, 100)).items
+    kept = {"status": status or "", "q": search, **chosen}
+    pager_query = urlencode({k: v for k, v in kept.items() if v})
     return await page(
         request, "web/invoices.html", billing=billing, viewer=viewer, access=access, section="invoices",
         invoices=invoices, status_filter=status, search=search, statuses=STATUSES, clients=clients,
+        chosen=chosen, problem=problem, pager_query=f"{pager_query}&" if pager_query else "",
     )  # fmt: skip
 
 
@@ -94,10 +110,11 @@ async def _editor_page(
     status: int = 200,
 ) -> Template:
     clients = (await billing.clients.list_page(access, None, 1, 100)).items
+    next_number = None if invoice and invoice.number else (await billing.invoices.suggest_number(access)).number
     slug = access.workspace.slug
     return await page(
         request, "web/invoice_edit.html", billing=billing, viewer=viewer, access=access, section="invoices",
-        editor=editor, invoice=invoice, clients=clients, status=status,
+        editor=editor, invoice=invoice, clients=clients, status=status, next_number=next_number,
         action=f"{_base(slug, invoice.uuid)}/edit" if invoice else f"{_base(slug)}/new",
     )  # fmt: skip
 
