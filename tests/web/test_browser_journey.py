@@ -37,7 +37,24 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
+# Every control a person can reach must have a name a screen reader reads out.
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+               && !e.getAttribute('aria-labelledby') && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map(e => e.outerHTML.slice(0, 120))"""
+
+
 async def shot(page: Page, name: str) -> None:
+    """Save a screenshot, after checking the page is labelled for assistive technology and
+    fits its viewport (nothing sticks out sideways, as on a phone; wide tables scroll inside
+    their own frame)."""
+    assert await page.evaluate(UNLABELLED) == [], f"unlabelled controls on {page.url}"
+    wide = await page.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => e.checkVisibility() && !e.closest('.table-wrap'))"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+        ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"
+    )
+    assert wide == [], f"wider than the screen on {page.url}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -178,6 +195,10 @@ async def test_a_new_user_signs_up_invoices_a_client_and_sees_the_payment_on_the
         assert sum(values) == Decimal("13035.00")
         await expect(page.locator("svg.chart-status rect.status-paid[data-count]")).to_have_attribute("data-count", "1")
         await shot(page, "06-dashboard")
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await shot(page, "07-dashboard-phone")
+        await page.get_by_role("link", name=number).first.click()
+        await shot(page, "08-invoice-paid-phone")
         assert slug in page.url
         await context.close()
 
