@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from app.api.deps import BillingDep, PrincipalDep
@@ -82,6 +83,17 @@ class WorkspaceController(Controller):
         self, company_slug: FromPath[str], data: JSONBody[MemberInput], principal: PrincipalDep, billing: BillingDep
     ) -> MemberOut:
         return await billing.workspaces.add_member(principal, company_slug, data)
+
+    @delete(
+        "/{company_slug:str}/members/{user_uuid:uuid}",
+        summary="Remove a member (or leave the workspace yourself)",
+        description="An owner can only be removed by an owner, and never the last one.",
+        security=needs(Scope.WORKSPACE_ADMIN),
+    )
+    async def remove_member(
+        self, company_slug: FromPath[str], user_uuid: FromPath[UUID], principal: PrincipalDep, billing: BillingDep
+    ) -> None:
+        await billing.workspaces.remove_member(principal, company_slug, user_uuid)
 
     @get(
         "/{company_slug:str}/stats",

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import uuid
 import zoneinfo
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db.models import Membership, User, Workspace
 from app.domain import money, numbering
@@ -222,3 +223,35 @@ class WorkspaceService(DomainService[Workspace]):
             membership.role = role.value
         await session.flush()
         return MemberOut(user_uuid=user.id, email=user.email, name=user.name, role=role.value)
+
+    async def remove_member(self, principal: Principal, slug: str, user_uuid: uuid.UUID) -> None:
+        """Take someone out of the workspace (or leave it yourself). Only an owner removes an
+        owner, and the last owner stays: a workspace always has someone who can run it."""
+        access = await self.access(principal, slug)
+        principal.require_scope(Scope.WORKSPACE_ADMIN)
+        if user_uuid != principal.user_id:
+            access.require(Scope.WORKSPACE_ADMIN)
+        session = self.session
+        membership = (
+            await session.execute(
+                select(Membership).where(
+                    Membership.workspace_id == access.workspace_id, Membership.user_id == user_uuid
+                )
+            )
+        ).scalar_one_or_none()
+        if membership is None:
+            raise NotFound("no member with this user_uuid in this workspace", code="member_not_found")
+        if membership.role == Role.OWNER.value:
+            if access.role != Role.OWNER:
+                raise Forbidden("only an owner can remove an owner", code="role_insufficient")
+            owners = (
+                await session.execute(
+                    select(func.count(Membership.id)).where(
+                        Membership.workspace_id == access.workspace_id, Membership.role == Role.OWNER.value
+                    )
+                )
+            ).scalar_one()
+            if owners <= 1:
+                raise Conflict("this is the workspace's only owner; make someone else owner first", code="last_owner")
+        await session.delete(membership)
+        await session.flush()

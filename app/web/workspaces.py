@@ -18,7 +18,18 @@ from app.domain.access import ROLE_RANK, Role, Scope
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.web.charts import monthly_chart, status_chart
-from app.web.pages import AnyRequest, Segment, ViewerDep, can, field_errors, page, read_form, text, to_struct
+from app.web.pages import (
+    AnyRequest,
+    Segment,
+    ViewerDep,
+    can,
+    field_errors,
+    page,
+    parse_uuid,
+    read_form,
+    text,
+    to_struct,
+)
 from app.web.session import flash
 
 SETTINGS_FIELDS = (
@@ -203,6 +214,24 @@ async def add_member(request: AnyRequest, company_slug: Segment, viewer: ViewerD
     return Redirect(f"/w/{company_slug}/members", status_code=303)
 
 
+@post("/w/{company_slug:str}/members/remove", include_in_schema=False)
+async def remove_member(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Redirect:
+    form = await read_form(request)
+    user_uuid = parse_uuid(text(form, "user_uuid"))
+    leaving = user_uuid == viewer.user.id
+    try:
+        await billing.workspaces.remove_member(viewer.principal, company_slug, user_uuid)
+    except (Conflict, Forbidden) as error:
+        await billing.session.rollback()
+        flash(request, f"Nobody was removed: {error.detail}.", "error")
+        return Redirect(f"/w/{company_slug}/members", status_code=303)
+    if leaving:
+        flash(request, "You have left the workspace.")
+        return Redirect("/", status_code=303)
+    flash(request, "The member is removed: they no longer see this workspace.")
+    return Redirect(f"/w/{company_slug}/members", status_code=303)
+
+
 ROUTES = [
     home,
     new_workspace_page,
@@ -212,4 +241,5 @@ ROUTES = [
     save_settings,
     members_page,
     add_member,
+    remove_member,
 ]

@@ -55,6 +55,7 @@ KNOWN_ROUTES = {
     ("POST", "/api/v1/workspaces/{company_slug}/invoices/{invoice_uuid}/payments"),
     ("POST", "/api/v1/workspaces/{company_slug}/invoices/{invoice_uuid}/cancel"),
     ("POST", "/api/v1/workspaces/{company_slug}/invoices/{invoice_uuid}/duplicate"),
+    ("DELETE", "/api/v1/workspaces/{company_slug}/members/{user_uuid}"),
     ("GET", "/api/v1/workspaces/{company_slug}/stats"),
 }
 
@@ -77,6 +78,10 @@ class Victim:
     invoice: dict[str, Any]
     draft: dict[str, Any]
     workspace: dict[str, Any]
+
+    @property
+    def owner_uuid(self) -> str:
+        return str(self.invoice["history"][0]["actor"]["uuid"])
 
     @property
     def secrets(self) -> list[str]:
@@ -150,8 +155,14 @@ def _body(method: str, path: str, victim: Victim, stranger: Caller) -> dict[str,
     return bodies.get((method, path.removeprefix("/api/v1/workspaces/{company_slug}")))
 
 
-def _fill(path: str, slug: str, invoice_uuid: str, client_uuid: str) -> str:
-    values = {"company_slug": slug, "invoice_uuid": invoice_uuid, "client_uuid": client_uuid}
+def _fill(path: str, slug: str, invoice_uuid: str, client_uuid: str, user_uuid: str | None = None) -> str:
+    # A member's user: the victim's own (owner) when known, else one that exists nowhere.
+    values = {
+        "company_slug": slug,
+        "invoice_uuid": invoice_uuid,
+        "client_uuid": client_uuid,
+        "user_uuid": user_uuid or str(uuidlib.uuid4()),
+    }
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -189,7 +200,7 @@ async def test_a_stranger_gets_404_on_every_workspace_route_and_learns_nothing(
     covered: set[tuple[str, str]] = set()
     for method, path in sorted(routes):
         for invoice in (victim.invoice, victim.draft):
-            url = _fill(path, caller.slug, invoice["uuid"], victim.client["uuid"])
+            url = _fill(path, caller.slug, invoice["uuid"], victim.client["uuid"], victim.owner_uuid)
             response = await _call(client, method, url, stranger.token, _body(method, path, victim, stranger))
             assert response.status_code == 404, (method, url, response.text)
             assert_problem(response, 404)
