@@ -322,8 +322,16 @@ async def invoice_action(
         elif action == "send":
             to = [a.strip() for a in text(form, "to").replace(";", ",").replace("\n", ",").split(",") if a.strip()]
             sending = to_struct(SendInput, {"to": to or None, "message": text(form, "message") or None})
+            earlier = {d.uuid for d in (await invoices.get_out(access, key)).deliveries}
             done = await invoices.send(access, key, sending)
-            message = "The invoice is sent to " + (", ".join(to) if to else "the client") + "."
+            assert isinstance(done, InvoiceOut)
+            emailed = sorted({d.to for d in done.deliveries if d.uuid not in earlier})
+            message = (
+                f"The invoice is sent to {', '.join(emailed)}."
+                if emailed
+                else "The invoice is marked sent, but nobody was emailed: give the client an email address, "
+                "or send it to an address."
+            )
         elif action == "pay":
             values = {k: text(form, k) for k in ("amount", "payment_date", "payment_method")}
             payment = to_struct(PaymentInput, {k: v for k, v in values.items() if v})
@@ -361,6 +369,43 @@ async def invoice_action(
     return Redirect(here, status_code=303)
 
 
+@post("/w/{company_slug:str}/invoices/send-drafts", include_in_schema=False)
+async def send_drafts(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Redirect:
+    """Send several drafts at once, each to its client's email. Each is sent or refused on
+    its own: one without a client email does not hold the others back."""
+    form = await read_form(request)
+    access = await billing.access(viewer.principal, company_slug)
+    keys = [parse_uuid(v) for v in form.getall("uuid", []) if isinstance(v, str)][:100]
+    if not keys:
+        flash(request, "Select the drafts to send first.", "error")
+        return Redirect(f"{_base(company_slug)}?status=draft", status_code=303)
+    sent: list[str] = []
+    refused: list[str] = []
+    for key in keys:
+        try:
+            document = await billing.invoices.document(access, key)
+        except NotFound:
+            continue  # deleted meanwhile, or never one of this workspace's
+        name = document.invoice.title
+        if document.client is None or not document.client.email:
+            refused.append(f"{name}: its client has no email address; open it to send it to someone")
+            continue
+        savepoint = await billing.session.begin_nested()
+        try:
+            done = await billing.invoices.send(access, key, SendInput())
+            await savepoint.commit()
+            assert isinstance(done, InvoiceOut)
+            sent.append(f"{done.number} ({name})")
+        except (ValidationFailed, InvalidTransition) as error:
+            await savepoint.rollback()
+            refused.append(f"{name}: {error.detail}")
+    if sent:
+        flash(request, f"Sent {len(sent)}: {', '.join(sent)}.")
+    if refused:
+        flash(request, f"Not sent ({len(refused)}): " + "; ".join(refused) + ".", "error")
+    return Redirect(_base(company_slug), status_code=303)
+
+
 @post("/w/{company_slug:str}/invoices/from-previous", include_in_schema=False)
 async def from_previous(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Redirect:
     form = await read_form(request)
@@ -384,6 +429,7 @@ ROUTES = [
     create_invoice,
     running_totals,
     from_previous,
+    send_drafts,
     edit_invoice_page,
     update_invoice,
     invoice_detail,
