@@ -14,6 +14,7 @@ from app.domain.accounts import check_email
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.money import format_amount
 from app.domain.schemas import ClientBalanceOut, ClientInput, ClientOut, ClientUpdate, Page
+from app.domain.search import contains
 from app.domain.service import DomainService
 
 _FIELDS = [f for f in ClientInput.__struct_fields__]
@@ -67,8 +68,7 @@ class ClientService(DomainService[Client]):
         access.require(Scope.CLIENTS_READ)
         where = [Client.workspace_id == access.workspace_id]
         if search:
-            pattern = f"%{search.strip().lower()}%"
-            where.append(or_(func.lower(Client.name).like(pattern), func.lower(Client.email).like(pattern)))
+            where.append(or_(contains(Client.name, search), contains(Client.email, search)))
         session = self.session
         total = (await session.execute(select(func.count(Client.id)).where(*where))).scalar_one()
         rows = await session.execute(

@@ -50,6 +50,7 @@ from app.domain.schemas import (
     QuoteOut,
     SendInput,
 )
+from app.domain.search import contains
 from app.domain.service import DomainService, rehearsal
 from app.domain.views import invoice_out, invoice_summary
 from app.domain.workspaces import today_in, workspace_out
@@ -153,8 +154,7 @@ class InvoiceService(DomainService[Invoice]):
         if query.date_from and query.date_to and query.date_from > query.date_to:
             raise ValidationFailed.field("date_to", "must be on or after date_from")
         if query.search:
-            pattern = f"%{query.search.strip().lower()}%"
-            where.append(or_(func.lower(Invoice.title).like(pattern), func.lower(Invoice.number).like(pattern)))
+            where.append(or_(contains(Invoice.title, query.search), contains(Invoice.number, query.search)))
         total = (await self.session.execute(select(func.count(Invoice.id)).where(*where))).scalar_one()
         rows = await self.session.execute(
             select(Invoice)

@@ -140,7 +140,7 @@ async def change_password(request: AnyRequest, viewer: ViewerDep, billing: Billi
 async def _tokens_page(
     request: AnyRequest, viewer: ViewerDep, billing: BillingDep, *, created: str | None = None, **extra: Any
 ) -> Template:
-    tokens = await billing.accounts.list_tokens(viewer.user.id)
+    tokens = await billing.accounts.list_tokens(viewer.me.id)
     return await page(
         request,
         "web/tokens.html",
@@ -181,7 +181,7 @@ async def create_token(request: AnyRequest, viewer: ViewerDep, billing: BillingD
 async def revoke_token(request: AnyRequest, viewer: ViewerDep, billing: BillingDep) -> Redirect:
     form = await read_form(request)
     try:
-        await billing.accounts.revoke_token(viewer.user.id, parse_uuid(text(form, "token_id")))
+        await billing.accounts.revoke_token(viewer.me.id, parse_uuid(text(form, "token_id")))
         flash(request, "The token is revoked: it no longer works.")
     except NotFound:
         flash(request, "That token no longer exists.", "error")
@@ -193,7 +193,7 @@ async def revoke_token(request: AnyRequest, viewer: ViewerDep, billing: BillingD
 
 @get("/account/apps", include_in_schema=False)
 async def apps_page(request: AnyRequest, viewer: ViewerDep, billing: BillingDep) -> Template:
-    apps = await connected_apps(billing.session, viewer.user.id)
+    apps = await connected_apps(billing.session, viewer.me.id)
     return await page(request, "apps.html", billing=billing, viewer=viewer, section="apps", apps=apps)
 
 
@@ -201,7 +201,7 @@ async def apps_page(request: AnyRequest, viewer: ViewerDep, billing: BillingDep)
 async def apps_revoke(request: AnyRequest, viewer: ViewerDep, db_session: DbSession) -> Redirect:
     form = await read_form(request)
     try:
-        await revoke_app(db_session, viewer.user.id, text(form, "client_id"))
+        await revoke_app(db_session, viewer.me.id, text(form, "client_id"))
         flash(request, "The app is disconnected: it must ask again to use your account.")
     except NotFound:
         flash(request, "That app was already disconnected.", "error")

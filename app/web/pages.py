@@ -7,6 +7,7 @@ channel with every scope: in the browser, the member's role is the only limit.""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -41,8 +42,20 @@ class SignInRequired(Exception):
 
 
 @dataclass(frozen=True)
+class Me:
+    """The signed-in person as the pages show them: plain values, which stay readable after
+    the request's transaction is rolled back (a refused form), unlike the ORM row."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Viewer:
     user: User
+    me: Me
     principal: Principal
 
 
@@ -51,7 +64,8 @@ async def provide_viewer(request: AnyRequest, db_session: NamedDependency[AsyncS
     if user is None:
         raise SignInRequired
     principal = Principal(user_id=user.id, name=user.name or user.email, channel=Channel.WEB)
-    return Viewer(user=user, principal=principal)
+    me = Me(id=user.id, name=user.name, email=user.email, created_at=user.created_at)
+    return Viewer(user=user, me=me, principal=principal)
 
 
 ViewerDep = NamedDependency[Viewer]
@@ -79,7 +93,7 @@ async def page(
     if viewer is not None and billing is not None:
         workspaces = (await billing.workspaces.list_for(viewer.principal)).items
         nav = {
-            "user": viewer.user,
+            "user": viewer.me,
             "workspaces": workspaces,
             "current": access.workspace if access else None,
             "role": access.role.value if access else None,

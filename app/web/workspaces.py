@@ -218,7 +218,7 @@ async def add_member(request: AnyRequest, company_slug: Segment, viewer: ViewerD
 async def remove_member(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Redirect:
     form = await read_form(request)
     user_uuid = parse_uuid(text(form, "user_uuid"))
-    leaving = user_uuid == viewer.user.id
+    leaving = user_uuid == viewer.me.id
     try:
         await billing.workspaces.remove_member(viewer.principal, company_slug, user_uuid)
     except (Conflict, Forbidden) as error:
