@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.conftest import OwnDatabase, unique
+from tests.conftest import TARGET, OwnDatabase, unique
 from tests.processes import ProcessEnv, serve
 from tests.smtp import Mailbox, smtp_server
 from tests.web.conftest import PASSWORD, MakePerson
 from tests.workers.test_pdf import text_of
 from workers.pdf import find_chromium
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# One folder per database kind: the SQLite and PostgreSQL runs may go side by side.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / TARGET
 ITEMS = [("UX Design", "20", "120"), ("Frontend Development", "60", "150"), ("Hosting setup", "1", "450")]
 # 2,400 + 9,000 + 450 = 11,850; tax 10% = 1,185; total 13,035.
 SUBTOTAL, TAX, TOTAL = "$11,850.00", "$1,185.00", "$13,035.00"
