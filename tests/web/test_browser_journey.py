@@ -48,10 +48,11 @@ UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), s
 async def shot(page: Page, name: str) -> None:
     """Save a screenshot, after checking the page is labelled for assistive technology and
     fits its viewport (nothing sticks out sideways, as on a phone; wide tables scroll inside
-    their own frame)."""
+    their own frame, as does the monthly chart)."""
     assert await page.evaluate(UNLABELLED) == [], f"unlabelled controls on {page.url}"
     wide = await page.evaluate(
-        "() => [...document.querySelectorAll('body *')].filter(e => e.checkVisibility() && !e.closest('.table-wrap'))"
+        "() => [...document.querySelectorAll('body *')]"
+        ".filter(e => e.checkVisibility() && !e.closest('.table-wrap, .scroll-x'))"
         ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
         ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"
     )
