@@ -83,6 +83,7 @@ class InvalidTransition(Conflict):
 
     def __init__(self, action: str, status: str, allowed: list[str], reason: str | None = None) -> None:
         why = reason or f"cannot {action.replace('_', ' ')} an invoice that is {status}"
+        self.why = why  # the refusal alone, for a face that words the allowed actions itself
         allowed_text = ", ".join(allowed) if allowed else "none"
         super().__init__(
             f"{why}; actions allowed now: {allowed_text}",

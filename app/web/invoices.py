@@ -40,16 +40,15 @@ from app.web.pages import (
     Viewer,
     ViewerDep,
     can,
-    field_errors,
     page,
     parse_uuid,
     read_form,
     text,
     to_struct,
 )
+from app.web.public import pdf_response
 from app.web.session import flash
 from workers.document import invoice_html
-from workers.mail import pdf_filename
 
 STATUSES = [s.value for s in Status]
 PER_PAGE = 25
@@ -269,13 +268,7 @@ async def invoice_pdf(
 ) -> Response[bytes]:
     access = await billing.access(viewer.principal, company_slug)
     document = await billing.invoices.document(access, parse_uuid(invoice_uuid))
-    pdf = await state.pdfs(document)
-    filename = pdf_filename(document.invoice.number or document.invoice.title)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={**PRIVATE, "Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return await pdf_response(state, document, PRIVATE)
 
 
 # --- lifecycle actions ----------------------------------------------------------------------
@@ -286,7 +279,7 @@ def _refusal(error: InvalidTransition, seen: str | None) -> str:
     and what can be done now."""
     now = str(error.extra.get("current_status", ""))
     allowed = [a.replace("_", " ") for a in error.extra.get("allowed_actions", [])]
-    why = error.detail.split(";")[0]
+    why = error.why
     changed = (
         f"This invoice changed since the page was loaded: it was {seen} and is now {now}. "
         if seen and seen != now
@@ -437,5 +430,3 @@ ROUTES = [
     invoice_pdf,
     invoice_action,
 ]
-
-__all__ = ["ROUTES", "field_errors"]

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.deliveries import DeliveryService
 from app.domain.errors import NotFound
 from app.domain.public import public_document
+from app.domain.schemas import InvoiceDocument
 from workers.document import document_view
 from workers.mail import pdf_filename
 
@@ -39,6 +40,23 @@ STATUS_WORDS = {
     "cancelled": "Cancelled",
 }
 Token = FromPath[str]
+
+
+async def pdf_response(
+    state: State, document: InvoiceDocument, headers: dict[str, str] | None = None
+) -> Response[bytes]:
+    """The invoice's PDF, shown in the browser, named after its number (or title)."""
+    pdf = await state.pdfs(document)
+    filename = pdf_filename(document.invoice.number or document.invoice.title)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            **(headers or {}),
+            "Content-Disposition": f'inline; filename="{filename}"',
+        },
+    )
 
 
 def _missing() -> Template:
@@ -72,13 +90,7 @@ async def public_invoice_pdf(
         document = await public_document(db_session, public_token, state.settings.base_url)
     except NotFound:
         return _missing()
-    pdf = await state.pdfs(document)
-    filename = pdf_filename(document.invoice.number or document.invoice.title)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={**PRIVATE, "Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return await pdf_response(state, document, PRIVATE)
 
 
 @get("/i/{public_token:str}/seen/{pixel:str}", include_in_schema=False)

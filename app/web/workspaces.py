@@ -128,7 +128,9 @@ async def dashboard(request: AnyRequest, company_slug: Segment, viewer: ViewerDe
 # --- business settings ----------------------------------------------------------------------
 
 
-async def _settings_page(request: AnyRequest, slug: str, viewer: ViewerDep, billing: BillingDep, **extra: Any) -> Any:
+async def _settings_page(
+    request: AnyRequest, slug: str, viewer: ViewerDep, billing: BillingDep, **extra: Any
+) -> Template:
     access = await billing.access(viewer.principal, slug)
     access.require(Scope.WORKSPACE_ADMIN)
     current = await billing.workspaces.get_out(viewer.principal, slug)
@@ -148,8 +150,7 @@ async def _settings_page(request: AnyRequest, slug: str, viewer: ViewerDep, bill
 
 @get("/w/{company_slug:str}/settings", include_in_schema=False)
 async def settings_page(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
-    result: Template = await _settings_page(request, company_slug, viewer, billing)
-    return result
+    return await _settings_page(request, company_slug, viewer, billing)
 
 
 @post("/w/{company_slug:str}/settings", include_in_schema=False)
@@ -171,7 +172,9 @@ async def save_settings(request: AnyRequest, company_slug: Segment, viewer: View
 # --- members and roles ----------------------------------------------------------------------
 
 
-async def _members_page(request: AnyRequest, slug: str, viewer: ViewerDep, billing: BillingDep, **extra: Any) -> Any:
+async def _members_page(
+    request: AnyRequest, slug: str, viewer: ViewerDep, billing: BillingDep, **extra: Any
+) -> Template:
     access = await billing.access(viewer.principal, slug)
     members = (await billing.workspaces.members(viewer.principal, slug)).items
     grantable = [r.value for r in Role if ROLE_RANK[r] <= ROLE_RANK[access.role]]
@@ -191,8 +194,7 @@ async def _members_page(request: AnyRequest, slug: str, viewer: ViewerDep, billi
 
 @get("/w/{company_slug:str}/members", include_in_schema=False)
 async def members_page(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
-    result: Template = await _members_page(request, company_slug, viewer, billing)
-    return result
+    return await _members_page(request, company_slug, viewer, billing)
 
 
 @post("/w/{company_slug:str}/members", include_in_schema=False)
