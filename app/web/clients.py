@@ -10,7 +10,7 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 
 from app.api.deps import BillingDep
-from app.domain.access import Role
+from app.domain.access import Role, Scope
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
 from app.web.pages import (
@@ -51,6 +51,7 @@ async def _form_page(
     request: AnyRequest, slug: str, viewer: ViewerDep, billing: BillingDep, *, client: Any = None, **extra: Any
 ) -> Template:
     access = await billing.access(viewer.principal, slug)
+    access.require(Scope.CLIENTS_WRITE)  # a viewer is told so, not shown a form they cannot save
     values = extra.pop("values", None) or ({f: getattr(client, f) for f in FIELDS} if client else {})
     return await page(
         request, "web/client_form.html", billing=billing, viewer=viewer, access=access, section="clients",

@@ -16,7 +16,7 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
 from app.api.deps import BillingDep
-from app.domain.access import Role, WorkspaceAccess
+from app.domain.access import Role, Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.domain.lifecycle import Status
@@ -108,6 +108,7 @@ async def _editor_page(
     invoice: InvoiceOut | None = None,
     status: int = 200,
 ) -> Template:
+    access.require(Scope.INVOICES_WRITE)  # a viewer is told so, not shown a form they cannot save
     clients = (await billing.clients.list_page(access, None, 1, 100)).items
     next_number = None if invoice and invoice.number else (await billing.invoices.suggest_number(access)).number
     slug = access.workspace.slug

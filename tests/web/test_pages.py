@@ -416,8 +416,9 @@ async def test_a_viewer_reads_an_invoice_without_actions_and_cannot_finalize_it(
     make_person: MakePerson, add_member: AddMember, browser_of: Browser, db: Any
 ) -> None:
     """Roles on the invoice page: a viewer is offered no lifecycle action nor the editor,
-    and a finalize posted anyway (with the viewer's valid token) is refused with 403; a
-    member is offered the draft's actions."""
+    a finalize posted anyway (with the viewer's valid token) is refused with 403, and the
+    editing forms themselves answer 403 naming the role; a member is offered the draft's
+    actions."""
     owner, viewer, member = await make_person("Owner"), await make_person("Viewer"), await make_person("Member")
     await add_member(owner, viewer.email, "viewer")
     await add_member(owner, member.email, "member")
@@ -434,6 +435,11 @@ async def test_a_viewer_reads_an_invoice_without_actions_and_cannot_finalize_it(
     assert "Not allowed" in refused.text
     invoice = await invoice_of(db, owner)
     assert (invoice.status, invoice.finalized_at, invoice.number) == ("draft", None, None)
+
+    for form_page in (f"{base}/edit", f"/w/{owner.slug}/invoices/new", f"/w/{owner.slug}/clients/new"):
+        shown = await as_viewer.get(form_page)
+        assert shown.status_code == 403, (form_page, shown.text[:2000])
+        assert "your role in this workspace is viewer" in shown.text.lower()
 
     page = await loaded(await browser_of(member), base)
     assert invoice_actions(page) == {"/finalize", "/send", "/duplicate", "/delete", "/cancel"}
