@@ -118,6 +118,10 @@ class WorkspaceAccess:
     def workspace_id(self) -> uuid.UUID:
         return self.workspace.id
 
+    def allows(self, scope: Scope) -> bool:
+        """Whether ``require(scope)`` would pass: for a face deciding what to offer."""
+        return scope.value in self.principal.scopes and ROLE_RANK[self.role] >= ROLE_RANK[SCOPE_MIN_ROLE[scope]]
+
     def require(self, scope: Scope) -> None:
         """The token must carry the scope and the role must be high enough to use it."""
         self.principal.require_scope(scope)

@@ -64,6 +64,23 @@ LATEST = dt.date(2100, 12, 31)
 
 Result = InvoiceOut | DryRunOut
 
+# The scope each lifecycle action needs: the service requires it, and faces ask
+# ``permitted_actions`` what to offer.
+ACTION_SCOPE = {
+    Action.UPDATE: Scope.INVOICES_WRITE,
+    Action.FINALIZE: Scope.INVOICES_WRITE,
+    Action.SEND: Scope.INVOICES_SEND,
+    Action.MARK_PAID: Scope.PAYMENTS_WRITE,
+    Action.CANCEL: Scope.INVOICES_WRITE,
+    Action.DELETE: Scope.INVOICES_WRITE,
+    Action.DUPLICATE: Scope.INVOICES_WRITE,
+}
+
+
+def permitted_actions(access: WorkspaceAccess, invoice: InvoiceOut) -> list[str]:
+    """The actions the invoice allows now that this caller may also take."""
+    return [a for a in invoice.allowed_actions if access.allows(ACTION_SCOPE[Action(a)])]
+
 
 def _check_decimal(value: Decimal, field: str, low: Decimal, high: Decimal, *, low_open: bool = False) -> Decimal:
     if not value.is_finite():
@@ -303,7 +320,7 @@ class InvoiceService(DomainService[Invoice]):
     async def update_invoice(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: InvoiceUpdate, *, dry_run: bool = False
     ) -> Result:
-        access.require(Scope.INVOICES_WRITE)
+        access.require(ACTION_SCOPE[Action.UPDATE])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.UPDATE, invoice)
@@ -353,7 +370,7 @@ class InvoiceService(DomainService[Invoice]):
             return await self._finish(invoice, dry_run)
 
     async def delete_invoice(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> None:
-        access.require(Scope.INVOICES_WRITE)
+        access.require(ACTION_SCOPE[Action.DELETE])
         invoice = await self.find(access, invoice_uuid, lock=True)
         lifecycle.require(Action.DELETE, invoice)
         await self.session.delete(invoice)
@@ -362,7 +379,7 @@ class InvoiceService(DomainService[Invoice]):
     # --- lifecycle --------------------------------------------------------------------------
 
     async def finalize(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, dry_run: bool = False) -> Result:
-        access.require(Scope.INVOICES_WRITE)
+        access.require(ACTION_SCOPE[Action.FINALIZE])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.FINALIZE, invoice)
@@ -380,7 +397,7 @@ class InvoiceService(DomainService[Invoice]):
     async def send(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(Scope.INVOICES_SEND)
+        access.require(ACTION_SCOPE[Action.SEND])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.SEND, invoice)
@@ -409,7 +426,7 @@ class InvoiceService(DomainService[Invoice]):
     async def mark_paid(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(Scope.PAYMENTS_WRITE)
+        access.require(ACTION_SCOPE[Action.MARK_PAID])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.MARK_PAID, invoice)
@@ -477,7 +494,7 @@ class InvoiceService(DomainService[Invoice]):
     async def cancel(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: CancelInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(Scope.INVOICES_WRITE)
+        access.require(ACTION_SCOPE[Action.CANCEL])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.CANCEL, invoice)
@@ -494,7 +511,7 @@ class InvoiceService(DomainService[Invoice]):
     async def duplicate(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: DuplicateInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(Scope.INVOICES_WRITE)
+        access.require(ACTION_SCOPE[Action.DUPLICATE])
         async with rehearsal(self.session, dry_run):
             source = await self.find(access, invoice_uuid)
             copy = await self._copy(access, source, data.title, data.issue_date, data.due_date)

@@ -10,14 +10,13 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 
 from app.api.deps import BillingDep
-from app.domain.access import Role, Scope
+from app.domain.access import Scope
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
 from app.web.pages import (
     AnyRequest,
     Segment,
     ViewerDep,
-    can,
     field_errors,
     page,
     parse_uuid,
@@ -94,7 +93,7 @@ async def client_detail(
     return await page(
         request, "web/client.html", billing=billing, viewer=viewer, access=access, section="clients",
         client=client, invoices=invoices, balances=await billing.clients.balance(access, key),
-        can_write=can(access, Role.MEMBER),
+        can_write=access.allows(Scope.CLIENTS_WRITE),
     )  # fmt: skip
 
 

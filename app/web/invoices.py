@@ -16,9 +16,10 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
 from app.api.deps import BillingDep
-from app.domain.access import Role, Scope, WorkspaceAccess
+from app.domain.access import Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from app.domain.invoices import permitted_actions
 from app.domain.lifecycle import Status
 from app.domain.schemas import (
     CancelInput,
@@ -39,7 +40,6 @@ from app.web.pages import (
     Segment,
     Viewer,
     ViewerDep,
-    can,
     page,
     parse_uuid,
     read_form,
@@ -245,7 +245,7 @@ async def invoice_detail(
     access = await billing.access(viewer.principal, company_slug)
     invoice = await billing.invoices.get_out(access, parse_uuid(invoice_uuid))
     client = await billing.clients.get_out(access, invoice.client.uuid) if invoice.client else None
-    allowed = set(invoice.allowed_actions) if can(access, Role.MEMBER) else set()
+    allowed = set(permitted_actions(access, invoice))
     return await page(
         request, "web/invoice.html", billing=billing, viewer=viewer, access=access, section="invoices",
         invoice=invoice, client=client, allowed=allowed, state=_state(invoice),
@@ -316,10 +316,10 @@ async def invoice_action(
         elif action == "send":
             to = [a.strip() for a in text(form, "to").replace(";", ",").replace("\n", ",").split(",") if a.strip()]
             sending = to_struct(SendInput, {"to": to or None, "message": text(form, "message") or None})
-            earlier = {d.uuid for d in (await invoices.get_out(access, key)).deliveries}
             done = await invoices.send(access, key, sending)
             assert isinstance(done, InvoiceOut)
-            emailed = sorted({d.to for d in done.deliveries if d.uuid not in earlier})
+            # The send's own history event names whom it emailed.
+            emailed = list((done.history[-1].data or {}).get("recipients", []))
             message = (
                 f"The invoice is sent to {', '.join(emailed)}."
                 if emailed

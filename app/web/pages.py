@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from structlog import get_logger
 
 from app.db.models import User
-from app.domain.access import ROLE_RANK, Channel, Principal, Role, WorkspaceAccess
+from app.domain.access import Channel, Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.domain.schemas import friendly
@@ -73,10 +73,6 @@ ViewerDep = NamedDependency[Viewer]
 Segment = FromPath[str]
 
 
-def can(access: WorkspaceAccess, role: Role) -> bool:
-    return ROLE_RANK[access.role] >= ROLE_RANK[role]
-
-
 async def page(
     request: AnyRequest,
     template: str,
@@ -97,8 +93,8 @@ async def page(
             "workspaces": workspaces,
             "current": access.workspace if access else None,
             "role": access.role.value if access else None,
-            "can_write": bool(access and can(access, Role.MEMBER)),
-            "can_admin": bool(access and can(access, Role.ADMIN)),
+            "can_write": bool(access and access.allows(Scope.INVOICES_WRITE)),
+            "can_admin": bool(access and access.allows(Scope.WORKSPACE_ADMIN)),
             "section": section,
         }
         if access is not None:

@@ -22,7 +22,6 @@ from app.web.pages import (
     AnyRequest,
     Segment,
     ViewerDep,
-    can,
     field_errors,
     page,
     parse_uuid,
@@ -187,7 +186,7 @@ async def _members_page(
         section="members",
         members=members,
         roles=grantable,
-        is_owner=can(access, Role.OWNER),
+        is_owner=access.role == Role.OWNER,
         **{"errors": {}, "values": {"role": "member"}, **extra},
     )
 
