@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -28,6 +29,10 @@ from app.domain.schemas import WorkspaceCreate
 TARGET = os.environ.get("BILLCRAFT_TEST_DATABASE", "sqlite")
 REDIS_URL = os.environ.get("BILLCRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTGRES_URL = os.environ.get("BILLCRAFT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Billcraft runs as an ordinary role that owns its tables, as in production: a superuser
+# would pass through the row-level security policies that the suite must exercise. The
+# admin URL (a superuser) only creates and drops databases and looks behind the app's back.
+APP_ROLE = "billcraft_app"
 
 
 def pytest_report_header() -> str:
@@ -46,7 +51,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if TARGET != "postgresql":
         raise RuntimeError(f"BILLCRAFT_TEST_DATABASE must be sqlite or postgresql, not {TARGET!r}")
     name = f"billcraft_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(create_app_database(name))
     try:
         yield _pg_url(name)
     finally:
@@ -61,7 +66,25 @@ async def pg_admin(sql: str) -> None:
         await conn.close()
 
 
+async def create_app_database(name: str) -> None:
+    """A new database owned by the app's role (made once per machine; two runs side by side
+    may both try, hence the tolerated duplicate)."""
+    await pg_admin(
+        f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; "
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    )
+    await pg_admin(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}')
+
+
 def _pg_url(name: str) -> str:
+    """The app's URL for database ``name``: the admin URL's host, as the app's role."""
+    parts = urlsplit(_pg_admin_url())
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{APP_ROLE}@{host}", f"/{name}", "", ""))
+
+
+def pg_admin_url(name: str) -> str:
+    """The admin URL for database ``name``: for tests that must see past row-level security."""
     return f"{_pg_admin_url().rsplit('/', 1)[0]}/{name}"
 
 
@@ -81,7 +104,7 @@ async def own_database(settings: Settings, tmp_path: Path) -> AsyncIterator[OwnD
     if TARGET == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
     else:
-        await pg_admin(f'CREATE DATABASE "{name}"')
+        await create_app_database(name)
         url = _pg_url(name)
     own = replace(settings, database_url=normalize_database_url(url), data_dir=tmp_path / "data")
     await upgrade_async(own)

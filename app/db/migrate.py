@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 
+import structlog
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from app.config import Settings
@@ -31,8 +33,23 @@ async def upgrade_async(settings: Settings, revision: str = "head") -> None:
     try:
         async with engine.begin() as connection:
             await connection.run_sync(lambda c: command.upgrade(_alembic_config(c), revision))
+            if await row_security_bypassed(connection):
+                structlog.get_logger("billcraft.db").warning(
+                    "database role bypasses row-level security",
+                    advice="run Billcraft as an ordinary role that owns its tables, not a superuser "
+                    "or a BYPASSRLS role, so PostgreSQL keeps each workspace's rows apart (README: row-level security)",
+                )
     finally:
         await engine.dispose()
+
+
+async def row_security_bypassed(connection: AsyncConnection) -> bool:
+    """Whether the connected PostgreSQL role passes through row-level security (a superuser
+    or a BYPASSRLS role). False on SQLite, which has none to bypass."""
+    if connection.dialect.name != "postgresql":
+        return False
+    query = text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    return bool((await connection.execute(query)).scalar_one())
 
 
 def upgrade(settings: Settings, revision: str = "head") -> None:

@@ -59,13 +59,13 @@ class ClientService(DomainService[Client]):
         return client
 
     async def get_out(self, access: WorkspaceAccess, client_uuid: uuid.UUID) -> ClientOut:
-        access.require(Scope.CLIENTS_READ)
+        await self.enter(access, Scope.CLIENTS_READ)
         return client_out(await self.find(access, client_uuid))
 
     async def list_page(
         self, access: WorkspaceAccess, search: str | None = None, page: int = 1, per_page: int = 20
     ) -> Page[ClientOut]:
-        access.require(Scope.CLIENTS_READ)
+        await self.enter(access, Scope.CLIENTS_READ)
         where = [Client.workspace_id == access.workspace_id]
         if search:
             where.append(or_(contains(Client.name, search), contains(Client.email, search)))
@@ -79,7 +79,7 @@ class ClientService(DomainService[Client]):
 
     async def balance(self, access: WorkspaceAccess, client_uuid: uuid.UUID) -> list[ClientBalanceOut]:
         """The client's account per currency, from finalized invoices that are not cancelled."""
-        access.require(Scope.INVOICES_READ)
+        await self.enter(access, Scope.INVOICES_READ)
         await self.find(access, client_uuid)
         billed = Invoice.status.in_(("sent", "paid", "overdue"))
         open_ = Invoice.status.in_(("sent", "overdue"))
@@ -110,7 +110,7 @@ class ClientService(DomainService[Client]):
         ]
 
     async def create_client(self, access: WorkspaceAccess, data: ClientInput) -> ClientOut:
-        access.require(Scope.CLIENTS_WRITE)
+        await self.enter(access, Scope.CLIENTS_WRITE)
         values = {f: _clean(f, getattr(data, f)) for f in _FIELDS}
         client = Client(workspace_id=access.workspace_id, **values)
         self.session.add(client)
@@ -118,7 +118,7 @@ class ClientService(DomainService[Client]):
         return client_out(client)
 
     async def update_client(self, access: WorkspaceAccess, client_uuid: uuid.UUID, data: ClientUpdate) -> ClientOut:
-        access.require(Scope.CLIENTS_WRITE)
+        await self.enter(access, Scope.CLIENTS_WRITE)
         client = await self.find(access, client_uuid)
         for field, value in msgspec.structs.asdict(data).items():
             if value is not msgspec.UNSET:
@@ -127,7 +127,7 @@ class ClientService(DomainService[Client]):
         return client_out(client)
 
     async def delete_client(self, access: WorkspaceAccess, client_uuid: uuid.UUID) -> None:
-        access.require(Scope.CLIENTS_WRITE)
+        await self.enter(access, Scope.CLIENTS_WRITE)
         client = await self.find(access, client_uuid)
         session = self.session
         used = (

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import IdempotencyRecord
+from app.domain import tenancy
 from app.domain.access import Principal
 from app.domain.accounts import utcnow
 from app.domain.errors import Conflict, ValidationFailed
@@ -93,6 +94,7 @@ class Idempotency:
         return result
 
     async def _previous(self, user_id: uuid.UUID, key: str, digest: str) -> Replayed | None:
+        await tenancy.bind(self.session, None)  # a key is the user's, across their workspaces
         now = utcnow()
         await self.session.execute(
             delete(IdempotencyRecord).where(

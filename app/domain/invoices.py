@@ -137,12 +137,12 @@ class InvoiceService(DomainService[Invoice]):
         return invoice_out(invoice, self.base_url)
 
     async def get_out(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> InvoiceOut:
-        access.require(Scope.INVOICES_READ)
+        await self.enter(access, Scope.INVOICES_READ)
         return self.out(await self.find(access, invoice_uuid))
 
     async def document(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> InvoiceDocument:
         """What the PDF of an invoice shows."""
-        access.require(Scope.INVOICES_READ)
+        await self.enter(access, Scope.INVOICES_READ)
         invoice = await self.find(access, invoice_uuid)
         return InvoiceDocument(
             invoice=self.out(invoice),
@@ -151,7 +151,7 @@ class InvoiceService(DomainService[Invoice]):
         )
 
     async def list_page(self, access: WorkspaceAccess, query: InvoiceFilter) -> Page[InvoiceSummary]:
-        access.require(Scope.INVOICES_READ)
+        await self.enter(access, Scope.INVOICES_READ)
         where: list[Any] = [Invoice.workspace_id == access.workspace_id]
         if query.status is not None:
             try:
@@ -209,7 +209,7 @@ class InvoiceService(DomainService[Invoice]):
     # --- creating and editing ---------------------------------------------------------------
 
     async def create_invoice(self, access: WorkspaceAccess, data: InvoiceCreate, *, dry_run: bool = False) -> Result:
-        access.require(Scope.INVOICES_WRITE)
+        await self.enter(access, Scope.INVOICES_WRITE)
         async with rehearsal(self.session, dry_run):
             invoice = await self._new_invoice(
                 access,
@@ -320,7 +320,7 @@ class InvoiceService(DomainService[Invoice]):
     async def update_invoice(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: InvoiceUpdate, *, dry_run: bool = False
     ) -> Result:
-        access.require(ACTION_SCOPE[Action.UPDATE])
+        await self.enter(access, ACTION_SCOPE[Action.UPDATE])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.UPDATE, invoice)
@@ -370,7 +370,7 @@ class InvoiceService(DomainService[Invoice]):
             return await self._finish(invoice, dry_run)
 
     async def delete_invoice(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID) -> None:
-        access.require(ACTION_SCOPE[Action.DELETE])
+        await self.enter(access, ACTION_SCOPE[Action.DELETE])
         invoice = await self.find(access, invoice_uuid, lock=True)
         lifecycle.require(Action.DELETE, invoice)
         await self.session.delete(invoice)
@@ -379,7 +379,7 @@ class InvoiceService(DomainService[Invoice]):
     # --- lifecycle --------------------------------------------------------------------------
 
     async def finalize(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, dry_run: bool = False) -> Result:
-        access.require(ACTION_SCOPE[Action.FINALIZE])
+        await self.enter(access, ACTION_SCOPE[Action.FINALIZE])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.FINALIZE, invoice)
@@ -397,7 +397,7 @@ class InvoiceService(DomainService[Invoice]):
     async def send(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(ACTION_SCOPE[Action.SEND])
+        await self.enter(access, ACTION_SCOPE[Action.SEND])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.SEND, invoice)
@@ -426,7 +426,7 @@ class InvoiceService(DomainService[Invoice]):
     async def mark_paid(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(ACTION_SCOPE[Action.MARK_PAID])
+        await self.enter(access, ACTION_SCOPE[Action.MARK_PAID])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.MARK_PAID, invoice)
@@ -494,7 +494,7 @@ class InvoiceService(DomainService[Invoice]):
     async def cancel(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: CancelInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(ACTION_SCOPE[Action.CANCEL])
+        await self.enter(access, ACTION_SCOPE[Action.CANCEL])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.CANCEL, invoice)
@@ -511,7 +511,7 @@ class InvoiceService(DomainService[Invoice]):
     async def duplicate(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: DuplicateInput, *, dry_run: bool = False
     ) -> Result:
-        access.require(ACTION_SCOPE[Action.DUPLICATE])
+        await self.enter(access, ACTION_SCOPE[Action.DUPLICATE])
         async with rehearsal(self.session, dry_run):
             source = await self.find(access, invoice_uuid)
             copy = await self._copy(access, source, data.title, data.issue_date, data.due_date)
@@ -520,7 +520,7 @@ class InvoiceService(DomainService[Invoice]):
 
     async def from_previous(self, access: WorkspaceAccess, data: FromPreviousInput, *, dry_run: bool = False) -> Result:
         """A new draft pre-filled from the client's latest invoice, with new dates."""
-        access.require(Scope.INVOICES_WRITE)
+        await self.enter(access, Scope.INVOICES_WRITE)
         async with rehearsal(self.session, dry_run):
             client = await ClientService(session=self.session).find(access, data.client_uuid, field="client_uuid")
             latest = (
@@ -574,7 +574,7 @@ class InvoiceService(DomainService[Invoice]):
     async def suggest_number(self, access: WorkspaceAccess) -> NextNumberOut:
         """The number the next finalization would take, or the continuation of the numbers
         this workspace actually uses when they follow another pattern."""
-        access.require(Scope.INVOICES_READ)
+        await self.enter(access, Scope.INVOICES_READ)
         workspace = access.workspace
         latest = (
             await self.session.execute(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from app.db.models import Invoice, InvoiceEvent, Workspace
+from app.domain import tenancy
 from app.domain.access import Channel
 from app.domain.lifecycle import Status
 
@@ -19,6 +20,7 @@ from app.domain.lifecycle import Status
 async def sweep_overdue(session: AsyncSession, now: dt.datetime | None = None) -> int:
     """Move every sent invoice past due to overdue; returns how many moved."""
     now = now or dt.datetime.now(dt.UTC)
+    await tenancy.bind(session, None)  # one statement across every workspace
     zones = (await session.execute(select(Workspace.timezone).distinct())).scalars().all()
     moved = 0
     for zone in zones:

@@ -1,5 +1,6 @@
 """The base of the domain services: advanced-alchemy's service with its inner repository,
-plus a typed handle on the unit of work's session, and the savepoint behind ``dry_run``."""
+plus a typed handle on the unit of work's session, the check-and-bind every workspace
+operation starts with, and the savepoint behind ``dry_run``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import tenancy
+from app.domain.access import Scope, WorkspaceAccess
+
 M = TypeVar("M", bound=ModelProtocol)
 
 
@@ -22,6 +26,12 @@ class DomainService(SQLAlchemyAsyncRepositoryService[M, SQLAlchemyAsyncRepositor
 
     def __init__(self, session: AsyncSession, **kwargs: Any) -> None:
         super().__init__(session=session, **kwargs)
+
+    async def enter(self, access: WorkspaceAccess, scope: Scope) -> None:
+        """The start of every operation inside a workspace: the caller must be allowed
+        ``scope`` there, and the transaction is bound to the workspace (row-level security)."""
+        access.require(scope)
+        await tenancy.bind(self.session, access.workspace_id)
 
 
 @asynccontextmanager

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from app.db.models import Invoice, Membership, Payment, Workspace
-from app.domain import money
+from app.domain import money, tenancy
 from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.lifecycle import Status
 from app.domain.schemas import CurrencyStats, MonthOut, StatsOut
@@ -51,11 +51,13 @@ class StatsService:
 
     async def for_workspace(self, access: WorkspaceAccess) -> StatsOut:
         access.require(Scope.INVOICES_READ)
+        await tenancy.bind(self.session, access.workspace_id)
         ws = access.workspace
         return await self._compute([ws.id], [ws.slug], "workspace", today_in(ws))
 
     async def for_user(self, principal: Principal) -> StatsOut:
         principal.require_scope(Scope.INVOICES_READ)
+        await tenancy.bind(self.session, None)  # spans the caller's workspaces
         rows = (
             (
                 await self.session.execute(

@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
 
 from app.db.models import Membership, User, Workspace
-from app.domain import money, numbering
+from app.domain import money, numbering, tenancy
 from app.domain.access import ROLE_RANK, Principal, Role, Scope, WorkspaceAccess
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import (
@@ -104,6 +104,7 @@ class WorkspaceService(DomainService[Workspace]):
         return WorkspaceAccess(principal, workspace, Role(role))
 
     async def list_for(self, principal: Principal) -> Page[WorkspaceOut]:
+        await tenancy.bind(self.session, None)  # spans the caller's workspaces
         rows = await self.session.execute(
             select(Membership.role, Workspace)
             .join(Workspace, Workspace.id == Membership.workspace_id)
@@ -118,6 +119,7 @@ class WorkspaceService(DomainService[Workspace]):
 
     async def create_workspace(self, principal: Principal, data: WorkspaceCreate) -> WorkspaceOut:
         principal.require_scope(Scope.WORKSPACE_ADMIN)
+        await tenancy.bind(self.session, None)  # slugs are unique across workspaces
         name = data.name.strip()
         if not name:
             raise ValidationFailed.field("name", "must not be blank")
@@ -157,7 +159,7 @@ class WorkspaceService(DomainService[Workspace]):
     async def update_settings(self, principal: Principal, slug: str, data: WorkspaceSettingsUpdate) -> WorkspaceOut:
         access = await self.access(principal, slug)
         workspace = access.workspace
-        access.require(Scope.WORKSPACE_ADMIN)
+        await self.enter(access, Scope.WORKSPACE_ADMIN)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if not changes:
             raise ValidationFailed.field("body", "nothing to update: give at least one setting")
@@ -184,7 +186,7 @@ class WorkspaceService(DomainService[Workspace]):
 
     async def members(self, principal: Principal, slug: str) -> Page[MemberOut]:
         access = await self.access(principal, slug)
-        access.require(Scope.WORKSPACE_ADMIN)
+        await self.enter(access, Scope.WORKSPACE_ADMIN)
         rows = await self.session.execute(
             select(Membership.role, User)
             .join(User, User.id == Membership.user_id)
@@ -195,7 +197,7 @@ class WorkspaceService(DomainService[Workspace]):
 
     async def add_member(self, principal: Principal, slug: str, data: MemberInput) -> MemberOut:
         access = await self.access(principal, slug)
-        access.require(Scope.WORKSPACE_ADMIN)
+        await self.enter(access, Scope.WORKSPACE_ADMIN)
         try:
             role = Role(data.role)
         except ValueError:
@@ -230,7 +232,8 @@ class WorkspaceService(DomainService[Workspace]):
         access = await self.access(principal, slug)
         principal.require_scope(Scope.WORKSPACE_ADMIN)
         if user_uuid != principal.user_id:
-            access.require(Scope.WORKSPACE_ADMIN)
+            await self.enter(access, Scope.WORKSPACE_ADMIN)
+        await tenancy.bind(self.session, access.workspace_id)
         session = self.session
         membership = (
             await session.execute(

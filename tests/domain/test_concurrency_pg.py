@@ -1,23 +1,29 @@
 """Concurrency on PostgreSQL (DESIGN.md section 2): the per-workspace counter gives unique,
 consecutive numbers to concurrent finalizations; concurrent idempotent twins make one
-invoice; a payment racing a cancellation cannot both win. Each concurrent caller has its
-own session and commits, as separate requests or replicas would."""
+invoice; a payment racing a cancellation cannot both win; the overdue sweep racing payments
+never leaves a paid invoice overdue. Each concurrent caller has its own session and
+commits, as separate requests or replicas would; every race ends with a history whose
+transitions chain from one status to the next."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import itertools
 from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.db.models import Invoice, InvoiceCounter
 from app.domain.access import Principal
 from app.domain.billing import Billing
 from app.domain.errors import InvalidTransition
 from app.domain.idempotency import Replayed
+from app.domain.overdue import sweep_overdue
 from app.domain.schemas import CancelInput, InvoiceCreate, InvoiceOut, PaymentInput
+from app.domain.workspaces import today_in
 from tests.conftest import TARGET, make_principal, make_workspace
 from tests.domain.helpers import count_invoices, create, fresh_billing, invoice_in, item
 
@@ -157,3 +163,118 @@ async def test_a_payment_racing_a_cancellation_cannot_both_win(billing: Billing,
         assert (final.status, final.balance_due, len(final.payments)) == ("paid", "0.00", 1)
     else:
         assert (final.status, final.payments, final.cancel_reason) == ("cancelled", [], "race")
+    assert transitions(final) == ["new>draft", "draft>sent", f"sent>{final.status}"]
+
+
+def transitions(invoice: InvoiceOut) -> list[str]:
+    """The status changes in the invoice's history, each checked to start where the one
+    before it ended: a history that skips or repeats a state fails here."""
+    changes = [e for e in invoice.history if e.to_status is not None and e.to_status != e.from_status]
+    for before, after in itertools.pairwise(changes):
+        assert after.from_status == before.to_status, f"history does not chain: {changes}"
+    if changes:
+        assert changes[-1].to_status == invoice.status
+    return [f"{e.from_status or 'new'}>{e.to_status}" for e in changes]
+
+
+async def test_the_overdue_sweep_racing_payments_never_leaves_a_paid_invoice_overdue(billing: Billing, db: Any) -> None:
+    """30 sent invoices fall due yesterday; 30 full payments and two sweeps (two workers)
+    run at once. Every invoice ends paid with nothing due, each went overdue at most once,
+    and its history goes sent>paid or sent>overdue>paid, never paid>overdue."""
+    owner = await make_principal(billing)
+    access = await make_workspace(billing, owner)
+    yesterday = today_in(access.workspace) - dt.timedelta(days=1)
+    invoices = []
+    for n in range(30):
+        sent = await invoice_in(billing, access, "sent", title=f"Due {n}")
+        invoices.append(sent)
+    await billing.session.flush()
+    for sent in invoices:
+        await billing.session.execute(update(Invoice).where(Invoice.id == sent.uuid).values(due_date=yesterday))
+    slug = access.workspace.slug
+    await billing.session.commit()
+    start = asyncio.Event()
+
+    async def pay(n: int, invoice: InvoiceOut) -> None:
+        await start.wait()
+        await asyncio.sleep(n * 0.01)  # spread over the sweeps, so both orders happen
+        async with fresh_billing(db) as other:
+            await other.invoices.mark_paid(await other.access(owner, slug), invoice.uuid, PaymentInput())
+            await other.session.commit()
+
+    async def sweep() -> int:
+        await start.wait()
+        await asyncio.sleep(0.15)  # halfway through the payments
+        async with fresh_billing(db) as other:
+            moved = await sweep_overdue(other.session)
+            await other.session.commit()
+            return moved
+
+    sweeps = [asyncio.create_task(sweep()) for _ in range(2)]
+    payments = [asyncio.create_task(pay(n, i)) for n, i in enumerate(invoices)]
+    start.set()
+    await asyncio.wait_for(asyncio.gather(*payments), timeout=60)
+    await asyncio.wait_for(asyncio.gather(*sweeps), timeout=60)
+    async with fresh_billing(db) as check:
+        here = await check.access(owner, slug)
+        finals = [await check.invoices.get_out(here, i.uuid) for i in invoices]
+    paths = [transitions(f) for f in finals]
+    assert {(f.status, f.balance_due) for f in finals} == {("paid", "0.00")}
+    allowed = (["new>draft", "draft>sent", "sent>paid"], ["new>draft", "draft>sent", "sent>overdue", "overdue>paid"])
+    assert [p for p in paths if p not in allowed] == []
+    print(f"sweep vs payment: {sum('sent>overdue' in p for p in paths)} of 30 went overdue before their payment")
+
+
+async def overdue_sent_invoice(billing: Billing) -> tuple[Principal, str, InvoiceOut]:
+    owner = await make_principal(billing)
+    access = await make_workspace(billing, owner)
+    sent = await invoice_in(billing, access, "sent")
+    yesterday = today_in(access.workspace) - dt.timedelta(days=1)
+    await billing.session.execute(update(Invoice).where(Invoice.id == sent.uuid).values(due_date=yesterday))
+    await billing.session.commit()
+    return owner, access.workspace.slug, sent
+
+
+async def test_a_sweep_meeting_a_payment_in_flight_waits_and_then_leaves_the_paid_invoice_alone(
+    billing: Billing, db: Any
+) -> None:
+    owner, slug, sent = await overdue_sent_invoice(billing)
+    async with fresh_billing(db) as payer:
+        await payer.invoices.mark_paid(await payer.access(owner, slug), sent.uuid, PaymentInput())
+
+        async def sweep() -> None:
+            async with fresh_billing(db) as worker:
+                await sweep_overdue(worker.session)
+                await worker.session.commit()
+
+        sweeping = asyncio.create_task(sweep())
+        await asyncio.sleep(0.3)
+        assert not sweeping.done(), "the sweep did not wait for the payment's row lock"
+        await payer.session.commit()
+        await asyncio.wait_for(sweeping, timeout=30)
+    async with fresh_billing(db) as check:
+        final = await check.invoices.get_out(await check.access(owner, slug), sent.uuid)
+    assert transitions(final) == ["new>draft", "draft>sent", "sent>paid"]
+
+
+async def test_a_payment_meeting_a_sweep_in_flight_waits_and_then_pays_the_overdue_invoice(
+    billing: Billing, db: Any
+) -> None:
+    owner, slug, sent = await overdue_sent_invoice(billing)
+    async with fresh_billing(db) as worker:
+        assert await sweep_overdue(worker.session) >= 1
+
+        async def pay() -> None:
+            async with fresh_billing(db) as payer:
+                await payer.invoices.mark_paid(await payer.access(owner, slug), sent.uuid, PaymentInput())
+                await payer.session.commit()
+
+        paying = asyncio.create_task(pay())
+        await asyncio.sleep(0.3)
+        assert not paying.done(), "the payment did not wait for the sweep's row lock"
+        await worker.session.commit()
+        await asyncio.wait_for(paying, timeout=30)
+    async with fresh_billing(db) as check:
+        final = await check.invoices.get_out(await check.access(owner, slug), sent.uuid)
+    assert (final.status, final.balance_due) == ("paid", "0.00")
+    assert transitions(final) == ["new>draft", "draft>sent", "sent>overdue", "overdue>paid"]

@@ -1,0 +1,38 @@
+"""Which workspace a transaction serves, told to PostgreSQL for its row-level security
+(migration 0004): defence in depth under the ``workspace_id`` filter every domain query has.
+
+A domain operation inside a workspace calls ``bind(session, workspace_id)`` as it starts
+(``DomainService.enter``); an operation that spans workspaces (the caller's workspace list,
+cross-workspace stats, creating a workspace, the overdue sweep) calls ``bind(session, None)``.
+The setting is transaction-local, so a pooled connection never carries it to the next
+request. On SQLite this does nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+SETTING = "billcraft.workspace_id"
+_KEY = "billcraft.tenancy"
+
+
+def _innermost(session: AsyncSession) -> object | None:
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
+
+
+async def bind(session: AsyncSession, workspace_id: uuid.UUID | None) -> None:
+    """Bind the current transaction to ``workspace_id`` (``None``: a system transaction that
+    sees every workspace). Skipped when the same (sub)transaction is already bound to it: a
+    rolled-back savepoint restores the setting it started with, so the cache is per savepoint."""
+    if session.sync_session.get_bind().dialect.name != "postgresql":
+        return
+    value = "" if workspace_id is None else str(workspace_id)
+    cached = session.info.get(_KEY)
+    if cached is not None and cached[0] is _innermost(session) and cached[1] == value:
+        return
+    await session.execute(select(func.set_config(SETTING, value, True)))
+    session.info[_KEY] = (_innermost(session), value)
