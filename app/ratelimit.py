@@ -7,10 +7,15 @@ Every authenticated answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` 
 ``RateLimit-Reset``; a refused one is a 429 problem with ``Retry-After``.
 
 When Redis cannot be reached the limit fails open: requests go through uncounted (and a
-warning is logged) rather than the whole API going down with the counter."""
+warning is logged) rather than the whole API going down with the counter.
+
+Sign-in has its own throttle (``SignInThrottle``): failed passwords are counted per email
+and per client address, and past the limit sign-in is refused for a while, even with the
+right password, so a password cannot be guessed by trying many."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from typing import Any
@@ -32,16 +37,18 @@ from app.domain.access import Principal
 log = structlog.get_logger("billcraft.ratelimit")
 
 
+def _storage(settings: Settings, name: str) -> Storage:
+    """Counters shared by every replica through Redis; in this process in embedded mode."""
+    if settings.redis_url:
+        uri = "async+" + settings.redis_url
+        return RedisStorage(uri, implementation="redispy", key_prefix=f"{settings.redis_prefix}:{name}")
+    return MemoryStorage()
+
+
 class RateLimit:
     def __init__(self, settings: Settings) -> None:
         self.item: RateLimitItem = parse(settings.rate_limit)
-        storage: Storage
-        if settings.redis_url:
-            uri = "async+" + settings.redis_url
-            storage = RedisStorage(uri, implementation="redispy", key_prefix=f"{settings.redis_prefix}:ratelimit")
-        else:
-            storage = MemoryStorage()
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = MovingWindowRateLimiter(_storage(settings, "ratelimit"))
 
     async def hit(self, user: str) -> dict[str, str]:
         """Count one request of ``user``; the headers to send, or a 429."""
@@ -90,3 +97,40 @@ class RateLimitMiddleware(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, send_with_headers)
+
+
+class SignInThrottle:
+    """Failed sign-ins: at most ``PER_EMAIL`` per email and ``PER_ADDRESS`` per client
+    address in a quarter of an hour. The email is counted whether or not an account has
+    it, so the refusal says nothing about who has one. A success clears its email's count."""
+
+    PER_EMAIL = parse("5/15minutes")
+    PER_ADDRESS = parse("30/15minutes")
+
+    def __init__(self, settings: Settings) -> None:
+        self.limiter = MovingWindowRateLimiter(_storage(settings, "signin"))
+
+    def _keys(self, email: str, address: str) -> list[tuple[RateLimitItem, str, str]]:
+        return [(self.PER_EMAIL, "email", email.strip().lower()), (self.PER_ADDRESS, "address", address)]
+
+    async def wait_seconds(self, email: str, address: str) -> int:
+        """0 when a sign-in may be tried now, else how long until it may."""
+        try:
+            for item, kind, key in self._keys(email, address):
+                if not await self.limiter.test(item, kind, key):
+                    stats = await self.limiter.get_window_stats(item, kind, key)
+                    return max(1, math.ceil(stats.reset_time - time.time()))
+        except (RedisError, OSError) as exc:
+            log.warning("sign-in throttle store unreachable; attempt let through uncounted", error=str(exc))
+        return 0
+
+    async def failed(self, email: str, address: str) -> None:
+        try:
+            for item, kind, key in self._keys(email, address):
+                await self.limiter.hit(item, kind, key)
+        except (RedisError, OSError) as exc:
+            log.warning("sign-in throttle store unreachable; failure not counted", error=str(exc))
+
+    async def succeeded(self, email: str) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self.limiter.clear(self.PER_EMAIL, "email", email.strip().lower())

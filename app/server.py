@@ -25,7 +25,8 @@ from app.logs import configure_logging
 from app.mcp.http import McpTransports
 from app.oauth.routes import ROUTES as OAUTH_ROUTES
 from app.oauth.server import OAuthServer
-from app.ratelimit import RateLimit, RateLimitMiddleware
+from app.ratelimit import RateLimit, RateLimitMiddleware, SignInThrottle
+from app.security_headers import security_headers
 from app.web.public import ROUTES as PUBLIC_ROUTES
 from app.web.routes import web_router
 from app.web.setup import sessions, static_files, templates
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[mcp.lifespan],
         plugins=[SQLAlchemyPlugin(config=db)],
         middleware=[session_config.middleware, bearer_auth(), RateLimitMiddleware(RateLimit(settings))],
+        before_send=[security_headers(https=settings.base_url.startswith("https://"))],
         stores={"sessions": session_store},
         template_config=templates(),
         dependencies={
@@ -72,7 +74,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"settings": settings, "db_config": db, "oauth": OAuthServer(settings.base_url), "pdfs": pdfs}),
+        state=State(
+            {
+                "settings": settings,
+                "db_config": db,
+                "oauth": OAuthServer(settings.base_url),
+                "pdfs": pdfs,
+                "signin_throttle": SignInThrottle(settings),
+            }
+        ),
         on_startup=[jobs.start],
         on_shutdown=[jobs.stop, pdfs.close],
         request_max_body_size=settings.max_body_bytes,

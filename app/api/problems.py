@@ -13,6 +13,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import RedisError
 
 from app.domain.errors import DomainError, Unauthenticated
 from app.domain.schemas import friendly
@@ -107,6 +108,12 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     return problem(exc.status_code, code, title, exc.detail or title, exc.headers)
 
 
+def store_unavailable_handler(request: Request[Any, Any, Any], exc: RedisError) -> Response[dict[str, Any]]:
+    """Redis is down where a request needs it (a browser session on the OAuth pages)."""
+    log.warning("redis unreachable", path=request.url.path, error=str(exc))
+    return problem(503, "unavailable", "Unavailable", "try again in a few seconds", {"Retry-After": "10"})
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error", path=request.url.path, method=request.method)
     return problem(
@@ -118,6 +125,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error_handler,
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
+    RedisError: store_unavailable_handler,
     Exception: internal_error_handler,
 }
 

@@ -26,6 +26,7 @@ from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS
 from app.domain.apps import ConnectedApp, connected_apps, revoke_app
 from app.oauth import store
 from app.oauth.server import OAuthServer, form_request, json_request
+from app.security_headers import CONSENT_CSP
 from app.web.account import safe_next, sign_in, signin_template
 from app.web.session import check_csrf, csrf_token, signed_in
 
@@ -170,7 +171,7 @@ async def authorize_page(request: Request[Any, Any, Any], state: State, db_sessi
             "csrf_token": csrf_token(request),
             "params": {**params, "scope": scope},
         },
-        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Content-Security-Policy": CONSENT_CSP},
         media_type=HTML,
     )
 

@@ -3,6 +3,7 @@ the apps connected through OAuth."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from litestar import get, post
@@ -15,6 +16,7 @@ from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS
 from app.domain.accounts import AccountService
 from app.domain.apps import connected_apps, revoke_app
 from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from app.ratelimit import SignInThrottle
 from app.web.pages import AnyRequest, ViewerDep, field_errors, page, parse_uuid, read_form, text
 from app.web.session import csrf_token, end_session, flash, signed_in, start_session
 
@@ -30,7 +32,14 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 
 def signin_template(
-    request: AnyRequest, *, action: str, next_url: str, email: str = "", error: str | None = None, status: int = 200
+    request: AnyRequest,
+    *,
+    action: str,
+    next_url: str,
+    email: str = "",
+    error: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     return Template(
         "signin.html",
@@ -44,7 +53,7 @@ def signin_template(
         },
         status_code=status,
         media_type="text/html",
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )
 
 
@@ -52,13 +61,25 @@ async def sign_in(request: AnyRequest, db_session: AsyncSession, *, action: str,
     """The sign-in form's answer, for the app and for OAuth's sign-in alike."""
     form = await read_form(request)
     next_url = safe_next(text(form, "next"), default_next)
-    try:
-        user = await AccountService(session=db_session).authenticate(text(form, "email"), str(form.get("password", "")))
-    except Unauthenticated:
+    email = text(form, "email")
+    throttle: SignInThrottle = request.app.state.signin_throttle
+    address = request.client.host if request.client else ""
+    wait = await throttle.wait_seconds(email, address)
+    if wait:
+        minutes = math.ceil(wait / 60)
         return signin_template(
-            request, action=action, next_url=next_url, email=text(form, "email"), error="Wrong email or password.",
-            status=401,
+            request, action=action, next_url=next_url, email=email, status=429,
+            error=f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            headers={"Retry-After": str(wait)},
         )  # fmt: skip
+    try:
+        user = await AccountService(session=db_session).authenticate(email, str(form.get("password", "")))
+    except Unauthenticated:
+        await throttle.failed(email, address)
+        return signin_template(
+            request, action=action, next_url=next_url, email=email, error="Wrong email or password.", status=401
+        )
+    await throttle.succeeded(email)
     await start_session(request, user)
     return Redirect(next_url, status_code=303)
 

@@ -31,6 +31,7 @@ from app.domain.schemas import (
     SendInput,
 )
 from app.domain.workspaces import today_in
+from app.security_headers import DOCUMENT_CSP
 from app.web.editor import Editor
 from app.web.format import status_word
 from app.web.pages import (
@@ -260,7 +261,9 @@ async def invoice_preview(
     """The document the PDF is printed from, for the page's preview frame."""
     access = await billing.access(viewer.principal, company_slug)
     document = await billing.invoices.document(access, parse_uuid(invoice_uuid))
-    return Response(invoice_html(document), media_type=HTML, headers=PRIVATE)
+    return Response(
+        invoice_html(document), media_type=HTML, headers={**PRIVATE, "Content-Security-Policy": DOCUMENT_CSP}
+    )
 
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/pdf", include_in_schema=False)

@@ -20,6 +20,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 from structlog import get_logger
 
@@ -145,14 +146,16 @@ def sign_in_url(request: AnyRequest) -> str:
 # --- the pages shown for errors -------------------------------------------------------------
 
 
-def _error_page(request: AnyRequest, status: int, title: str, detail: str) -> Template:
+def _error_page(
+    request: AnyRequest, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Template:
     back = request.headers.get("referer", "")
     return Template(
         "web/error.html",
         context={"title": title, "detail": detail, "back": back if back.startswith(str(request.base_url)) else ""},
         status_code=status,
         media_type=HTML,
-        headers=PRIVATE,
+        headers={**PRIVATE, **(headers or {})},
     )
 
 
@@ -180,6 +183,14 @@ def on_internal_error(request: AnyRequest, error: Exception) -> Template:
     return _error_page(request, 500, "Something went wrong", "Something went wrong on our side. Please try again.")
 
 
+def on_store_unavailable(request: AnyRequest, error: RedisError) -> Template:
+    """Sessions live in Redis when it is configured: without it nobody can be signed in, so
+    pages say so and ask to come back (REST and MCP, which need no session, keep working)."""
+    log.warning("session store unreachable", path=request.url.path, error=str(error))
+    detail = "Signing in is unavailable for a moment. Please try again shortly."
+    return _error_page(request, 503, "Back in a moment", detail, {"Retry-After": "10"})
+
+
 def on_validation_error(request: AnyRequest, _: ValidationException) -> Template:
     # A malformed address (a UUID that is not one): to the visitor, a page that is not there.
     return _error_page(request, 404, "Not found", "There is nothing at this address.")
@@ -196,5 +207,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
+    RedisError: on_store_unavailable,
     Exception: on_internal_error,
 }

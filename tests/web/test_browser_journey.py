@@ -93,6 +93,10 @@ async def test_a_new_user_signs_up_invoices_a_client_and_sees_the_payment_on_the
     ):
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         page = await context.new_page()
+        # The content security policy must not block anything the pages use (script, styles,
+        # the preview frame, the chart): Chromium reports each refusal on the console.
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
 
         await sign_up(page, base, email)
         await shot(page, "01-new-workspace")
@@ -159,6 +163,7 @@ async def test_a_new_user_signs_up_invoices_a_client_and_sees_the_payment_on_the
         # The client opens the emailed link: no account needed.
         client_view = await browser.new_context(viewport={"width": 390, "height": 844})
         client_page = await client_view.new_page()
+        client_page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
         await client_page.goto(public_url)
         await expect(client_page.get_by_text("Awaiting payment")).to_be_visible()
         await expect(client_page.get_by_role("heading", name=f"Invoice {number}")).to_be_visible()
@@ -203,6 +208,7 @@ async def test_a_new_user_signs_up_invoices_a_client_and_sees_the_payment_on_the
         await shot(page, "08-invoice-paid-phone")
         assert slug in page.url
         await context.close()
+        assert refused == []
 
 
 async def test_the_invoice_editor_works_without_javascript(
