@@ -62,10 +62,26 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=STOP_SECONDS)
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running ``billcraft serve``: its base URL and its process (for its pid, e.g. to
+    read its memory)."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
 def serve(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[str]:
     """``billcraft serve`` on a free loopback port until /health answers; yields its base URL.
     Its output goes to a file (a pipe nobody reads would block it once full)."""
+    with serve_process(env, log_path, **settings) as served:
+        yield served.base
+
+
+@contextmanager
+def serve_process(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[Served]:
+    """``serve``, yielding the process beside its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
@@ -86,6 +102,6 @@ def serve(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"billcraft serve did not come up:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.1)
-        yield base
+        yield Served(base, process)
     finally:
         stop(process)

@@ -1,0 +1,1 @@
+"""A bounded load run on loopback: REST and MCP together against one served Billcraft."""
