@@ -73,7 +73,10 @@ def serve(host: str, port: int) -> None:
     configure_logging(settings.log_format)
     upgrade(settings)
     click.echo(f"Billcraft on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+    # Idle connections are kept 75 s, longer than common load balancers' 60 s and than an AI
+    # assistant's pause between tool calls: with uvicorn's 5 s, a client reusing a connection
+    # just as the server closes it sees a failed request.
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True, timeout_keep_alive=75)
 
 
 @main.command()
