@@ -12,7 +12,7 @@ from app.api.deps import BillingDep, PrincipalDep
 from app.api.results import needs, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
-from app.domain.schemas import ClientInput, ClientOut, ClientUpdate, Page
+from app.domain.schemas import NO_NUL, ClientInput, ClientOut, ClientUpdate, Page
 
 
 class ClientController(Controller):
@@ -25,7 +25,7 @@ class ClientController(Controller):
         company_slug: FromPath[str],
         principal: PrincipalDep,
         billing: BillingDep,
-        search: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        search: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL.pattern)] = None,
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
         per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> Page[ClientOut]:

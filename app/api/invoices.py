@@ -22,6 +22,7 @@ from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.schemas import (
+    NO_NUL,
     CancelInput,
     DuplicateInput,
     FromPreviousInput,
@@ -81,7 +82,7 @@ class InvoiceController(Controller):
         ] = None,
         date_from: FromQuery[dt.date | None] = None,
         date_to: FromQuery[dt.date | None] = None,
-        search: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        search: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL.pattern)] = None,
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
         per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> Page[InvoiceSummary]:

@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
 from app.domain.errors import DomainError, Unauthenticated
 from app.domain.schemas import friendly
@@ -108,6 +109,25 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     return problem(exc.status_code, code, title, exc.detail or title, exc.headers)
 
 
+def undecodable_body_handler(_: Request[Any, Any, Any], exc: UnicodeDecodeError | RecursionError) -> Response[Any]:
+    """Bytes that are not UTF-8, or nesting too deep to decode: msgspec raises these past
+    Litestar's own JSON error."""
+    reason = "it is not UTF-8" if isinstance(exc, UnicodeDecodeError) else "it is nested too deeply"
+    return problem(400, "malformed_json", "Malformed JSON", f"the request body is not valid JSON: {reason}")
+
+
+def holds_nul(exc: BaseException) -> bool:
+    """Whether PostgreSQL refused text holding U+0000 (inputs refuse it first; this is the net
+    for text that reaches a query another way, such as a page's search box)."""
+    return isinstance(exc, DBAPIError) and "0x00" in str(exc.orig)
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if holds_nul(exc):
+        return problem(422, "validation_error", "Invalid input", "text must not contain the NUL character (U+0000)")
+    return internal_error_handler(request, exc)
+
+
 def store_unavailable_handler(request: Request[Any, Any, Any], exc: RedisError) -> Response[dict[str, Any]]:
     """Redis is down where a request needs it (a browser session on the OAuth pages)."""
     log.warning("redis unreachable", path=request.url.path, error=str(exc))
@@ -126,6 +146,9 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
     RedisError: store_unavailable_handler,
+    UnicodeDecodeError: undecodable_body_handler,
+    RecursionError: undecodable_body_handler,
+    DBAPIError: database_error_handler,
     Exception: internal_error_handler,
 }
 

@@ -36,7 +36,7 @@ def _clean(field: str, value: str) -> str:
     if field == "email" and value:
         value = check_email(value)
     if field == "country" and value:
-        if len(value) != 2 or not value.isalpha():
+        if len(value) != 2 or not (value.isascii() and value.isalpha()):
             raise ValidationFailed.field("country", "an ISO 3166 two-letter country code such as US or FR")
         value = value.upper()
     return value

@@ -553,8 +553,9 @@ class InvoiceService(DomainService[Invoice]):
         issue_date: dt.date | None,
         due_date: dt.date | None,
     ) -> Invoice:
-        issue = issue_date or today_in(access.workspace)
-        due = due_date or issue + (source.due_date - source.issue_date)
+        # The range first: a date near 9999-12-31 plus the source's terms would overflow.
+        issue = _check_date(issue_date, "issue_date") if issue_date else today_in(access.workspace)
+        due = _check_date(due_date, "due_date") if due_date else issue + (source.due_date - source.issue_date)
         copy = await self._new_invoice(
             access,
             title=title or source.title,

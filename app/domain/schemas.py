@@ -13,14 +13,17 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 T = TypeVar("T")
 
-Title = Annotated[str, Meta(min_length=1, max_length=200)]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
-ShortText = Annotated[str, Meta(max_length=200)]
-LongText = Annotated[str, Meta(max_length=5000)]
-Email = Annotated[str, Meta(max_length=320)]
-Description = Annotated[str, Meta(min_length=1, max_length=500)]
-Reason = Annotated[str, Meta(max_length=1000)]
-IdempotencyKey = Annotated[str, Meta(min_length=1, max_length=255)]
+# No input text may hold U+0000: PostgreSQL cannot store it, and no person types it.
+NO_NUL = Meta(pattern=r"^[^\x00]*$")
+Text = Annotated[str, NO_NUL]
+Title = Annotated[str, NO_NUL, Meta(min_length=1, max_length=200)]
+Name = Annotated[str, NO_NUL, Meta(min_length=1, max_length=200)]
+ShortText = Annotated[str, NO_NUL, Meta(max_length=200)]
+LongText = Annotated[str, NO_NUL, Meta(max_length=5000)]
+Email = Annotated[str, NO_NUL, Meta(max_length=320)]
+Description = Annotated[str, NO_NUL, Meta(min_length=1, max_length=500)]
+Reason = Annotated[str, NO_NUL, Meta(max_length=1000)]
+IdempotencyKey = Annotated[str, NO_NUL, Meta(min_length=1, max_length=255)]
 
 MAX_ITEMS = 200
 
@@ -30,6 +33,7 @@ _FRIENDLY = {
     "Invalid RFC3339 encoded datetime": "must be a date and time in RFC 3339 form",
     "Invalid decimal string": "must be a number, such as 150 or 150.00",
     "Invalid UUID": "must be a UUID, as given in list results",
+    f"Expected `str` matching regex {NO_NUL.pattern!r}": "must not contain the NUL character (U+0000)",
 }
 
 
@@ -55,8 +59,8 @@ class ItemInput(Input):
 class InvoiceCreate(Input):
     title: Title
     client_uuid: uuid.UUID | None = None
-    currency: str | None = None
-    number: str | None = None
+    currency: Text | None = None
+    number: Text | None = None
     issue_date: dt.date | None = None
     due_date: dt.date | None = None
     notes: LongText = ""
@@ -69,8 +73,8 @@ class InvoiceUpdate(Input):
 
     title: Title | UnsetType = UNSET
     client_uuid: uuid.UUID | UnsetType | None = UNSET
-    currency: str | UnsetType = UNSET
-    number: str | UnsetType | None = UNSET
+    currency: Text | UnsetType = UNSET
+    number: Text | UnsetType | None = UNSET
     issue_date: dt.date | UnsetType = UNSET
     due_date: dt.date | UnsetType = UNSET
     notes: LongText | UnsetType = UNSET
@@ -89,7 +93,7 @@ class SendInput(Input):
 class PaymentInput(Input):
     amount: Decimal | None = None
     payment_date: dt.date | None = None
-    payment_method: Annotated[str, Meta(max_length=100)] = ""
+    payment_method: Annotated[str, NO_NUL, Meta(max_length=100)] = ""
 
 
 class CancelInput(Input):
@@ -111,15 +115,15 @@ class FromPreviousInput(Input):
 class ListQuery(Input):
     """Search and paging, as every list takes them."""
 
-    search: Annotated[str, Meta(max_length=200)] | None = None
+    search: Annotated[str, NO_NUL, Meta(max_length=200)] | None = None
     page: Annotated[int, Meta(ge=1, le=100_000)] = 1
     per_page: Annotated[int, Meta(ge=1, le=100)] = 20
 
 
 class InvoiceFilter(ListQuery):
-    status: str | None = None
+    status: Text | None = None
     client_uuid: uuid.UUID | None = None
-    delivery_status: str | None = None
+    delivery_status: Text | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -127,57 +131,57 @@ class InvoiceFilter(ListQuery):
 class ClientInput(Input):
     name: Name
     email: Email = ""
-    phone: Annotated[str, Meta(max_length=64)] = ""
+    phone: Annotated[str, NO_NUL, Meta(max_length=64)] = ""
     address_line1: ShortText = ""
     address_line2: ShortText = ""
-    city: Annotated[str, Meta(max_length=100)] = ""
-    postal_code: Annotated[str, Meta(max_length=32)] = ""
-    region: Annotated[str, Meta(max_length=100)] = ""
-    country: Annotated[str, Meta(max_length=2)] = ""
-    tax_number: Annotated[str, Meta(max_length=64)] = ""
-    website: Annotated[str, Meta(max_length=300)] = ""
+    city: Annotated[str, NO_NUL, Meta(max_length=100)] = ""
+    postal_code: Annotated[str, NO_NUL, Meta(max_length=32)] = ""
+    region: Annotated[str, NO_NUL, Meta(max_length=100)] = ""
+    country: Annotated[str, NO_NUL, Meta(max_length=2)] = ""
+    tax_number: Annotated[str, NO_NUL, Meta(max_length=64)] = ""
+    website: Annotated[str, NO_NUL, Meta(max_length=300)] = ""
     notes: LongText = ""
 
 
 class ClientUpdate(Input):
     name: Name | UnsetType = UNSET
     email: Email | UnsetType = UNSET
-    phone: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    phone: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
     address_line1: ShortText | UnsetType = UNSET
     address_line2: ShortText | UnsetType = UNSET
-    city: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
-    postal_code: Annotated[str, Meta(max_length=32)] | UnsetType = UNSET
-    region: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
-    country: Annotated[str, Meta(max_length=2)] | UnsetType = UNSET
-    tax_number: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
-    website: Annotated[str, Meta(max_length=300)] | UnsetType = UNSET
+    city: Annotated[str, NO_NUL, Meta(max_length=100)] | UnsetType = UNSET
+    postal_code: Annotated[str, NO_NUL, Meta(max_length=32)] | UnsetType = UNSET
+    region: Annotated[str, NO_NUL, Meta(max_length=100)] | UnsetType = UNSET
+    country: Annotated[str, NO_NUL, Meta(max_length=2)] | UnsetType = UNSET
+    tax_number: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
+    website: Annotated[str, NO_NUL, Meta(max_length=300)] | UnsetType = UNSET
     notes: LongText | UnsetType = UNSET
 
 
 class WorkspaceCreate(Input):
     name: Name
-    company_slug: Annotated[str, Meta(max_length=64)] | None = None
-    default_currency: str = "USD"
-    timezone: Annotated[str, Meta(max_length=64)] = "UTC"
+    company_slug: Annotated[str, NO_NUL, Meta(max_length=64)] | None = None
+    default_currency: Text = "USD"
+    timezone: Annotated[str, NO_NUL, Meta(max_length=64)] = "UTC"
 
 
 class WorkspaceSettingsUpdate(Input):
     name: Name | UnsetType = UNSET
-    default_currency: str | UnsetType = UNSET
-    timezone: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
-    locale: Annotated[str, Meta(max_length=16)] | UnsetType = UNSET
+    default_currency: Text | UnsetType = UNSET
+    timezone: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
+    locale: Annotated[str, NO_NUL, Meta(max_length=16)] | UnsetType = UNSET
     legal_name: ShortText | UnsetType = UNSET
     address: LongText | UnsetType = UNSET
-    tax_id: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    tax_id: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
     email: Email | UnsetType = UNSET
     payment_instructions: LongText | UnsetType = UNSET
-    number_pattern: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET
+    number_pattern: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
     payment_terms_days: Annotated[int, Meta(ge=0, le=365)] | UnsetType = UNSET
 
 
 class MemberInput(Input):
     email: Email
-    role: str = "member"
+    role: Text = "member"
 
 
 # --- outputs ------------------------------------------------------------------------------

@@ -90,13 +90,15 @@ class WorkspaceService(DomainService[Workspace]):
 
     async def access(self, principal: Principal, slug: str) -> WorkspaceAccess:
         """The caller's access to the workspace ``slug``, or ``NotFound`` for a stranger."""
-        row = (
-            await self.session.execute(
-                select(Membership.role, Workspace)
-                .join(Workspace, Workspace.id == Membership.workspace_id)
-                .where(Workspace.slug == slug, Membership.user_id == principal.user_id)
-            )
-        ).one_or_none()
+        row = None
+        if "\x00" not in slug:  # no slug holds one, and PostgreSQL refuses text that does
+            row = (
+                await self.session.execute(
+                    select(Membership.role, Workspace)
+                    .join(Workspace, Workspace.id == Membership.workspace_id)
+                    .where(Workspace.slug == slug, Membership.user_id == principal.user_id)
+                )
+            ).one_or_none()
         if row is None:
             # The answer never echoes the slug: it is the same for every workspace one cannot see.
             raise NotFound("no workspace with this slug among yours", code="workspace_not_found")

@@ -84,6 +84,8 @@ class Call:
         key = self.args.get("idempotency_key")
         if key is not None and not isinstance(key, str):
             raise ToolInputError.field("idempotency_key", "must be a string")
+        if key is not None and "\x00" in key:
+            raise ToolInputError.field("idempotency_key", "must not contain the NUL character (U+0000)")
         access = await self.access() if "company_slug" in self.args else None
         slug = access.workspace.slug if access else ""
         result = await self.billing.idempotency.run(

@@ -120,7 +120,7 @@ async def _known_client(session: AsyncSession, client_id: str | None) -> None:
         if response.status_code != 200 or len(response.content) > MAX_METADATA_BYTES:
             return
         document = msgspec.json.decode(response.content)
-    except (httpx.HTTPError, msgspec.DecodeError):
+    except (httpx.HTTPError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return
     if not isinstance(document, dict) or document.get("client_id") != client_id:
         return

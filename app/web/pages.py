@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 from structlog import get_logger
 
+from app.api.problems import holds_nul
 from app.db.models import User
 from app.domain.access import Channel, Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
@@ -179,6 +180,8 @@ def on_domain_error(request: AnyRequest, error: DomainError) -> Template:
 
 
 def on_internal_error(request: AnyRequest, error: Exception) -> Template:
+    if holds_nul(error):
+        return _error_page(request, 422, "Not saved", "Text must not contain the NUL character (U+0000).")
     log.exception("unhandled error on a page", path=request.url.path, method=request.method)
     return _error_page(request, 500, "Something went wrong", "Something went wrong on our side. Please try again.")
 

@@ -822,3 +822,17 @@ async def test_a_search_for_a_wildcard_character_finds_only_what_contains_it(
     for typed in ("_", "%"):
         found = await loaded(http, f"/w/{person.slug}/{section}?{urlencode({'q': typed})}")
         assert nothing in found, typed
+
+
+@pytest.mark.parametrize("section", ["clients", "invoices"])
+async def test_a_search_holding_a_nul_character_is_answered_never_a_500(
+    section: str, person: Person, browser_of: Browser
+) -> None:
+    """A NUL (U+0000) typed into a list's search (PostgreSQL cannot hold one in text) finds
+    nothing or is refused with a page that says why; never a 500."""
+    http = await browser_of(person)
+    nothing = {"clients": "No client matches", "invoices": "No invoice matches this filter."}[section]
+    answer = await http.get(f"/w/{person.slug}/{section}?{urlencode({'q': 'a' + chr(0)})}")
+    assert answer.status_code in (200, 422), (answer.status_code, answer.text[:2000])
+    # The page either lists no match or says that the search (or the page) refused the NUL.
+    assert nothing in answer.text or "NUL character" in answer.text, answer.text[:2000]
