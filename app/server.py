@@ -14,6 +14,7 @@ from app.api.auth import bearer_auth
 from app.api.clients import ClientController
 from app.api.deps import provide_billing, provide_principal
 from app.api.invoices import InvoiceController
+from app.api.openapi import finish_document
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.system import health, ready
 from app.api.webhooks import bounce_webhook
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     route_outbox(db, jobs)
     mcp = McpTransports(settings, db, pdfs)
     session_config, session_store = sessions(settings)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -114,3 +115,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    finish_document(app)
+    return app

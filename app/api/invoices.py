@@ -17,7 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from app.api.deps import BillingDep, PrincipalDep
-from app.api.results import DRY_RUN_RESPONSE, needs, respond
+from app.api.results import ACTION_RESPONSE, DRY_RUN_RESPONSE, needs, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
@@ -195,7 +195,7 @@ class InvoiceController(Controller):
     @patch(
         "/{invoice_uuid:uuid}",
         summary="Update a draft that is not finalized",
-        responses=DRY_RUN_RESPONSE,
+        responses=ACTION_RESPONSE,
         security=needs(Scope.INVOICES_WRITE),
     )
     async def update_invoice(
@@ -236,7 +236,8 @@ class InvoiceController(Controller):
     @post(
         "/{invoice_uuid:uuid}/finalize",
         summary="Lock the content and assign the number",
-        responses=DRY_RUN_RESPONSE,
+        responses=ACTION_RESPONSE,
+        status_code=200,
         security=needs(Scope.INVOICES_WRITE),
     )
     async def finalize_invoice(
@@ -262,7 +263,8 @@ class InvoiceController(Controller):
     @post(
         "/{invoice_uuid:uuid}/send",
         summary="Send (a draft is finalized first) or remind",
-        responses=DRY_RUN_RESPONSE,
+        responses=ACTION_RESPONSE,
+        status_code=200,
         security=needs(Scope.INVOICES_SEND),
     )
     async def send_invoice(
@@ -290,7 +292,8 @@ class InvoiceController(Controller):
     @post(
         "/{invoice_uuid:uuid}/payments",
         summary="Record a payment (amount defaults to the balance due)",
-        responses=DRY_RUN_RESPONSE,
+        responses=ACTION_RESPONSE,
+        status_code=200,
         security=needs(Scope.PAYMENTS_WRITE),
     )
     async def record_payment(
@@ -318,7 +321,8 @@ class InvoiceController(Controller):
     @post(
         "/{invoice_uuid:uuid}/cancel",
         summary="Cancel with an optional reason",
-        responses=DRY_RUN_RESPONSE,
+        responses=ACTION_RESPONSE,
+        status_code=200,
         security=needs(Scope.INVOICES_WRITE),
     )
     async def cancel_invoice(

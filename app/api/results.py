@@ -9,10 +9,18 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from app.domain.access import Scope
 from app.domain.idempotency import Replayed
-from app.domain.schemas import DryRunOut
+from app.domain.schemas import DryRunOut, InvoiceOut
 
 DRY_RUN_RESPONSE = {
     200: ResponseSpec(DryRunOut, description="With ?dry_run=true: what would happen; nothing is changed"),
+}
+# An update or an action on an invoice answers 200 either way: the invoice after it, or the dry run.
+ACTION_RESPONSE = {
+    200: ResponseSpec(
+        InvoiceOut | DryRunOut,  # type: ignore[arg-type]
+        description="The invoice after the action; with ?dry_run=true, what would happen (nothing is changed)",
+        generate_examples=False,
+    ),
 }
 
 

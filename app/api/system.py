@@ -11,12 +11,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-@get("/health", summary="Liveness", tags=["system"], sync_to_thread=False)
+@get("/health", summary="Liveness", tags=["system"], sync_to_thread=False, security=[{}])
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/ready", summary="Readiness: the database (and Redis when configured) answer", tags=["system"])
+@get("/ready", summary="Readiness: the database (and Redis when configured) answer", tags=["system"], security=[{}])
 async def ready(db_session: NamedDependency[AsyncSession], state: State) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
     try:

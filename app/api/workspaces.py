@@ -23,7 +23,9 @@ from app.domain.schemas import (
 
 IdempotencyKeyHeader = Annotated[
     str | None,
-    HeaderParameter(name="Idempotency-Key", required=False, max_length=255, description="Replay-safe retries"),
+    HeaderParameter(
+        name="Idempotency-Key", required=False, min_length=1, max_length=255, description="Replay-safe retries"
+    ),
 ]
 
 

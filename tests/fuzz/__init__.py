@@ -1,0 +1,1 @@
+"""API fuzzing: schemathesis against the OpenAPI document of a served Billcraft."""
