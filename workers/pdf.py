@@ -3,7 +3,8 @@
 One browser per process, started on first use and reused; pages are reused from a small
 pool; every render has a hard timeout, after which the page is thrown away. PDFs are cached
 on disk by the SHA-256 of their HTML, so an unchanged invoice is never rendered twice.
-Browser: ``BILLCRAFT_CHROMIUM_PATH``, else Playwright's own Chromium, else the system's.
+Browser: ``BILLCRAFT_CHROMIUM_PATH``, else Playwright's own Chromium, else the system's headless shell
+(Debian's ``chromium-headless-shell``) or ``chromium``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from playwright.async_api import Browser, Page, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
 from app.domain.errors import Unavailable
 from app.domain.schemas import InvoiceDocument
@@ -41,15 +42,20 @@ POOL_SIZE = 2
 RENDER_TIMEOUT_S = 20.0
 
 
+# The headless shell first: it is what Playwright itself runs headless, and it takes half
+# the memory of the full browser and prints twice as fast (bench/: 22 against 51 ms warm).
+SYSTEM_BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
+
+
 def find_chromium(configured: str | None, playwright: Playwright) -> str | None:
     """The browser to drive: the configured path, Playwright's own build when installed,
-    else the system's ``chromium``."""
+    else the system's headless shell or ``chromium``."""
     if configured:
         return configured
     own = playwright.chromium.executable_path
     if own and os.path.exists(own):
         return None  # Playwright finds its own
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    return next(filter(None, (shutil.which(name) for name in SYSTEM_BROWSERS)), None)
 
 
 class PdfRenderer:
@@ -59,14 +65,16 @@ class PdfRenderer:
         self.timeout = timeout
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self._context: BrowserContext | None = None
         self._pages: asyncio.Queue[Page] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self.renders = 0  # Chromium renders, not cache hits: for tests and benchmarks
 
-    async def _ensure_browser(self) -> Browser:
+    async def _ensure_context(self) -> BrowserContext:
+        """The pool's browser context, starting the browser if it is not running."""
         async with self._lock:
-            if self._browser is not None and self._browser.is_connected():
-                return self._browser
+            if self._browser is not None and self._browser.is_connected() and self._context is not None:
+                return self._context
             if self._playwright is None:
                 self._playwright = await async_playwright().start()
             path = find_chromium(self.chromium_path, self._playwright)
@@ -75,25 +83,29 @@ class PdfRenderer:
             except Exception as exc:
                 log.error("chromium did not start", path=path, error=str(exc))
                 raise Unavailable("PDF rendering is not available: Chromium could not be started") from exc
+            # One context for the pool, without JavaScript: an invoice has no script, and text
+            # that someone typed can never run in the renderer.
+            self._context = await self._browser.new_context(java_script_enabled=False)
             self._pages = asyncio.Queue()
             for _ in range(POOL_SIZE):
-                self._pages.put_nowait(await self._browser.new_page())
-            return self._browser
+                self._pages.put_nowait(await self._context.new_page())
+            return self._context
 
     async def render(self, html: str) -> bytes:
         digest = hashlib.sha256(html.encode()).hexdigest()
         cached = self.cache_dir / f"{digest}.pdf"
         if cached.exists():
             return cached.read_bytes()
-        pdf = await self._print(html)
+        pdf = await self.print_html(html)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(".part")
         partial.write_bytes(pdf)
         partial.replace(cached)  # atomic: a reader never sees half a file
         return pdf
 
-    async def _print(self, html: str) -> bytes:
-        browser = await self._ensure_browser()
+    async def print_html(self, html: str) -> bytes:
+        """Print the HTML in Chromium, past the cache (``render`` is the cached way)."""
+        context = await self._ensure_context()
         page = await self._pages.get()
         healthy = True
         try:
@@ -114,7 +126,7 @@ class PdfRenderer:
             else:
                 with contextlib.suppress(Exception):
                     await page.close()
-                self._pages.put_nowait(await browser.new_page())
+                self._pages.put_nowait(await context.new_page())
 
     async def close(self) -> None:
         """Close the browser and Playwright's driver (no process is left behind)."""
@@ -122,6 +134,7 @@ class PdfRenderer:
             with contextlib.suppress(Exception):
                 await self._browser.close()
             self._browser = None
+            self._context = None
         if self._playwright is not None:
             with contextlib.suppress(Exception):
                 await self._playwright.stop()
