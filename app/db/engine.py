@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
+from uuid_utils.compat import uuid7
 
 from app.config import Settings
 
@@ -51,6 +52,12 @@ def _sqlite_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # The overdue sweep writes its history rows in SQL: their ids come from here.
+    dbapi_connection.run_async(lambda conn: conn.create_function("billcraft_uuid7", 0, _uuid7_bytes))
+
+
+def _uuid7_bytes() -> bytes:
+    return uuid7().bytes
 
 
 def _sqlite_begin(connection: Connection) -> None:
