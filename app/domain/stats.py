@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -29,6 +30,19 @@ def _months(today: dt.date) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out[::-1]
+
+
+@dataclass
+class _Sums:
+    """One currency's running figures, in minor units."""
+
+    invoiced: int = 0
+    paid: int = 0
+    outstanding: int = 0
+    overdue: int = 0
+    count: int = 0
+    days: float = 0.0  # days from sending to payment, summed over ``timed`` paid invoices
+    timed: int = 0
 
 
 class StatsService:
@@ -76,38 +90,34 @@ class StatsService:
     async def _compute(self, ids: list[uuid.UUID], slugs: list[str], scope: str, today: dt.date) -> StatsOut:
         inv = Invoice
         mine = inv.workspace_id.in_(ids)
-        live = inv.status != Status.CANCELLED.value
-        invoiced = and_(inv.finalized_at.is_not(None), live)
-        open_ = inv.status.in_([Status.SENT.value, Status.OVERDUE.value])
-        balance = inv.total_minor - inv.paid_minor
-        paid_days = self._days_between(inv.sent_at, inv.paid_at)
-        totals = await self.session.execute(
-            select(
-                inv.currency,
-                func.coalesce(func.sum(case((invoiced, inv.total_minor), else_=0)), 0),
-                func.coalesce(func.sum(case((live, inv.paid_minor), else_=0)), 0),
-                func.coalesce(func.sum(case((open_, balance), else_=0)), 0),
-                func.coalesce(func.sum(case((inv.status == Status.OVERDUE.value, balance), else_=0)), 0),
-                func.count(inv.id),
-                func.avg(case((and_(inv.status == Status.PAID.value, inv.sent_at.is_not(None)), paid_days))),
-            )
-            .where(mine)
-            .group_by(inv.currency)
-        )
-        counts = await self.session.execute(
-            select(inv.currency, inv.status, func.count(inv.id)).where(mine).group_by(inv.currency, inv.status)
-        )
-        billable = (
-            await self.session.execute(select(func.count(inv.id)).where(mine, inv.finalized_at.is_not(None)))
-        ).scalar_one()
         months = _months(today)
         first_day = dt.date.fromisoformat(months[0] + "-01")
-        issued_month = self._month(inv.issue_date)
-        invoiced_by_month = await self.session.execute(
-            select(inv.currency, issued_month, func.sum(inv.total_minor))
-            .where(mine, invoiced, inv.issue_date >= first_day)
-            .group_by(inv.currency, issued_month)
+        # One pass over the invoices: grouped by what each figure depends on (currency,
+        # status, finalized or not, the month of issue within the last twelve), summed here.
+        finalized = inv.finalized_at.is_not(None)
+        month = case((inv.issue_date >= first_day, self._month(inv.issue_date)), else_=None)
+        paid_days = case(
+            (
+                and_(inv.status == Status.PAID.value, inv.sent_at.is_not(None)),
+                self._days_between(inv.sent_at, inv.paid_at),
+            )
         )
+        groups = await self.session.execute(
+            select(
+                inv.currency,
+                inv.status,
+                finalized,
+                month,
+                func.count(inv.id),
+                func.coalesce(func.sum(inv.total_minor), 0),
+                func.coalesce(func.sum(inv.paid_minor), 0),
+                func.sum(paid_days),
+                func.count(paid_days),
+            )
+            .where(mine)
+            .group_by(inv.currency, inv.status, finalized, month)
+        )
+        live = inv.status != Status.CANCELLED.value
         paid_month = self._month(Payment.payment_date)
         # Like total_paid, money on invoices later cancelled is left out.
         paid_by_month = await self.session.execute(
@@ -119,30 +129,47 @@ class StatsService:
 
         per_status: dict[str, dict[str, int]] = defaultdict(dict)
         overall: dict[str, int] = {s.value: 0 for s in Status}
-        for currency, status, n in counts.all():
-            per_status[currency][status] = n
-            overall[status] += n
+        sums: dict[str, _Sums] = defaultdict(_Sums)
         monthly: dict[str, dict[str, list[int]]] = defaultdict(lambda: {m: [0, 0] for m in months})
-        for currency, month, total in invoiced_by_month.all():
-            if month in monthly[currency]:
-                monthly[currency][month][0] = int(total or 0)
-        for currency, month, total in paid_by_month.all():
-            if month in monthly[currency]:
-                monthly[currency][month][1] = int(total or 0)
+        billable = 0
+        for currency, status, is_final, issued, n, total, paid, days, timed in groups.all():
+            n, total, paid = int(n), int(total), int(paid)
+            per_status[currency][status] = per_status[currency].get(status, 0) + n
+            overall[status] += n
+            figures = sums[currency]
+            figures.count += n
+            if status != Status.CANCELLED.value:
+                figures.paid += paid
+                if is_final:
+                    figures.invoiced += total
+                    if issued in monthly[currency]:
+                        monthly[currency][issued][0] += total
+            if status in (Status.SENT.value, Status.OVERDUE.value):
+                figures.outstanding += total - paid
+            if status == Status.OVERDUE.value:
+                figures.overdue += total - paid
+            if timed:
+                figures.days += float(days)
+                figures.timed += int(timed)
+            billable += n if is_final else 0
+        for currency, month_paid, amount in paid_by_month.all():
+            if month_paid in monthly[currency]:
+                monthly[currency][month_paid][1] = int(amount or 0)
 
         currencies = []
-        for currency, inv_total, paid, outstanding, overdue, n, avg_days in sorted(totals.all()):
-            fmt = money.format_amount
+        fmt = money.format_amount
+        for currency in sorted(sums):
+            figures = sums[currency]
             currencies.append(
                 CurrencyStats(
                     currency=currency,
-                    total_invoiced=fmt(int(inv_total), currency),
-                    total_paid=fmt(int(paid), currency),
-                    total_outstanding=fmt(int(outstanding), currency),
-                    total_overdue=fmt(int(overdue), currency),
-                    invoice_count=int(n),
+                    total_invoiced=fmt(figures.invoiced, currency),
+                    total_paid=fmt(figures.paid, currency),
+                    total_outstanding=fmt(figures.outstanding, currency),
+                    total_overdue=fmt(figures.overdue, currency),
+                    invoice_count=figures.count,
                     counts_by_status={s.value: per_status[currency].get(s.value, 0) for s in Status},
-                    average_days_to_payment=None if avg_days is None else round(float(avg_days), 1),
+                    average_days_to_payment=round(figures.days / figures.timed, 1) if figures.timed else None,
                     monthly=[
                         MonthOut(month=m, invoiced=fmt(v[0], currency), paid=fmt(v[1], currency))
                         for m, v in monthly[currency].items()
