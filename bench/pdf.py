@@ -1,0 +1,93 @@
+"""The PDF measurements, run in a process of their own that loads what the worker loads (so
+its memory is the worker's with Chromium): the worker's renderer warm against WeasyPrint
+warm on the same HTML, warm against cold (the browser started for one render), and the
+proportional memory of the process and its Chromium processes after the run.
+
+``python -m bench.pdf DOCUMENT.json ROUNDS`` prints one JSON object."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgspec
+
+import workers.main  # noqa: F401  (the worker's modules, for a faithful memory figure)
+from app.domain.schemas import InvoiceDocument
+from bench.measure import median, tree_pss_mib
+from workers.document import invoice_html
+from workers.pdf import PdfRenderer
+
+WARM_RENDERS = 5
+
+
+def _variant(html: str, n: int) -> str:
+    """The same page with a different comment: the renderer's cache never answers."""
+    return html.replace("</body>", f"<!-- bench {n} --></body>", 1)
+
+
+async def run(document: InvoiceDocument, rounds: int) -> dict[str, object]:
+    html = invoice_html(document)
+    chromium = os.environ.get("BILLCRAFT_CHROMIUM_PATH")
+    cache = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    warm_vs_weasy: list[float] = []
+    cold_vs_warm: list[float] = []
+    warm_times: list[float] = []
+    weasy_times: list[float] = []
+    cold_times: list[float] = []
+    n = 0
+    async with PdfRenderer(cache, chromium) as renderer:
+        # The worker's memory first, as a live worker has it: the browser up, a few renders
+        # done, and nothing of the comparison (WeasyPrint) loaded yet.
+        for n in range(WARM_RENDERS * 2):
+            await renderer.print_html(_variant(html, n))
+        pss = tree_pss_mib(os.getpid())
+
+        import weasyprint
+
+        weasyprint.HTML(string=html).write_pdf()  # WeasyPrint warm: fonts and styles loaded once
+        for _ in range(rounds):
+            warm = []
+            for _ in range(WARM_RENDERS):
+                n += 1
+                started = time.perf_counter()
+                await renderer.print_html(_variant(html, n))
+                warm.append(time.perf_counter() - started)
+            weasy = []
+            for _ in range(WARM_RENDERS):
+                n += 1
+                started = time.perf_counter()
+                weasyprint.HTML(string=_variant(html, n)).write_pdf()
+                weasy.append(time.perf_counter() - started)
+            async with PdfRenderer(cache, chromium) as cold_renderer:
+                n += 1
+                started = time.perf_counter()
+                await cold_renderer.print_html(_variant(html, n))
+                cold = time.perf_counter() - started
+            warm_times.append(median(warm))
+            weasy_times.append(median(weasy))
+            cold_times.append(cold)
+            warm_vs_weasy.append(median(warm) / median(weasy))
+            cold_vs_warm.append(cold / median(warm))
+    return {
+        "warm_vs_weasyprint": median(warm_vs_weasy),
+        "cold_vs_warm": median(cold_vs_warm),
+        "warm_ms": median(warm_times) * 1000,
+        "weasyprint_ms": median(weasy_times) * 1000,
+        "cold_ms": median(cold_times) * 1000,
+        "worker_pss_mib": pss,
+    }
+
+
+def main() -> None:
+    document = msgspec.json.decode(Path(sys.argv[1]).read_bytes(), type=InvoiceDocument)
+    result = asyncio.run(run(document, int(sys.argv[2])))
+    sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+
+
+if __name__ == "__main__":
+    main()
