@@ -53,11 +53,6 @@ class StatsService:
     def _dialect(self) -> str:
         return self.session.bind.dialect.name
 
-    def _month(self, column: Any) -> ColumnElement[str]:
-        if self._dialect == "postgresql":
-            return func.to_char(column, "YYYY-MM")
-        return func.strftime("%Y-%m", column)
-
     def _days_between(self, start: Any, end: Any) -> ColumnElement[Any]:
         if self._dialect == "postgresql":
             return func.extract("epoch", end - start) / 86400.0
@@ -93,9 +88,11 @@ class StatsService:
         months = _months(today)
         first_day = dt.date.fromisoformat(months[0] + "-01")
         # One pass over the invoices: grouped by what each figure depends on (currency,
-        # status, finalized or not, the month of issue within the last twelve), summed here.
+        # status, finalized or not, the day of issue within the last twelve months), summed
+        # here. Days, not months (here and for payments): a plain column hashes for free where
+        # formatting a month costs every row (bench/: 86 against 55 ms over 100k invoices).
         finalized = inv.finalized_at.is_not(None)
-        month = case((inv.issue_date >= first_day, self._month(inv.issue_date)), else_=None)
+        issued_in_window = case((inv.issue_date >= first_day, inv.issue_date), else_=None)
         paid_days = case(
             (
                 and_(inv.status == Status.PAID.value, inv.sent_at.is_not(None)),
@@ -107,7 +104,7 @@ class StatsService:
                 inv.currency,
                 inv.status,
                 finalized,
-                month,
+                issued_in_window,
                 func.count(inv.id),
                 func.coalesce(func.sum(inv.total_minor), 0),
                 func.coalesce(func.sum(inv.paid_minor), 0),
@@ -115,16 +112,17 @@ class StatsService:
                 func.count(paid_days),
             )
             .where(mine)
-            .group_by(inv.currency, inv.status, finalized, month)
+            .group_by(inv.currency, inv.status, finalized, issued_in_window)
         )
-        live = inv.status != Status.CANCELLED.value
-        paid_month = self._month(Payment.payment_date)
-        # Like total_paid, money on invoices later cancelled is left out.
+        # Like total_paid, money on invoices later cancelled is left out: those few invoices
+        # are found by index, not by joining every payment to its invoice.
+        cancelled = select(inv.id).where(mine, inv.status == Status.CANCELLED.value)
         paid_by_month = await self.session.execute(
-            select(Payment.currency, paid_month, func.sum(Payment.amount_minor))
-            .join(inv, inv.id == Payment.invoice_id)
-            .where(Payment.workspace_id.in_(ids), live, Payment.payment_date >= first_day)
-            .group_by(Payment.currency, paid_month)
+            select(Payment.currency, Payment.payment_date, func.sum(Payment.amount_minor))
+            .where(
+                Payment.workspace_id.in_(ids), Payment.payment_date >= first_day, Payment.invoice_id.not_in(cancelled)
+            )
+            .group_by(Payment.currency, Payment.payment_date)
         )
 
         per_status: dict[str, dict[str, int]] = defaultdict(dict)
@@ -142,8 +140,9 @@ class StatsService:
                 figures.paid += paid
                 if is_final:
                     figures.invoiced += total
-                    if issued in monthly[currency]:
-                        monthly[currency][issued][0] += total
+                    month = f"{issued.year:04d}-{issued.month:02d}" if issued is not None else None
+                    if month in monthly[currency]:  # issued in a month to come is left out
+                        monthly[currency][month][0] += total
             if status in (Status.SENT.value, Status.OVERDUE.value):
                 figures.outstanding += total - paid
             if status == Status.OVERDUE.value:
@@ -152,9 +151,10 @@ class StatsService:
                 figures.days += float(days)
                 figures.timed += int(timed)
             billable += n if is_final else 0
-        for currency, month_paid, amount in paid_by_month.all():
-            if month_paid in monthly[currency]:
-                monthly[currency][month_paid][1] = int(amount or 0)
+        for currency, day, amount in paid_by_month.all():
+            month = f"{day.year:04d}-{day.month:02d}"
+            if month in monthly[currency]:
+                monthly[currency][month][1] += int(amount or 0)
 
         currencies = []
         fmt = money.format_amount
