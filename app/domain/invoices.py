@@ -20,7 +20,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import noload
 from uuid_utils.compat import uuid7
 
 from app.db.models import Client, EmailDelivery, Invoice, InvoiceCounter, InvoiceEvent, InvoiceItem, Payment
@@ -52,7 +51,7 @@ from app.domain.schemas import (
 )
 from app.domain.search import contains
 from app.domain.service import DomainService, rehearsal
-from app.domain.views import invoice_out, invoice_summary
+from app.domain.views import SUMMARY_COLUMNS, invoice_out, invoice_summary
 from app.domain.workspaces import today_in, workspace_out
 
 MAX_QUANTITY = Decimal(1_000_000)
@@ -172,18 +171,24 @@ class InvoiceService(DomainService[Invoice]):
             raise ValidationFailed.field("date_to", "must be on or after date_from")
         if query.search:
             where.append(or_(contains(Invoice.title, query.search), contains(Invoice.number, query.search)))
-        total = (await self.session.execute(select(func.count(Invoice.id)).where(*where))).scalar_one()
-        rows = await self.session.execute(
-            select(Invoice)
-            .where(*where)
-            .options(
-                noload(Invoice.items), noload(Invoice.payments), noload(Invoice.history), noload(Invoice.deliveries)
+        # One statement: the page's rows as plain columns, and the count beside them (an
+        # uncorrelated subquery, counted once); a page past the end asks for the count alone.
+        counted = select(func.count(Invoice.id)).where(*where).scalar_subquery().label("total")
+        rows = (
+            await self.session.execute(
+                select(*SUMMARY_COLUMNS, counted)
+                .outerjoin(Client, Client.id == Invoice.client_id)
+                .where(*where)
+                .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+                .limit(query.per_page)
+                .offset((query.page - 1) * query.per_page)
             )
-            .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-            .limit(query.per_page)
-            .offset((query.page - 1) * query.per_page)
-        )
-        items = [invoice_summary(inv) for inv in rows.unique().scalars()]
+        ).all()
+        if rows:
+            total = int(rows[0].total)
+        else:
+            total = (await self.session.execute(select(func.count(Invoice.id)).where(*where))).scalar_one()
+        items = [invoice_summary(row) for row in rows]
         return Page(
             items=items,
             total=total,

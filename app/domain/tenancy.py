@@ -11,8 +11,9 @@ request. On SQLite this does nothing.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 SETTING = "billcraft.workspace_id"
@@ -35,4 +36,23 @@ async def bind(session: AsyncSession, workspace_id: uuid.UUID | None) -> None:
     if cached is not None and cached[0] is _innermost(session) and cached[1] == value:
         return
     await session.execute(select(func.set_config(SETTING, value, True)))
+    _remember(session, value)
+
+
+def _remember(session: AsyncSession, value: str) -> None:
     session.info[_KEY] = (_innermost(session), value)
+
+
+def binding_column(session: AsyncSession, workspace_id: Any) -> Any:
+    """A column that binds the transaction to the workspace id of the row it is read with:
+    a query that finds the caller's workspace binds it in the same round trip (call
+    ``bound`` with the id once the row is read). A constant on SQLite."""
+    if session.sync_session.get_bind().dialect.name != "postgresql":
+        return literal(None)
+    return func.set_config(SETTING, cast(workspace_id, String), True)
+
+
+def bound(session: AsyncSession, workspace_id: uuid.UUID) -> None:
+    """Record that a ``binding_column`` read bound the transaction to ``workspace_id``."""
+    if session.sync_session.get_bind().dialect.name == "postgresql":
+        _remember(session, str(workspace_id))

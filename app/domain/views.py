@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from app.db.models import Invoice
+from app.db.models import Client, Invoice
 from app.domain import lifecycle, money
 from app.domain.schemas import (
     ActorOut,
@@ -121,18 +122,27 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
     )
 
 
-def invoice_summary(invoice: Invoice) -> InvoiceSummary:
-    currency = invoice.currency
+def invoice_summary(row: Any) -> InvoiceSummary:
+    """A list row from the columns of ``SUMMARY_COLUMNS`` (no invoice object is loaded)."""
+    currency = row.currency
     return InvoiceSummary(
-        uuid=invoice.id,
-        number=invoice.number,
-        title=invoice.title,
-        status=invoice.status,
-        client=_client_ref(invoice),
+        uuid=row.id,
+        number=row.number,
+        title=row.title,
+        status=row.status,
+        client=ClientRef(uuid=row.client_id, name=row.client_name) if row.client_id is not None else None,
         currency=currency,
-        issue_date=invoice.issue_date,
-        due_date=invoice.due_date,
-        total=money.format_amount(invoice.total_minor, currency),
-        balance_due=money.format_amount(invoice.total_minor - invoice.paid_minor, currency),
-        created_at=invoice.created_at,
+        issue_date=row.issue_date,
+        due_date=row.due_date,
+        total=money.format_amount(row.total_minor, currency),
+        balance_due=money.format_amount(row.total_minor - row.paid_minor, currency),
+        created_at=row.created_at,
     )
+
+
+# What a list row reads: the invoice's own columns and its client's name (outer join).
+SUMMARY_COLUMNS = (
+    Invoice.id, Invoice.number, Invoice.title, Invoice.status, Invoice.currency, Invoice.issue_date,
+    Invoice.due_date, Invoice.total_minor, Invoice.paid_minor, Invoice.created_at,
+    Client.id.label("client_id"), Client.name.label("client_name"),
+)  # fmt: skip

@@ -94,7 +94,8 @@ class WorkspaceService(DomainService[Workspace]):
         if "\x00" not in slug:  # no slug holds one, and PostgreSQL refuses text that does
             row = (
                 await self.session.execute(
-                    select(Membership.role, Workspace)
+                    # Found, the workspace is bound for row-level security in the same query.
+                    select(Membership.role, Workspace, tenancy.binding_column(self.session, Workspace.id))
                     .join(Workspace, Workspace.id == Membership.workspace_id)
                     .where(Workspace.slug == slug, Membership.user_id == principal.user_id)
                 )
@@ -102,7 +103,8 @@ class WorkspaceService(DomainService[Workspace]):
         if row is None:
             # The answer never echoes the slug: it is the same for every workspace one cannot see.
             raise NotFound("no workspace with this slug among yours", code="workspace_not_found")
-        role, workspace = row
+        role, workspace, _ = row
+        tenancy.bound(self.session, workspace.id)
         return WorkspaceAccess(principal, workspace, Role(role))
 
     async def list_for(self, principal: Principal) -> Page[WorkspaceOut]:
