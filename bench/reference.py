@@ -69,7 +69,12 @@ def _id(value: Any) -> str:
     return str(value)
 
 
-@get("/bench/reference/{slug:str}/invoices", opt={"exclude_from_auth": True}, include_in_schema=False)
+# Outside authentication and the pages' session: nothing runs but routing and the query.
+@get(
+    "/bench/reference/{slug:str}/invoices",
+    opt={"exclude_from_auth": True, "skip_session": True},
+    include_in_schema=False,
+)
 async def reference_invoice_list(request: Request[Any, Any, Any], slug: str) -> Response[bytes]:
     """Fifty invoices of a workspace, newest first: one raw query, encoded by msgspec."""
     engine = request.app.state.db_config.get_engine()
