@@ -173,7 +173,11 @@ class InvoiceController(Controller):
         summary="The invoice as a PDF (drafts carry a DRAFT watermark)",
         security=needs(Scope.INVOICES_READ),
         media_type="application/pdf",
-        responses={200: ResponseSpec(bytes, description="application/pdf", media_type="application/pdf", generate_examples=False)},
+        responses={
+            200: ResponseSpec(
+                bytes, description="application/pdf", media_type="application/pdf", generate_examples=False
+            )
+        },
     )
     async def invoice_pdf(
         self,

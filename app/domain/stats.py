@@ -105,7 +105,7 @@ class StatsService:
                 inv.status,
                 finalized,
                 issued_in_window,
-                func.count(inv.id),
+                func.count(),  # count(*): no column to read
                 func.coalesce(func.sum(inv.total_minor), 0),
                 func.coalesce(func.sum(inv.paid_minor), 0),
                 func.sum(paid_days),
