@@ -43,7 +43,7 @@ from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.overdue import sweep_overdue
 from bench.data import BenchDatabase, Workspace
-from bench.measure import median, median_time, peak_rss_mib, throughput, timed
+from bench.measure import median, median_time, peak_rss_mb, throughput, timed
 from bench.reference import reference_stats, reference_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ class Figure:
     database: str
     invoices: int | None
     value: float
-    unit: str  # "x" for a ratio, "MiB" for memory
+    unit: str  # "x" for a ratio, "MB" for memory
     target: float
     higher_is_better: bool
     detail: str = ""
@@ -104,12 +104,13 @@ class Bench:
                 for workspace in db.workspaces:
                     await self.rest_list(backend, base, db.token, workspace)
                     await self.mcp_get(backend, base, db.token, workspace)
-                self.add(
-                    Figure(
-                        "web process peak memory after the run", "", backend, None,
-                        peak_rss_mib(pid), "MiB", 200, False, "VmHWM of the server process",
-                    )
-                )  # fmt: skip
+                if not self.args.profile:  # under py-spy the pid is the profiler's
+                    self.add(
+                        Figure(
+                            "web process peak memory after the run", "", backend, None,
+                            peak_rss_mb(pid), "MB", 200, False, "VmHWM of the server process",
+                        )
+                    )  # fmt: skip
             await self.in_process(backend, db)
             return await self.document(db)
         finally:
@@ -351,7 +352,7 @@ class Bench:
         )  # fmt: skip
         self.add(
             Figure(
-                "worker with Chromium, proportional memory", "", "-", None, r["worker_pss_mib"], "MiB", 400, False,
+                "worker with Chromium, proportional memory", "", "-", None, r["worker_pss_mb"], "MB", 400, False,
                 "PSS of the process and its Chromium processes",
             )
         )  # fmt: skip
@@ -367,7 +368,7 @@ class Bench:
             "|---|---|---|---|---|---|---|",
         ]
         for f in self.figures:
-            target = f"{'>=' if f.higher_is_better else '<='} {f.target:g}{' MiB' if f.unit == 'MiB' else ' x'}"
+            target = f"{'>=' if f.higher_is_better else '<='} {f.target:g}{' MB' if f.unit == 'MB' else ' x'}"
             size = f"{f.invoices:,}" if f.invoices else ""
             lines.append(
                 f"| {f.what} | {f.against} | {f.database} | {size} | {_value(f)} ({f.detail}) | {target} | "
@@ -377,7 +378,7 @@ class Bench:
 
 
 def _value(f: Figure) -> str:
-    return f"{f.value:.0f} MiB" if f.unit == "MiB" else f"{f.value:.2f} x"
+    return f"{f.value:.0f} MB" if f.unit == "MB" else f"{f.value:.2f} x"
 
 
 def _redis_reachable(url: str) -> bool:

@@ -41,11 +41,11 @@ async def throughput(call: Callable[[], Awaitable[object]], seconds: float, conc
     return done / (time.perf_counter() - started)
 
 
-def peak_rss_mib(pid: int) -> float:
-    """The process's peak resident set (VmHWM), in MiB."""
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MB (10^6 bytes, as the targets say)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+            return int(line.split()[1]) * 1024 / 1e6
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
@@ -64,8 +64,8 @@ def _children_by_parent() -> dict[int, list[int]]:
     return found
 
 
-def tree_pss_mib(pid: int) -> float:
-    """The proportional set size of a process and all its descendants, in MiB."""
+def tree_pss_mb(pid: int) -> float:
+    """The proportional set size of a process and all its descendants, in MB."""
     total_kib = 0
     children = _children_by_parent()
     pending = [pid]
@@ -79,4 +79,4 @@ def tree_pss_mib(pid: int) -> float:
             pending += children.get(current, [])
         except (FileNotFoundError, ProcessLookupError):
             continue  # a process that ended while we walked the tree
-    return total_kib / 1024
+    return total_kib * 1024 / 1e6

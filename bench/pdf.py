@@ -18,7 +18,7 @@ import msgspec
 
 import workers.main  # noqa: F401  (the worker's modules, for a faithful memory figure)
 from app.domain.schemas import InvoiceDocument
-from bench.measure import median, tree_pss_mib
+from bench.measure import median, tree_pss_mb
 from workers.document import invoice_html
 from workers.pdf import PdfRenderer
 
@@ -45,7 +45,7 @@ async def run(document: InvoiceDocument, rounds: int) -> dict[str, object]:
         # done, and nothing of the comparison (WeasyPrint) loaded yet.
         for n in range(WARM_RENDERS * 2):
             await renderer.print_html(_variant(html, n))
-        pss = tree_pss_mib(os.getpid())
+        pss = tree_pss_mb(os.getpid())
 
         import weasyprint
 
@@ -79,7 +79,7 @@ async def run(document: InvoiceDocument, rounds: int) -> dict[str, object]:
         "warm_ms": median(warm_times) * 1000,
         "weasyprint_ms": median(weasy_times) * 1000,
         "cold_ms": median(cold_times) * 1000,
-        "worker_pss_mib": pss,
+        "worker_pss_mb": pss,
     }
 
 
