@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -147,7 +148,7 @@ class Bench:
                 except httpx.TransportError:
                     pass
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the bench server did not start; its log: {log.name}")
+                    raise RuntimeError(f"the bench server did not start:\n{Path(log.name).read_text()[-3000:]}")
                 time.sleep(0.1)
             yield base, process.pid
         finally:
@@ -418,10 +419,14 @@ async def amain(args: argparse.Namespace) -> Bench:
         click.echo(f"Redis is not reachable at {args.redis_url}: PostgreSQL runs with the in-memory limiter", err=True)
         args.redis_url = None
     document = None
-    for backend in args.databases:
-        document = await bench.database(backend) or document
-    if not args.no_pdf and document is not None:
-        bench.pdfs(document)
+    try:
+        for backend in args.databases:
+            document = await bench.database(backend) or document
+        if not args.no_pdf and document is not None:
+            bench.pdfs(document)
+    finally:
+        if not args.keep:  # the SQLite files, server logs and PDF cache of the run
+            shutil.rmtree(bench.work_dir, ignore_errors=True)
     return bench
 
 

@@ -33,7 +33,11 @@ def _variant(html: str, n: int) -> str:
 async def run(document: InvoiceDocument, rounds: int) -> dict[str, object]:
     html = invoice_html(document)
     chromium = os.environ.get("BILLCRAFT_CHROMIUM_PATH")
-    cache = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    with tempfile.TemporaryDirectory(prefix="bench-pdf-") as cache_dir:
+        return await _measure(html, Path(cache_dir), chromium, rounds)
+
+
+async def _measure(html: str, cache: Path, chromium: str | None, rounds: int) -> dict[str, object]:
     warm_vs_weasy: list[float] = []
     cold_vs_warm: list[float] = []
     warm_times: list[float] = []
