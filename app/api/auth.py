@@ -1,8 +1,10 @@
 """Authentication of API and MCP requests, before anything else runs (so a request without
 a valid token gets 401 whatever its body). The principal is resolved through the domain's
-one token verifier, in a short unit of work of its own: it is committed and closed before
-the handler starts, so no transaction is held open across the request (an MCP tool call
-runs its own)."""
+one token verifier. A REST request resolves it in the request's own unit of work (the
+session the handler will use, committed or rolled back as the answer leaves), which spares
+a pool checkout and a transaction per request. An MCP request resolves it in a short unit
+of work committed before the tool runs: each tool call opens its own, and a stream may stay
+open long after authentication."""
 
 from __future__ import annotations
 
@@ -41,9 +43,14 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("send Authorization: Bearer <token>", code="unauthenticated")
-        async with connection.app.state.db_config.get_session() as session:
-            principal = await AccountService(session=session).principal_for_token(token.strip())
-            await session.commit()
+        db_config = connection.app.state.db_config
+        if connection.url.path.startswith(MCP_PREFIX):
+            async with db_config.get_session() as session:
+                principal = await AccountService(session=session).principal_for_token(token.strip())
+                await session.commit()
+        else:
+            request_session = db_config.provide_session(connection.app.state, connection.scope)
+            principal = await AccountService(session=request_session).principal_for_token(token.strip())
         if principal.resource is not None and principal.resource != self._resource(connection):
             # RFC 8707: an OAuth token works only at the resource it was issued for.
             raise Unauthenticated("this token was issued for another resource", code="invalid_token")

@@ -62,8 +62,13 @@ def from_minor(minor: int, currency: str) -> Decimal:
 
 
 def format_amount(minor: int, currency: str) -> str:
-    """The JSON form of an amount: a string with exactly the currency's digits."""
-    return str(from_minor(minor, currency))
+    """The JSON form of an amount: a string with exactly the currency's digits, the same
+    as ``str(from_minor(...))`` but by integer arithmetic (a list formats two per row)."""
+    digits = exponent(currency)
+    if digits == 0:
+        return str(minor)
+    units, fraction = divmod(abs(minor), 10**digits)
+    return f"{'-' if minor < 0 else ''}{units}.{fraction:0{digits}d}"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain import money
 from app.domain.access import WorkspaceAccess
@@ -97,6 +99,13 @@ def test_format_amount_pads_to_the_currency_digits() -> None:
     assert money.format_amount(5, "USD") == "0.05"
     assert money.format_amount(0, "KWD") == "0.000"
     assert money.format_amount(-150, "EUR") == "-1.50"
+
+
+@given(minor=st.integers(min_value=-(10**18), max_value=10**18), currency=st.sampled_from(["JPY", "USD", "KWD", "CLF"]))
+def test_format_amount_prints_what_the_decimal_holds(minor: int, currency: str) -> None:
+    """The fast integer formatting of amounts says exactly what the Decimal of those minor
+    units says, for every exponent (0, 2, 3, 4) and sign."""
+    assert money.format_amount(minor, currency) == str(money.from_minor(minor, currency))
 
 
 def test_line_tax_is_computed_on_the_rounded_line_amount() -> None:
