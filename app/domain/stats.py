@@ -4,12 +4,14 @@ with SQL aggregates (never by loading invoices)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -21,6 +23,8 @@ from app.domain.schemas import CurrencyStats, MonthOut, StatsOut
 from app.domain.workspaces import today_in
 
 MONTHS = 12
+CANCELLED, OVERDUE = Status.CANCELLED.value, Status.OVERDUE.value
+OPEN = (Status.SENT.value, OVERDUE)
 
 
 def _months(today: dt.date) -> list[str]:
@@ -30,6 +34,14 @@ def _months(today: dt.date) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out[::-1]
+
+
+def _first_day(month: str) -> dt.date:
+    return dt.date.fromisoformat(f"{month}-01")
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
 
 
 @dataclass
@@ -45,18 +57,69 @@ class _Sums:
     timed: int = 0
 
 
+def _days_between(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+@functools.cache
+def _statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
+    """The two queries of the figures, built once (their workspaces and month bounds are
+    parameters: ``ids`` and ``m0`` .. ``m12``), so that a call neither rebuilds nor
+    recompiles forty expressions.
+
+    One pass over the invoices, a handful of groups (currency, status), every figure a
+    conditional sum: PostgreSQL runs it as a parallel plan, like a hand-written aggregate.
+    The twelve monthly sums are twelve FILTERs, not a grouping by month (thousands of groups,
+    hashed serially: bench/ measured 83 against 45 ms over 100k invoices)."""
+    inv = Invoice
+    mine = inv.workspace_id.in_(bindparam("ids", expanding=True))
+    bounds = [bindparam(f"m{i}", type_=Date) for i in range(MONTHS + 1)]
+    finalized = inv.finalized_at.is_not(None)
+    timed = and_(inv.status == Status.PAID.value, inv.sent_at.is_not(None))
+    issued_in = [
+        func.coalesce(func.sum(inv.total_minor).filter(finalized, inv.issue_date >= a, inv.issue_date < b), 0)
+        for a, b in itertools.pairwise(bounds)
+    ]
+    invoice_figures = (
+        select(
+            inv.currency,
+            inv.status,
+            func.count(),  # count(*): no column to read
+            func.count().filter(finalized),
+            func.coalesce(func.sum(inv.total_minor).filter(finalized), 0),
+            func.coalesce(func.sum(inv.total_minor), 0),
+            func.coalesce(func.sum(inv.paid_minor), 0),
+            func.sum(_days_between(dialect, inv.sent_at, inv.paid_at)).filter(timed),
+            func.count().filter(timed),
+            *issued_in,
+        )
+        .where(mine)
+        .group_by(inv.currency, inv.status)
+    )
+    # Like total_paid, money on invoices later cancelled is left out: those few invoices are
+    # found by index, not by joining every payment to its invoice.
+    cancelled = select(inv.id).where(mine, inv.status == Status.CANCELLED.value)
+    on = Payment.payment_date
+    paid_in = [
+        func.coalesce(func.sum(Payment.amount_minor).filter(on >= a, on < b), 0) for a, b in itertools.pairwise(bounds)
+    ]
+    payment_figures = (
+        select(Payment.currency, *paid_in)
+        .where(
+            Payment.workspace_id.in_(bindparam("ids", expanding=True)),
+            on >= bounds[0],
+            Payment.invoice_id.not_in(cancelled),
+        )
+        .group_by(Payment.currency)
+    )
+    return invoice_figures, payment_figures
+
+
 class StatsService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    @property
-    def _dialect(self) -> str:
-        return self.session.bind.dialect.name
-
-    def _days_between(self, start: Any, end: Any) -> ColumnElement[Any]:
-        if self._dialect == "postgresql":
-            return func.extract("epoch", end - start) / 86400.0
-        return func.julianday(end) - func.julianday(start)
 
     async def for_workspace(self, access: WorkspaceAccess) -> StatsOut:
         access.require(Scope.INVOICES_READ)
@@ -83,78 +146,39 @@ class StatsService:
         return await self._compute([w.id for w in rows], [w.slug for w in rows], "all", today)
 
     async def _compute(self, ids: list[uuid.UUID], slugs: list[str], scope: str, today: dt.date) -> StatsOut:
-        inv = Invoice
-        mine = inv.workspace_id.in_(ids)
         months = _months(today)
-        first_day = dt.date.fromisoformat(months[0] + "-01")
-        # One pass over the invoices: grouped by what each figure depends on (currency,
-        # status, finalized or not, the day of issue within the last twelve months), summed
-        # here. Days, not months (here and for payments): a plain column hashes for free where
-        # formatting a month costs every row (bench/: 86 against 55 ms over 100k invoices).
-        finalized = inv.finalized_at.is_not(None)
-        issued_in_window = case((inv.issue_date >= first_day, inv.issue_date), else_=None)
-        paid_days = case(
-            (
-                and_(inv.status == Status.PAID.value, inv.sent_at.is_not(None)),
-                self._days_between(inv.sent_at, inv.paid_at),
-            )
-        )
-        groups = await self.session.execute(
-            select(
-                inv.currency,
-                inv.status,
-                finalized,
-                issued_in_window,
-                func.count(),  # count(*): no column to read
-                func.coalesce(func.sum(inv.total_minor), 0),
-                func.coalesce(func.sum(inv.paid_minor), 0),
-                func.sum(paid_days),
-                func.count(paid_days),
-            )
-            .where(mine)
-            .group_by(inv.currency, inv.status, finalized, issued_in_window)
-        )
-        # Like total_paid, money on invoices later cancelled is left out: those few invoices
-        # are found by index, not by joining every payment to its invoice.
-        cancelled = select(inv.id).where(mine, inv.status == Status.CANCELLED.value)
-        paid_by_month = await self.session.execute(
-            select(Payment.currency, Payment.payment_date, func.sum(Payment.amount_minor))
-            .where(
-                Payment.workspace_id.in_(ids), Payment.payment_date >= first_day, Payment.invoice_id.not_in(cancelled)
-            )
-            .group_by(Payment.currency, Payment.payment_date)
-        )
+        bounds = [_first_day(m) for m in months] + [_next_month(_first_day(months[-1]))]
+        invoice_figures, payment_figures = _statements(self.session.bind.dialect.name)
+        values: dict[str, Any] = {"ids": ids} | {f"m{i}": day for i, day in enumerate(bounds)}
+        groups = await self.session.execute(invoice_figures, values)
+        paid_by_month = await self.session.execute(payment_figures, values)
 
         per_status: dict[str, dict[str, int]] = defaultdict(dict)
         overall: dict[str, int] = {s.value: 0 for s in Status}
         sums: dict[str, _Sums] = defaultdict(_Sums)
-        monthly: dict[str, dict[str, list[int]]] = defaultdict(lambda: {m: [0, 0] for m in months})
+        monthly: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0] for _ in months])
         billable = 0
-        for currency, status, is_final, issued, n, total, paid, days, timed in groups.all():
-            n, total, paid = int(n), int(total), int(paid)
-            per_status[currency][status] = per_status[currency].get(status, 0) + n
-            overall[status] += n
+        for currency, status, n, n_final, invoiced, total, paid, days, n_timed, *by_month in groups.all():
+            per_status[currency][status] = int(n)
+            overall[status] += int(n)
             figures = sums[currency]
-            figures.count += n
-            if status != Status.CANCELLED.value:
-                figures.paid += paid
-                if is_final:
-                    figures.invoiced += total
-                    month = f"{issued.year:04d}-{issued.month:02d}" if issued is not None else None
-                    if month in monthly[currency]:  # issued in a month to come is left out
-                        monthly[currency][month][0] += total
-            if status in (Status.SENT.value, Status.OVERDUE.value):
-                figures.outstanding += total - paid
-            if status == Status.OVERDUE.value:
-                figures.overdue += total - paid
-            if timed:
+            figures.count += int(n)
+            billable += int(n_final)
+            if status != CANCELLED:
+                figures.paid += int(paid)
+                figures.invoiced += int(invoiced)
+                for month, amount in zip(monthly[currency], by_month, strict=True):
+                    month[0] += int(amount)
+            if status in OPEN:
+                figures.outstanding += int(total) - int(paid)
+            if status == OVERDUE:
+                figures.overdue += int(total) - int(paid)
+            if n_timed:
                 figures.days += float(days)
-                figures.timed += int(timed)
-            billable += n if is_final else 0
-        for currency, day, amount in paid_by_month.all():
-            month = f"{day.year:04d}-{day.month:02d}"
-            if month in monthly[currency]:
-                monthly[currency][month][1] += int(amount or 0)
+                figures.timed += int(n_timed)
+        for currency, *by_month in paid_by_month.all():
+            for month, amount in zip(monthly[currency], by_month, strict=True):
+                month[1] += int(amount)
 
         currencies = []
         fmt = money.format_amount
@@ -172,7 +196,7 @@ class StatsService:
                     average_days_to_payment=round(figures.days / figures.timed, 1) if figures.timed else None,
                     monthly=[
                         MonthOut(month=m, invoiced=fmt(v[0], currency), paid=fmt(v[1], currency))
-                        for m, v in monthly[currency].items()
+                        for m, v in zip(months, monthly[currency], strict=True)
                     ],
                 )
             )
