@@ -1,7 +1,9 @@
 """Applying the Alembic migrations (``billcraft db upgrade`` and the start of ``serve``).
 
 Alembic runs on a connection we open ourselves, so the same code works from the command
-line and from inside a running event loop (tests, the server's start-up).
+line and from inside a running event loop (tests, the server's start-up). Every replica
+runs it at start: on PostgreSQL an advisory lock makes them take turns, so two web and two
+worker processes starting at once on a new database migrate it once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy.pool import NullPool
 from app.config import Settings
 from app.db.engine import MIGRATIONS, prepare_database
 
+MIGRATION_LOCK = 0x62696C6C  # "bill": the advisory lock key of schema migrations
+
 
 def _alembic_config(connection: Connection) -> Config:
     config = Config()
@@ -32,6 +36,10 @@ async def upgrade_async(settings: Settings, revision: str = "head") -> None:
     engine = create_async_engine(settings.database_url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held to the end of this transaction (PostgreSQL's DDL is transactional): the
+                # next process waits, then finds the schema at head and has nothing to do.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.run_sync(lambda c: command.upgrade(_alembic_config(c), revision))
             if await row_security_bypassed(connection):
                 structlog.get_logger("billcraft.db").warning(
