@@ -48,6 +48,8 @@ class Settings:
     send_lease_seconds: float = 120.0
     # "off": this process runs no background jobs; a worker or another process does.
     jobs: str = "auto"
+    # host:port of the Prometheus listener (app.metrics); unset, no metrics are served.
+    metrics_address: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,7 +88,17 @@ class Settings:
             bounce_secret=_env("BOUNCE_SECRET"),
             send_lease_seconds=float(_env("SEND_LEASE_SECONDS", "120") or 120),
             jobs=jobs,
+            metrics_address=_metrics_address(_env("METRICS_ADDRESS")),
         )
+
+
+def _metrics_address(value: str | None) -> str | None:
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"BILLCRAFT_METRICS_ADDRESS must be host:port (such as 0.0.0.0:9100), not {value!r}")
+    return f"{host or '127.0.0.1'}:{port}"
 
 
 def _default_sender(base_url: str) -> str:

@@ -9,6 +9,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+from litestar.types import ASGIApp
 
 from app.api.auth import bearer_auth
 from app.api.clients import ClientController
@@ -24,20 +25,28 @@ from app.db.engine import database_config
 from app.domain.access import SCOPE_DESCRIPTIONS
 from app.logs import configure_logging
 from app.mcp.http import McpTransports
+from app.metrics import http_metrics, serve_metrics
 from app.oauth.routes import ROUTES as OAUTH_ROUTES
 from app.oauth.server import OAuthServer
 from app.ratelimit import RateLimit, RateLimitMiddleware, SignInThrottle
+from app.request_ids import request_ids
 from app.security_headers import security_headers
 from app.web.public import ROUTES as PUBLIC_ROUTES
 from app.web.routes import web_router
 from app.web.setup import sessions, static_files, templates
-from workers.dispatch import background, route_outbox
+from workers.dispatch import background, queue_name, route_outbox
 from workers.pdf import InvoicePdfs
 
 API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
 (draft, sent, paid, overdue, cancelled). Authenticate with `Authorization: Bearer <token>`.
 Errors are RFC 9457 problem details with a machine-readable `code`. Mutations accept an
 `Idempotency-Key` header and `?dry_run=true`."""
+
+
+def served_app(settings: Settings | None = None) -> ASGIApp:
+    """What ``billcraft serve`` runs: the app inside its request ids and HTTP metrics, which
+    wrap it whole so that they see every answer, the refusals of middleware included."""
+    return request_ids(http_metrics(create_app(settings)))
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -84,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "signin_throttle": SignInThrottle(settings),
             }
         ),
-        on_startup=[jobs.start],
+        on_startup=[jobs.start, lambda: serve_metrics(settings, queue_name(settings) if settings.redis_url else None)],
         on_shutdown=[jobs.stop, pdfs.close],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

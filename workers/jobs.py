@@ -23,6 +23,7 @@ from app.domain.deliveries import DeliveryService
 from app.domain.errors import Unavailable
 from app.domain.overdue import sweep_overdue
 from app.domain.schemas import PdfMaker
+from app.metrics import OUTBOX_DUE, observed
 from workers.mail import Mailer, PermanentFailure, TemporaryFailure, compose
 
 log = structlog.get_logger("billcraft.jobs")
@@ -42,6 +43,7 @@ class Jobs:
     def lease(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.settings.send_lease_seconds)
 
+    @observed("deliver_email", outcome=str)
     async def deliver_email(self, delivery_id: uuid.UUID) -> str:
         """Send one email at most once per claim; what happened, in a word."""
         async with self.db.get_session() as session:
@@ -80,14 +82,17 @@ class Jobs:
         log.info("email", delivery=str(delivery_id), outcome=outcome, attempt=letter.attempts, reason=reason or None)
         return outcome
 
+    @observed("relay_outbox")
     async def relay(self) -> list[tuple[uuid.UUID, int]]:
         async with self.db.get_session() as session:
             due = await DeliveryService(session).due()
             await session.commit()
+        OUTBOX_DUE.set(len(due))
         if due:
             log.info("outbox relay", due=len(due))
         return due
 
+    @observed("overdue_sweep")
     async def overdue_sweep(self) -> int:
         async with self.db.get_session() as session:
             moved = await sweep_overdue(session)

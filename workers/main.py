@@ -22,6 +22,7 @@ from redis.exceptions import ConnectionError, TimeoutError
 
 from app.config import Settings
 from app.db.engine import database_config
+from app.metrics import serve_metrics
 from workers.dispatch import enqueue_deliveries, queue_name
 from workers.jobs import Jobs
 from workers.mail import mailer_for
@@ -32,6 +33,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     ctx["settings"] = settings
     ctx["pdfs"] = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
+    serve_metrics(settings, queue_name(settings))
     ctx["jobs"] = Jobs(settings=settings, db=database_config(settings), pdfs=ctx["pdfs"], mailer=mailer_for(settings))
 
 
