@@ -82,6 +82,17 @@ def serve(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[str]:
 @contextmanager
 def serve_process(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[Served]:
     """``serve``, yielding the process beside its base URL."""
+    served = start_serve(env, log_path, **settings)
+    try:
+        wait_until_up(served, log_path)
+        yield served
+    finally:
+        stop(served.process)
+
+
+def start_serve(env: ProcessEnv, log_path: Path, **settings: str) -> Served:
+    """Start ``billcraft serve`` without waiting for it (to start several at once); the
+    caller waits with ``wait_until_up`` and stops it with ``stop``."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
@@ -91,17 +102,18 @@ def serve_process(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"billcraft serve did not come up:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.1)
-        yield Served(base, process)
-    finally:
-        stop(process)
+    return Served(base, process)
+
+
+def wait_until_up(served: Served, log_path: Path) -> None:
+    """Until /health answers; fails the test with the process's log if it never does."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            if httpx.get(f"{served.base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if served.process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"billcraft serve did not come up:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.1)
