@@ -67,7 +67,7 @@ def serve(host: str, port: int) -> None:
 
     from app.db.migrate import upgrade
     from app.logs import configure_logging
-    from app.server import served_app
+    from app.server import create_app, served
 
     settings = _settings()
     configure_logging(settings.log_format)
@@ -76,7 +76,9 @@ def serve(host: str, port: int) -> None:
     # Idle connections are kept 75 s, longer than common load balancers' 60 s and than an AI
     # assistant's pause between tool calls: with uvicorn's 5 s, a client reusing a connection
     # just as the server closes it sees a failed request.
-    uvicorn.run(served_app(settings), host=host, port=port, log_config=None, proxy_headers=True, timeout_keep_alive=75)
+    uvicorn.run(
+        served(create_app(settings)), host=host, port=port, log_config=None, proxy_headers=True, timeout_keep_alive=75
+    )
 
 
 @main.command()

@@ -43,10 +43,10 @@ Errors are RFC 9457 problem details with a machine-readable `code`. Mutations ac
 `Idempotency-Key` header and `?dry_run=true`."""
 
 
-def served_app(settings: Settings | None = None) -> ASGIApp:
+def served(app: Litestar) -> ASGIApp:
     """What ``billcraft serve`` runs: the app inside its request ids and HTTP metrics, which
     wrap it whole so that they see every answer, the refusals of middleware included."""
-    return request_ids(http_metrics(create_app(settings)))
+    return request_ids(http_metrics(app))
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

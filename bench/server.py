@@ -11,7 +11,7 @@ from litestar import Litestar
 
 from app.config import Settings
 from app.logs import configure_logging
-from app.server import create_app
+from app.server import create_app, served
 from bench.reference import reference_invoice_list
 
 
@@ -27,8 +27,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # As `billcraft serve` runs it: one process, the same keep-alive.
-    uvicorn.run(bench_app(), host="127.0.0.1", port=args.port, log_config=None, timeout_keep_alive=75)
+    # As `billcraft serve` runs it: one process, request ids and metrics, the same keep-alive.
+    uvicorn.run(served(bench_app()), host="127.0.0.1", port=args.port, log_config=None, timeout_keep_alive=75)
 
 
 if __name__ == "__main__":
