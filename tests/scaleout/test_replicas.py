@@ -36,12 +36,12 @@ from sqlalchemy import func, select, text
 
 from app.config import Settings, normalize_database_url
 from app.db.engine import database_config
-from app.db.models import Invoice, InvoiceEvent
+from app.db.models import Invoice
 from tests.conftest import REDIS_URL, TARGET, OwnDatabase, _pg_url, create_app_database, pg_admin
 from tests.processes import ProcessEnv, Served, free_port, start_serve, stop, wait_until_up
 from tests.smtp import Mailbox, smtp_server
 from tests.workers.conftest import Team, make_team, worker
-from tests.workers.test_overdue_worker import _late_invoices
+from tests.workers.test_overdue_worker import _late_invoices, _statuses
 from workers.dispatch import queue_name
 
 pytestmark = pytest.mark.skipif(TARGET != "postgresql", reason="replicas share PostgreSQL and Redis")
@@ -200,26 +200,13 @@ async def test_an_mcp_client_whose_calls_alternate_between_replicas_works(cluste
     assert min(transport.served.values()) >= 2, transport.served
 
 
-async def overdue_events(cluster: Cluster, ids: list[uuid.UUID]) -> tuple[set[str], int]:
-    async with cluster.db.get_session() as session:
-        statuses = set((await session.execute(select(Invoice.status).where(Invoice.id.in_(ids)))).scalars())
-        events = (
-            await session.execute(
-                select(func.count())
-                .select_from(InvoiceEvent)
-                .where(InvoiceEvent.invoice_id.in_(ids), InvoiceEvent.action == "overdue")
-            )
-        ).scalar_one()
-    return statuses, int(events)
-
-
 async def test_sweeps_on_both_workers_at_once_record_each_overdue_transition_once(cluster: Cluster) -> None:
     # The workers swept at start the invoices that were late before they came up.
     deadline = time.monotonic() + 60
-    while (await overdue_events(cluster, cluster.late))[0] != {"overdue"}:
+    while (await _statuses(cluster.db, cluster.late))[0] != {"overdue"}:
         assert time.monotonic() < deadline, "the workers did not sweep at start"
         await asyncio.sleep(0.2)
-    assert await overdue_events(cluster, cluster.late) == ({"overdue"}, LATE)
+    assert await _statuses(cluster.db, cluster.late) == ({"overdue"}, LATE)
     # Four sweeps enqueued at once, taken by whichever worker is free, over new late invoices.
     late = await _late_invoices(cluster.db, LATE)
     queue = await create_pool(RedisSettings.from_dsn(REDIS_URL))
@@ -233,7 +220,7 @@ async def test_sweeps_on_both_workers_at_once_record_each_overdue_transition_onc
         await queue.aclose()
     assert len(moved) == 4
     assert sum(moved) <= LATE, f"an invoice was moved twice: {moved}"
-    assert await overdue_events(cluster, late) == ({"overdue"}, LATE)
+    assert await _statuses(cluster.db, late) == ({"overdue"}, LATE)
 
 
 def test_an_email_sent_once_is_delivered_once_with_two_workers(cluster: Cluster, team: Team) -> None:
