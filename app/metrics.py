@@ -40,6 +40,9 @@ REQUEST_SECONDS = Histogram(
     "billcraft_request_duration_seconds", "Time to answer an HTTP request (to its last byte).", ["method", "path"]
 )
 IN_FLIGHT = Gauge("billcraft_requests_in_progress", "HTTP requests being answered.")
+# A label takes only these values: a client may send any method name, and each new one
+# would otherwise start new series in every process (a cheap way to exhaust memory).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def http_metrics(app: ASGIApp) -> ASGIApp:
@@ -65,8 +68,9 @@ def http_metrics(app: ASGIApp) -> ASGIApp:
         finally:
             IN_FLIGHT.dec()
             path = str(scope.get("path_template") or "unmatched")
-            REQUESTS.labels(scope["method"], path, str(status)).inc()
-            REQUEST_SECONDS.labels(scope["method"], path).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            REQUESTS.labels(method, path, str(status)).inc()
+            REQUEST_SECONDS.labels(method, path).observe(time.perf_counter() - started)
 
     return middleware
 

@@ -117,8 +117,8 @@ def undecodable_body_handler(_: Request[Any, Any, Any], exc: UnicodeDecodeError 
 
 
 def holds_nul(exc: BaseException) -> bool:
-    """Whether PostgreSQL refused text holding U+0000 (inputs refuse it first; this is the net
-    for text that reaches a query another way, such as a page's search box)."""
+    """Whether PostgreSQL refused text holding U+0000 (inputs refuse it first and searches
+    holding one match nothing; this is the net for text that reaches a query another way)."""
     return isinstance(exc, DBAPIError) and "0x00" in str(exc.orig)
 
 

@@ -60,6 +60,11 @@ async def test_requests_are_counted_by_route_template_with_the_status_the_client
     assert count(INVOICES, 200) == served_before + 1
     assert (await http.get("/no/such/page")).status_code == 404
     assert count("unmatched", 404) == unmatched + 1
+    # A made-up method is one "other" series, not a new series per name a client invents.
+    brewed = count("unmatched", 404, method="other")
+    await http.request("BREW", "/no/such/page")
+    assert count("unmatched", 404, method="other") == brewed + 1
+    assert count("unmatched", 404, method="BREW") == 0
     seconds = REGISTRY.get_sample_value("billcraft_request_duration_seconds_count", {"method": "GET", "path": INVOICES})
     assert seconds is not None
     assert seconds >= 2
