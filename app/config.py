@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse
+
 DEFAULT_RATE_LIMIT = "100/minute"
+DEFAULT_MAIL_LIMIT_WORKSPACE = "200/hour"
+DEFAULT_MAIL_LIMIT_RECIPIENT = "20/day"
+DEFAULT_OAUTH_RATE_LIMIT = "30/minute"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -50,6 +56,17 @@ class Settings:
     jobs: str = "auto"
     # host:port of the Prometheus listener (app.metrics); unset, no metrics are served.
     metrics_address: str | None = None
+    # Emails a workspace may queue in an hour, and one address may be sent in a day (by all
+    # workspaces together): what one account can make Billcraft mail to strangers.
+    mail_limit_workspace: str = DEFAULT_MAIL_LIMIT_WORKSPACE
+    mail_limit_recipient: str = DEFAULT_MAIL_LIMIT_RECIPIENT
+    # Requests per client address to the OAuth endpoints (registration, authorization, token).
+    oauth_rate_limit: str = DEFAULT_OAUTH_RATE_LIMIT
+    # Client ID metadata documents on loopback or private addresses (over http too): for
+    # developing an MCP client on this machine, never on a server people sign up to.
+    allow_local_client_metadata: bool = False
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDR blocks).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,7 +106,40 @@ class Settings:
             send_lease_seconds=float(_env("SEND_LEASE_SECONDS", "120") or 120),
             jobs=jobs,
             metrics_address=_metrics_address(_env("METRICS_ADDRESS")),
+            mail_limit_workspace=_limit("MAIL_LIMIT_WORKSPACE", DEFAULT_MAIL_LIMIT_WORKSPACE),
+            mail_limit_recipient=_limit("MAIL_LIMIT_RECIPIENT", DEFAULT_MAIL_LIMIT_RECIPIENT),
+            oauth_rate_limit=_limit("OAUTH_RATE_LIMIT", DEFAULT_OAUTH_RATE_LIMIT),
+            allow_local_client_metadata=_flag("ALLOW_LOCAL_CLIENT_METADATA"),
+            trusted_proxies=_networks("TRUSTED_PROXIES"),
         )
+
+
+def _limit(name: str, default: str) -> str:
+    """A rate such as ``200/hour`` or ``20/day`` (the ``limits`` library's notation)."""
+    value = _env(name, default) or default
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(f"BILLCRAFT_{name} must be a rate such as {default}, not {value!r}") from None
+    return value
+
+
+def _flag(name: str) -> bool:
+    value = (_env(name, "false") or "false").strip().lower()
+    if value not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ValueError(f"BILLCRAFT_{name} must be true or false, not {value!r}")
+    return value in {"true", "1", "yes"}
+
+
+def _networks(name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR blocks, each checked."""
+    items = [item.strip() for item in (_env(name, "") or "").split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"BILLCRAFT_{name} holds {item!r}, which is not an IP address or CIDR block") from None
+    return tuple(items)
 
 
 def _metrics_address(value: str | None) -> str | None:

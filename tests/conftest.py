@@ -126,6 +126,11 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     os.environ.pop("BILLCRAFT_REDIS_URL", None)
     # Tests make many calls a minute with one user; the limit has tests of its own.
     os.environ["BILLCRAFT_RATE_LIMIT"] = "100000/minute"
+    # Likewise for the OAuth endpoints per address and the emails per workspace and
+    # recipient (the suite mails the same addresses from every test): each has its own tests.
+    os.environ["BILLCRAFT_OAUTH_RATE_LIMIT"] = "100000/minute"
+    os.environ["BILLCRAFT_MAIL_LIMIT_WORKSPACE"] = "100000/hour"
+    os.environ["BILLCRAFT_MAIL_LIMIT_RECIPIENT"] = "100000/day"
     # No background jobs on the shared test database: the tests of email delivery run their
     # own processes, on databases of their own.
     os.environ["BILLCRAFT_JOBS"] = "off"

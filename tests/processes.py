@@ -44,6 +44,9 @@ class ProcessEnv:
             BILLCRAFT_SECRET_KEY="test-secret",
             # The suite's accounts make many calls a minute; the limit has tests of its own.
             BILLCRAFT_RATE_LIMIT="100000/minute",
+            BILLCRAFT_OAUTH_RATE_LIMIT="100000/minute",
+            BILLCRAFT_MAIL_LIMIT_WORKSPACE="100000/hour",
+            BILLCRAFT_MAIL_LIMIT_RECIPIENT="100000/day",
             # Jobs only where a test asks for them (jobs="auto"): see tests/conftest.py.
             BILLCRAFT_JOBS="off",
         )
