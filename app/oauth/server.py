@@ -18,7 +18,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, JsonPayload, JsonRequest, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
-from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
+from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from authlib.oauth2.rfc7591.errors import InvalidClientMetadataError, InvalidRedirectURIError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.access import ALL_SCOPES
 from app.domain.accounts import OAUTH_ACCESS_PREFIX
 from app.oauth import store
+from app.oauth.redirects import redirect_uri_problem
 
 T = TypeVar("T")
 ACCESS_PREFIX = OAUTH_ACCESS_PREFIX
@@ -96,11 +97,51 @@ class Revocation(RevocationEndpoint):
         store.revoke_family(token.row.family_id)
 
 
+class _Claims(ClientMetadataClaims):
+    """authlib's checks of client metadata, but for redirect URIs, which ``app.oauth.redirects``
+    checks (authlib's check needs a host, refusing RFC 8252's ``com.example.app:/cb``)."""
+
+    def validate_redirect_uris(self) -> None:
+        return None
+
+
 class Registration(ClientRegistrationEndpoint):
-    """Open dynamic registration of public clients (``token_endpoint_auth_method`` none)."""
+    """Open dynamic registration of public clients (``token_endpoint_auth_method`` none).
+
+    The answer holds only what applies (RFC 7591 3.2.1): a public client gets no
+    ``client_secret`` field at all, not a null one, which strict clients reject whole."""
+
+    def __init__(self, server: Any = None) -> None:
+        super().__init__(server, claims_classes=[_Claims])
 
     def authenticate_token(self, request: JsonRequest) -> str:
         return "anonymous"
+
+    def extract_client_metadata(self, request: JsonRequest) -> dict[str, Any]:
+        data = request.payload.data
+        # This server issues no secrets, so a client that names no method is public
+        # ("none"), not client_secret_basic, the default for servers that do.
+        if data.get("token_endpoint_auth_method") is None:
+            data["token_endpoint_auth_method"] = "none"
+        application_type = data.get("application_type", "web")
+        if application_type not in ("web", "native"):
+            raise InvalidClientMetadataError("application_type must be web or native")
+        uris = data.get("redirect_uris")
+        if not isinstance(uris, list) or not uris:
+            raise InvalidRedirectURIError("redirect_uris is required: a list of the client's redirect URIs")
+        for uri in uris:
+            problem = redirect_uri_problem(uri, native=application_type == "native")
+            if problem:
+                raise InvalidRedirectURIError(problem)
+        metadata: dict[str, Any] = super().extract_client_metadata(request)
+        metadata["application_type"] = application_type
+        return metadata
+
+    def generate_client_info(self, request: JsonRequest) -> dict[str, Any]:
+        info: dict[str, Any] = super().generate_client_info(request)
+        info.pop("client_secret", None)
+        info.pop("client_secret_expires_at", None)
+        return info
 
     def get_server_metadata(self) -> dict[str, Any]:
         server: OAuthServer = self.server
@@ -114,10 +155,8 @@ class Registration(ClientRegistrationEndpoint):
 
     def save_client(self, client_info: dict[str, Any], client_metadata: dict[str, Any], request: JsonRequest) -> Any:
         # RFC 7591 3.2.2: refusals of client metadata use its own error codes.
-        if client_metadata.get("token_endpoint_auth_method", "none") != "none":
+        if client_metadata.get("token_endpoint_auth_method") != "none":
             raise InvalidClientMetadataError("only public clients (token_endpoint_auth_method none) can register")
-        if not client_metadata.get("redirect_uris"):
-            raise InvalidRedirectURIError("redirect_uris is required")
         metadata = {**client_metadata, "token_endpoint_auth_method": "none"}
         return store.add_client(client_info["client_id"], metadata, "registration").row
 

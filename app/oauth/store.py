@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.db.models import OAuthClient, OAuthCode, OAuthToken, User
 from app.domain.access import ALL_SCOPES
 from app.domain.accounts import hash_token, utcnow
+from app.oauth.redirects import redirect_matches
 
 ACCESS_TTL = dt.timedelta(hours=1)
 REFRESH_TTL = dt.timedelta(days=30)
@@ -73,7 +74,7 @@ class ClientModel:
         return " ".join(s for s in scope.split() if s in ALL_SCOPES)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri in self.row.redirect_uris
+        return redirect_matches(list(self.row.redirect_uris), redirect_uri)
 
     def check_client_secret(self, client_secret: str) -> bool:
         return False
