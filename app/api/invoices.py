@@ -36,6 +36,7 @@ from app.domain.schemas import (
     PaymentInput,
     SendInput,
 )
+from app.downloads import content_disposition, pdf_filename
 
 DryRun = Annotated[bool, QueryParameter(name="dry_run", description="Show what would happen; change nothing")]
 
@@ -189,11 +190,13 @@ class InvoiceController(Controller):
     ) -> Response[bytes]:
         document = await billing.invoices.document(await billing.access(principal, company_slug), invoice_uuid)
         pdf = await state.pdfs(document)
-        name = document.invoice.number or f"draft-{document.invoice.uuid}"
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "private, no-cache"},
+            headers={
+                "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
+                "Cache-Control": "private, no-cache",
+            },
         )
 
     @patch(

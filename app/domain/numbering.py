@@ -14,6 +14,15 @@ _TOKEN = re.compile(r"\{([A-Z]+)(?::(\d{1,2}))?\}")
 _DATE_TOKENS = {"YYYY": "%Y", "YY": "%y", "MM": "%m"}
 _TRAILING_DIGITS = re.compile(r"(\d+)(\D*)$")
 NUMBER_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#-]{0,63}$")
+# Numbers name downloaded files: never a backslash (refused by NUMBER_RULE) nor "..", so
+# that no number reads as a path out of a folder. "/" stays: "2026/017" is a common style.
+ALLOWED = 'letters, digits, spaces and . _ / # - (never ".."), starting with a letter or digit'
+
+
+def _number_problem(number: str) -> str | None:
+    if not NUMBER_RULE.match(number) or ".." in number:
+        return f"numbers may hold {ALLOWED}"
+    return None
 
 
 def validate_pattern(pattern: str) -> str:
@@ -28,11 +37,9 @@ def validate_pattern(pattern: str) -> str:
         raise ValidationFailed.field("number_pattern", "the pattern needs exactly one {SEQ} or {SEQ:n} token")
     if len(render(pattern, dt.date(2099, 12, 31), 10**9)) > 64:
         raise ValidationFailed.field("number_pattern", "numbers from this pattern would exceed 64 characters")
-    if not NUMBER_RULE.match(render(pattern, dt.date(2026, 1, 1), 1)):
-        raise ValidationFailed.field(
-            "number_pattern",
-            "numbers may hold letters, digits, spaces and . _ / # -, starting with a letter or digit",
-        )
+    problem = _number_problem(render(pattern, dt.date(2026, 1, 1), 1))
+    if problem:
+        raise ValidationFailed.field("number_pattern", problem)
     return pattern
 
 
@@ -78,9 +85,6 @@ def continue_number(number: str) -> str | None:
 
 def check_number(number: str) -> str:
     number = number.strip()
-    if not NUMBER_RULE.match(number):
-        raise ValidationFailed.field(
-            "number",
-            "1 to 64 characters: letters, digits, spaces and . _ / # -, starting with a letter or digit",
-        )
+    if _number_problem(number):
+        raise ValidationFailed.field("number", f"1 to 64 characters: {ALLOWED}")
     return number

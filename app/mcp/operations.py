@@ -25,6 +25,7 @@ from app.domain.schemas import (
     WorkspaceSettingsUpdate,
 )
 from app.domain.service import rehearsal
+from app.downloads import pdf_filename
 from app.mcp.calls import Call
 
 Operation = Callable[[Call], Awaitable[Any]]
@@ -146,7 +147,6 @@ async def invoice_pdf(call: Call) -> Any:
     pdf = await call.pdfs(document)
     invoice = document.invoice
     link = f"{call.billing.base_url}/api/v1/workspaces/{access.workspace.slug}/invoices/{invoice.uuid}/pdf"
-    name = invoice.number or f"draft-{invoice.uuid}"
     summary = {"uuid": str(invoice.uuid), "number": invoice.number, "status": invoice.status,
                "draft_watermark": invoice.finalized_at is None, "url": link, "bytes": len(pdf)}  # fmt: skip
     return types.CallToolResult(
@@ -157,7 +157,7 @@ async def invoice_pdf(call: Call) -> Any:
                     uri=link, mime_type="application/pdf", blob=base64.b64encode(pdf).decode()
                 ),
             ),
-            types.TextContent(type="text", text=f"{name}.pdf ({len(pdf)} bytes): {link}"),
+            types.TextContent(type="text", text=f"{pdf_filename(invoice.number)} ({len(pdf)} bytes): {link}"),
         ],
         structured_content=summary,
     )

@@ -22,8 +22,8 @@ from app.domain.deliveries import DeliveryService
 from app.domain.errors import NotFound
 from app.domain.public import public_document
 from app.domain.schemas import InvoiceDocument
+from app.downloads import content_disposition, pdf_filename
 from workers.document import document_view
-from workers.mail import pdf_filename
 
 HTML = "text/html; charset=utf-8"
 PRIVATE = {
@@ -45,16 +45,15 @@ Token = FromPath[str]
 async def pdf_response(
     state: State, document: InvoiceDocument, headers: dict[str, str] | None = None
 ) -> Response[bytes]:
-    """The invoice's PDF, shown in the browser, named after its number (or title)."""
+    """The invoice's PDF, shown in the browser, named after its number."""
     pdf = await state.pdfs(document)
-    filename = pdf_filename(document.invoice.number or document.invoice.title)
     return Response(
         pdf,
         media_type="application/pdf",
         headers={
             "Cache-Control": "private, no-store",
             **(headers or {}),
-            "Content-Disposition": f'inline; filename="{filename}"',
+            "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
         },
     )
 

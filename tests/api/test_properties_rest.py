@@ -317,13 +317,16 @@ def items_field() -> Field:
     return Field(careful, hostile)
 
 
-NUMBER = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9 ._/#-]{0,20}\Z")
+# Never "..": numbers name downloaded files (app/domain/numbering.py).
+NUMBER = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9 ._/#-]{0,20}\Z").filter(lambda n: ".." not in n)
 
 
 @functools.cache
 def invoice_fields(client_uuid: str, *, update: bool) -> dict[str, Field]:
     number_bad = st.one_of(
-        st.sampled_from(["!!", "", " ", "-A1", "A" * 65, "A\x00", "INV\n1", "INV\u20131", "\u0661\u0662"]),
+        st.sampled_from(
+            ["!!", "", " ", "-A1", "A" * 65, "A\x00", "INV\n1", "INV\u20131", "\u0661\u0662", "A/../1", "A\\1"]
+        ),
         odd_text(surrogates=SURROGATES),
         wrong_types(but=(str, type(None))),
     )
@@ -773,7 +776,9 @@ def workspace_fields(*, create: bool) -> dict[str, Field]:
         }
     patterns = st.sampled_from(["INV-{YYYY}-{SEQ:4}", "{YY}/{SEQ:3}", "F{SEQ}", "{YYYY}{MM}-{SEQ:2}"])
     pattern_bad = st.one_of(
-        st.sampled_from(["INV-{YYYY}", "{SEQ}{SEQ}", "{DAY}-{SEQ}", "{SEQ:99}", "-{SEQ}", "{SEQ:", "\x00{SEQ}", ""]),
+        st.sampled_from(
+            ["INV-{YYYY}", "{SEQ}{SEQ}", "{DAY}-{SEQ}", "{SEQ:99}", "-{SEQ}", "{SEQ:", "\x00{SEQ}", "", "x/../{SEQ}"]
+        ),
         odd_text(surrogates=SURROGATES),
         wrong_types(but=(str,)),
     )

@@ -202,8 +202,8 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
             st.sampled_from(["INV-{YYYY}", "{SEQ}{SEQ}", "{SEQ:99}", "\x00{SEQ}", ""]),
         )
     if name == "number":
-        careful = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9 ._/#-]{0,20}\Z")
-        return Field(careful, st.sampled_from(["!!", "", "-A1", "A" * 65, "A\x00", "INV\n1"]))
+        careful = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9 ._/#-]{0,20}\Z").filter(lambda n: ".." not in n)
+        return Field(careful, st.sampled_from(["!!", "", "-A1", "A" * 65, "A\x00", "INV\n1", "A/../1"]))
     if name == "idempotency_key":
         return Field(
             st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=30),

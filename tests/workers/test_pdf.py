@@ -55,7 +55,7 @@ async def test_a_draft_pdf_reads_draft_and_its_totals_and_a_finalized_one_does_n
     text = text_of(final.content, tmp_path)
     assert "DRAFT" not in text
     assert finalized["number"] in text
-    assert f'filename="{finalized["number"]}.pdf"' in final.headers["content-disposition"]
+    assert final.headers["content-disposition"] == f'inline; filename="invoice-{finalized["number"]}.pdf"'
 
 
 async def test_an_unchanged_invoice_is_rendered_once(caller: Caller, renders: object) -> None:

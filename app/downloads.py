@@ -1,0 +1,65 @@
+"""Names of the files Billcraft hands out (the invoice PDF from REST, MCP, the web pages and
+the email attachment), and the ``Content-Disposition`` header that carries them.
+
+An invoice number is typed by people (or was stored before numbers were checked): it may
+hold slashes, dots, quotes, control or bidirectional-override characters, or letters
+outside ASCII. ``pdf_filename`` turns it into a name that is safe as a file name on any
+system and inside a header; ``content_disposition`` sends it as RFC 6266 asks: an ASCII
+``filename`` for every client, and ``filename*`` (RFC 8187) with the UTF-8 name when it
+differs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+MAX_NUMBER = 64  # characters of the number kept in a file name (numbers are at most 64)
+MAX_NAME = 120  # characters of any name in a header, before its extension
+_PUNCTUATION = "._-"
+# A run of punctuation holding a dash (a replaced character) is one dash: "x/../y" is
+# "x-y", not "x-.-y"; the dots left over never come two in a row.
+_DASHED_RUN = re.compile(r"[._-]*-[._-]*")
+_DOTS = re.compile(r"\.{2,}")
+
+
+def _clean(text: str, limit: int) -> str:
+    """Letters and digits of any script, and ``.``, ``_``, ``-`` between them; anything else
+    (separators, quotes, spaces, control and format characters) becomes ``-``. Never ``..``,
+    never punctuation at either end, at most ``limit`` characters."""
+    text = unicodedata.normalize("NFC", text)
+    kept = "".join(c if c.isalnum() or c in _PUNCTUATION else "-" for c in text)
+    kept = _DOTS.sub(".", _DASHED_RUN.sub("-", kept)).strip(_PUNCTUATION)
+    return kept[:limit].rstrip(_PUNCTUATION)
+
+
+def pdf_filename(number: str | None) -> str:
+    """``invoice-<number>.pdf`` for an invoice (``invoice-draft.pdf`` before it has a number),
+    with the number made safe (see ``_clean``). Letters outside ASCII are kept:
+    ``content_disposition`` sends them properly, and mail clients read them too."""
+    return f"invoice-{_clean(number or '', MAX_NUMBER) or 'draft'}.pdf"
+
+
+def _ascii(text: str) -> str:
+    """ASCII only: accents dropped (``Ä`` -> ``A``), other letters left out."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _name(filename: str, fold: bool) -> str:
+    stem, dot, extension = filename.rpartition(".") if "." in filename else (filename, "", "")
+    if fold:
+        stem, extension = _ascii(stem), _ascii(extension)
+    stem, extension = _clean(stem, MAX_NAME) or "download", _clean(extension, 8)
+    return f"{stem}.{extension}" if dot and extension else stem
+
+
+def content_disposition(filename: str, disposition: str = "inline") -> str:
+    """The header value for ``filename`` (a name from ``pdf_filename``, cleaned again here so
+    that nothing else can reach the header): ``filename="..."`` in ASCII for every client,
+    plus ``filename*=UTF-8''...`` (percent-encoded) when the name holds other characters."""
+    name, fallback = _name(filename, fold=False), _name(filename, fold=True)
+    header = f'{disposition}; filename="{fallback}"'
+    if fallback != name:
+        header += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return header
