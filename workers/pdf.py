@@ -3,6 +3,12 @@
 One browser per process, started on first use and reused; pages are reused from a small
 pool; every render has a hard timeout, after which the page is thrown away. PDFs are cached
 on disk by the SHA-256 of their HTML, so an unchanged invoice is never rendered twice.
+
+The printing fetches nothing: the browser context refuses every request (the HTML is set
+on the page, which needs none), and the printed HTML carries a content security policy
+that allows no source but its inline styles, so a template that one day lets raw HTML
+through still cannot make the server reach another address.
+
 Browser: ``BILLCRAFT_CHROMIUM_PATH``, else Playwright's own Chromium, else the system's headless shell
 (Debian's ``chromium-headless-shell``) or ``chromium``.
 """
@@ -13,12 +19,13 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import structlog
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 
 from app.domain.errors import Unavailable
 from app.domain.schemas import InvoiceDocument
@@ -40,6 +47,26 @@ CHROMIUM_ARGS = [
 ]
 POOL_SIZE = 2
 RENDER_TIMEOUT_S = 20.0
+# The invoice template needs its inline styles and nothing else: no images, no web fonts.
+PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_POLICY_META = f'<meta http-equiv="Content-Security-Policy" content="{PRINT_CSP}">'
+# A policy applies only to what the parser meets after it: it goes right after the opening
+# <head> (else <html>, else the doctype), ahead of anything that could fetch.
+_POLICY_PLACES = [
+    re.compile(pattern, re.IGNORECASE) for pattern in (r"<head(?:\s[^>]*)?>", r"<html(?:\s[^>]*)?>", r"<!doctype[^>]*>")
+]
+
+
+def with_print_policy(html: str) -> str:
+    """``html`` with ``PRINT_CSP`` as its first head element."""
+    for place in _POLICY_PLACES:
+        if match := place.search(html):
+            return html[: match.end()] + _POLICY_META + html[match.end() :]
+    return _POLICY_META + html
+
+
+async def _refuse(route: Route) -> None:
+    await route.abort("blockedbyclient")
 
 
 # The headless shell first: it is what Playwright itself runs headless, and it takes half
@@ -86,6 +113,9 @@ class PdfRenderer:
             # One context for the pool, without JavaScript: an invoice has no script, and text
             # that someone typed can never run in the renderer.
             self._context = await self._browser.new_context(java_script_enabled=False)
+            # No request leaves the renderer: set_content needs none, and anything the HTML
+            # names (images, style sheets, frames, a meta refresh) is refused before it starts.
+            await self._context.route("**/*", _refuse)
             self._pages = asyncio.Queue()
             for _ in range(POOL_SIZE):
                 self._pages.put_nowait(await self._context.new_page())
@@ -110,7 +140,7 @@ class PdfRenderer:
         healthy = True
         try:
             async with asyncio.timeout(self.timeout):
-                await page.set_content(html, wait_until="load")
+                await page.set_content(with_print_policy(html), wait_until="load")
                 pdf = await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
             self.renders += 1
             return pdf
