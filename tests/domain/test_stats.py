@@ -34,9 +34,11 @@ def _months_back(today: dt.date, n: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-async def _pay(billing: Billing, access: WorkspaceAccess, out: InvoiceOut, amount: str | None = None) -> InvoiceOut:
+async def _pay(
+    billing: Billing, access: WorkspaceAccess, out: InvoiceOut, amount: str | None = None, on: dt.date | None = None
+) -> InvoiceOut:
     paid = await billing.invoices.mark_paid(
-        access, out.uuid, PaymentInput(amount=None if amount is None else D(amount))
+        access, out.uuid, PaymentInput(amount=None if amount is None else D(amount), payment_date=on)
     )
     assert isinstance(paid, InvoiceOut)
     return paid
@@ -105,18 +107,69 @@ async def test_amounts_are_never_added_across_currencies(billing: Billing) -> No
     assert per["KWD"].monthly[-1].invoiced == "1.234"
 
 
-async def test_average_days_to_payment_is_sent_to_paid(billing: Billing, access: WorkspaceAccess) -> None:
-    """The average runs from sent_at to paid_at over paid invoices only."""
-    quick = await _pay(billing, access, await invoice_in(billing, access, "sent"))
-    slow = await _pay(billing, access, await invoice_in(billing, access, "sent"))
-    await invoice_in(billing, access, "sent")  # open: not part of the average
-    for out, days in ((quick, 2), (slow, 13)):
-        row = await billing.invoices.find(access, out.uuid)
-        assert row.paid_at is not None
-        row.sent_at = row.paid_at - dt.timedelta(days=days)
+async def _paid_on(
+    billing: Billing, access: WorkspaceAccess, sent_at: dt.datetime, *payments: tuple[str | None, dt.date]
+) -> None:
+    """A paid invoice sent at ``sent_at``, settled by ``payments`` (amount, payment_date)
+    all recorded now, in that order."""
+    out = await invoice_in(billing, access, "sent", items=[item("Work", 1, 100)])
+    for amount, day in payments:
+        out = await _pay(billing, access, out, amount, day)
+    assert out.status == "paid"
+    row = await billing.invoices.find(access, out.uuid)
+    row.sent_at = sent_at
     await billing.session.flush()
+
+
+def _days_ago(n: int, hour: int = 12) -> dt.datetime:
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=n)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+async def test_days_to_payment_run_to_the_payment_date_not_to_when_it_was_recorded(
+    billing: Billing, access: WorkspaceAccess
+) -> None:
+    """A payment recorded today but received 10 days after sending counts 10 days; one
+    received yesterday for an invoice sent 5 days ago counts 4. Open invoices, even partly
+    paid, are not in the average."""
+    today = today_in(access.workspace)
+    await _paid_on(billing, access, _days_ago(20), (None, today - dt.timedelta(days=10)))
+    await _paid_on(billing, access, _days_ago(5), (None, today - dt.timedelta(days=1)))
+    partly = await invoice_in(billing, access, "sent", items=[item("Open", 1, 100)])
+    await billing.invoices.mark_paid(access, partly.uuid, PaymentInput(amount=D(10), payment_date=today))
     usd = _by_currency(await billing.stats.for_workspace(access))["USD"]
-    assert usd.average_days_to_payment == pytest.approx(7.5, abs=0.05)
+    assert usd.average_days_to_payment == 7.0  # (10 + 4) / 2, not (20 + 5) / 2 to the recording
+
+
+async def test_days_to_payment_run_to_the_latest_payment_and_never_below_zero(
+    billing: Billing, access: WorkspaceAccess
+) -> None:
+    """Paid in parts, an invoice is paid on the latest payment date, whatever the order the
+    payments were recorded in; money received before the invoice was sent counts 0 days."""
+    today = today_in(access.workspace)
+    sent = _days_ago(30)
+    await _paid_on(billing, access, sent, ("40", today - dt.timedelta(days=18)), (None, today - dt.timedelta(days=24)))
+    await _paid_on(billing, access, sent, (None, today - dt.timedelta(days=31)))
+    usd = _by_currency(await billing.stats.for_workspace(access))["USD"]
+    assert usd.average_days_to_payment == 6.0  # (12 + 0) / 2
+
+
+async def test_days_to_payment_count_calendar_days_in_each_workspace_time_zone(billing: Billing) -> None:
+    """Sent at 20:00 UTC is the next morning in Auckland and the same afternoon in Los
+    Angeles: each invoice's days count from the day it was sent where its workspace is, per
+    workspace and across a user's workspaces."""
+    owner = await make_principal(billing)
+    auckland = await make_workspace(billing, owner, timezone="Pacific/Auckland")
+    los_angeles = await make_workspace(billing, owner, timezone="America/Los_Angeles")
+    sent = _days_ago(30, hour=20)
+    utc_day = sent.date()
+    # Auckland: sent on utc_day + 1, paid on utc_day + 4: 3 days (4 by the UTC calendar).
+    await _paid_on(billing, auckland, sent, (None, utc_day + dt.timedelta(days=4)))
+    # Los Angeles: sent on utc_day, paid on utc_day + 9: 9 days.
+    await _paid_on(billing, los_angeles, sent, (None, utc_day + dt.timedelta(days=9)))
+    assert _by_currency(await billing.stats.for_workspace(auckland))["USD"].average_days_to_payment == 3.0
+    assert _by_currency(await billing.stats.for_workspace(los_angeles))["USD"].average_days_to_payment == 9.0
+    assert _by_currency(await billing.stats.for_user(owner))["USD"].average_days_to_payment == 6.0
 
 
 async def test_monthly_has_twelve_months_of_invoiced_and_paid(billing: Billing, access: WorkspaceAccess) -> None:
