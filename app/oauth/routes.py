@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
-import msgspec
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from litestar import MediaType, Request, Response, delete, get, post
@@ -21,10 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import PrincipalDep
+from app.config import Settings
 from app.db.models import Membership, OAuthClient, Workspace
 from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS
 from app.domain.apps import ConnectedApp, connected_apps, revoke_app
 from app.oauth import store
+from app.oauth.metadata_fetch import fetcher
 from app.oauth.server import OAuthServer, form_request, json_request
 from app.security_headers import CONSENT_CSP
 from app.web.account import safe_next, sign_in, signin_template
@@ -36,7 +36,6 @@ OAUTH_PARAMS = (
     "response_type", "client_id", "redirect_uri", "scope", "state",
     "code_challenge", "code_challenge_method", "resource",
 )  # fmt: skip
-MAX_METADATA_BYTES = 64 * 1024
 # Handlers that answer a page or a redirect are typed Any, which Litestar serves as JSON:
 # their pages say they are HTML themselves.
 HTML = MediaType.HTML
@@ -102,30 +101,17 @@ async def register(request: Request[Any, Any, Any], state: State, db_session: Db
     return _json(status, payload, headers)
 
 
-async def _known_client(session: AsyncSession, client_id: str | None) -> None:
-    """A client ID that is an HTTPS URL names its own metadata document: fetch it once,
-    check it, and remember the client (loopback http is allowed, for local tools)."""
+async def _known_client(session: AsyncSession, settings: Settings, client_id: str | None) -> None:
+    """A client ID that is a URL names its own metadata document: fetch it once, safely
+    (``app.oauth.metadata_fetch``), and remember the client it describes. A document that
+    is refused remembers nothing, and the request then fails as one from an unknown client."""
     if not client_id or "://" not in client_id:
         return
     exists = (await session.execute(select(OAuthClient.id).where(OAuthClient.client_id == client_id))).first()
     if exists:
         return
-    parts = urlsplit(client_id)
-    loopback = parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    if not (parts.scheme == "https" or loopback) or parts.path in {"", "/"}:
-        return
-    try:
-        async with httpx.AsyncClient(timeout=5, follow_redirects=False) as http:
-            response = await http.get(client_id, headers={"Accept": "application/json"})
-        if response.status_code != 200 or len(response.content) > MAX_METADATA_BYTES:
-            return
-        document = msgspec.json.decode(response.content)
-    except (httpx.HTTPError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-        return
-    if not isinstance(document, dict) or document.get("client_id") != client_id:
-        return
-    uris = document.get("redirect_uris")
-    if not isinstance(uris, list) or not uris or not all(isinstance(u, str) for u in uris):
+    document = await fetcher(allow_local=settings.allow_local_client_metadata).document(client_id)
+    if document is None:
         return
     metadata = {**document, "token_endpoint_auth_method": "none"}
     await store.run(session, lambda: store.add_client(client_id, metadata, "metadata_document"))
@@ -137,7 +123,7 @@ async def _known_client(session: AsyncSession, client_id: str | None) -> None:
 @get("/oauth/authorize", include_in_schema=False)
 async def authorize_page(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Any:
     params = {k: v for k, v in request.query_params.items() if k in OAUTH_PARAMS}
-    await _known_client(db_session, params.get("client_id"))
+    await _known_client(db_session, state.settings, params.get("client_id"))
     user = await signed_in(request, db_session)
     server = _server(state)
     oauth_request = form_request("GET", str(request.url), params, dict(request.headers))
@@ -237,7 +223,7 @@ async def signin(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
 @post("/oauth/token", include_in_schema=False)
 async def token(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Response[Any]:
     form = {k: str(v) for k, v in (await request.form()).items()}
-    await _known_client(db_session, form.get("client_id"))
+    await _known_client(db_session, state.settings, form.get("client_id"))
     server = _server(state)
     oauth_request = form_request("POST", str(request.url), form, dict(request.headers))
     status, body, headers = await server.run(db_session, lambda: server.create_token_response(oauth_request))

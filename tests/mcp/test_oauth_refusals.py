@@ -10,7 +10,7 @@ Every refusal is checked for its precise OAuth error and for issuing nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,6 +45,7 @@ from tests.mcp.oauth_support import (
     tokens_of,
 )
 from tests.mcp.support import refused
+from tests.processes import ProcessEnv, serve
 
 SESSION_COOKIE = "billcraft_session"
 
@@ -528,12 +529,22 @@ async def test_the_connected_apps_page_lists_the_app_and_revokes_it_with_the_csr
 # --- client ID metadata documents -----------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def served_local(process_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Billcraft that fetches client metadata documents from this machine (the
+    development setting): the documents below are served on a loopback port."""
+    log = tmp_path_factory.mktemp("serve-local") / "serve.log"
+    with serve(process_env, log, allow_local_client_metadata="true") as base:
+        yield base
+
+
 async def test_a_client_id_metadata_document_works_end_to_end_and_a_mismatched_one_is_refused(
-    served: str, http: httpx.AsyncClient, account: Account, db: Any
+    served_local: str, http: httpx.AsyncClient, account: Account, db: Any
 ) -> None:
-    """A client ID that is the URL of its own metadata document (served here on loopback)
-    is fetched, checked and used: code, then token. A document whose client_id is not its
-    own URL is refused with an error page, and no client is remembered for it."""
+    """A client ID that is the URL of its own metadata document (served here on loopback,
+    which BILLCRAFT_ALLOW_LOCAL_CLIENT_METADATA allows) is fetched, checked and used: code,
+    then token. A document whose client_id is not its own URL is refused with an error
+    page, and no client is remembered for it."""
 
     def good(base: str) -> dict[str, Any]:
         return client_metadata("Document Client", client_id=f"{base}/client.json")
@@ -544,19 +555,19 @@ async def test_a_client_id_metadata_document_works_end_to_end_and_a_mismatched_o
     with metadata_documents({"/client.json": good, "/impostor.json": bad}) as docs:
         client_id = f"{docs}/client.json"
         pkce = Pkce.new()
-        browser = Browser(served, account.email, PASSWORD)
+        browser = Browser(served_local, account.email, PASSWORD)
         async with browser.http:
-            landed = await browser.visit(authorize_url(served, client_id, pkce, state="st-doc"))
+            landed = await browser.visit(authorize_url(served_local, client_id, pkce, state="st-doc"))
         assert "Document Client" in browser.pages[-1]
         query = code_and_state(landed)
-        assert (query["state"], query["iss"]) == ("st-doc", served)
-        tokens = tokens_of(client_id, await exchange(http, served, client_id, query["code"], pkce.verifier))
-        assert (await mcp_status(http, served, tokens.access)).status_code == 200
+        assert (query["state"], query["iss"]) == ("st-doc", served_local)
+        tokens = tokens_of(client_id, await exchange(http, served_local, client_id, query["code"], pkce.verifier))
+        assert (await mcp_status(http, served_local, tokens.access)).status_code == 200
 
         impostor = f"{docs}/impostor.json"
-        _error_page(await http.get(authorize_url(served, impostor, Pkce.new())), "invalid_client")
+        _error_page(await http.get(authorize_url(served_local, impostor, Pkce.new())), "invalid_client")
         missing = f"{docs}/missing.json"
-        _error_page(await http.get(authorize_url(served, missing, Pkce.new())), "invalid_client")
+        _error_page(await http.get(authorize_url(served_local, missing, Pkce.new())), "invalid_client")
     assert await clients_named(db, client_id=client_id) == 1
     assert await clients_named(db, client_id=impostor) == 0
     assert await clients_named(db, client_id=missing) == 0
