@@ -11,7 +11,10 @@ warning is logged) rather than the whole API going down with the counter.
 
 Sign-in has its own throttle (``SignInThrottle``): failed passwords are counted per email
 and per client address, and past the limit sign-in is refused for a while, even with the
-right password, so a password cannot be guessed by trying many."""
+right password, so a password cannot be guessed by trying many.
+
+The OAuth endpoints that need no sign-in (registration, authorization, token) are counted
+per client address (``OAuthRateLimit``, ``BILLCRAFT_OAUTH_RATE_LIMIT``)."""
 
 from __future__ import annotations
 
@@ -134,3 +137,26 @@ class SignInThrottle:
     async def succeeded(self, email: str) -> None:
         with contextlib.suppress(RedisError, OSError):
             await self.limiter.clear(self.PER_EMAIL, "email", email.strip().lower())
+
+
+class OAuthRateLimit:
+    """Requests per client address to the OAuth endpoints anyone may call without signing
+    in, registration, authorization and token (``BILLCRAFT_OAUTH_RATE_LIMIT``, default
+    30 a minute, one count for all of them): each may make the server write a client or
+    fetch a client's metadata document. Fails open, like the others, when Redis is down."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.item: RateLimitItem = parse(settings.oauth_rate_limit)
+        self.limiter = MovingWindowRateLimiter(_storage(settings, "oauth"))
+
+    async def wait_seconds(self, address: str) -> int:
+        """Count one request from ``address``: 0 when it may go on, else how long until
+        another may."""
+        try:
+            if await self.limiter.hit(self.item, "address", address):
+                return 0
+            stats = await self.limiter.get_window_stats(self.item, "address", address)
+        except (RedisError, OSError) as exc:
+            log.warning("OAuth rate limit store unreachable; request let through uncounted", error=str(exc))
+            return 0
+        return max(1, math.ceil(stats.reset_time - time.time()))

@@ -28,7 +28,7 @@ from app.mcp.http import McpTransports
 from app.metrics import http_metrics, serve_metrics
 from app.oauth.routes import ROUTES as OAUTH_ROUTES
 from app.oauth.server import OAuthServer
-from app.ratelimit import RateLimit, RateLimitMiddleware, SignInThrottle
+from app.ratelimit import OAuthRateLimit, RateLimit, RateLimitMiddleware, SignInThrottle
 from app.request_ids import request_ids
 from app.security_headers import security_headers
 from app.web.public import ROUTES as PUBLIC_ROUTES
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "oauth": OAuthServer(settings.base_url),
                 "pdfs": pdfs,
                 "signin_throttle": SignInThrottle(settings),
+                "oauth_rate_limit": OAuthRateLimit(settings),
             }
         ),
         on_startup=[jobs.start, lambda: serve_metrics(settings, queue_name(settings) if settings.redis_url else None)],

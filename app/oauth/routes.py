@@ -1,7 +1,9 @@
 """The OAuth routes: discovery (RFC 8414, RFC 9728), registration, the browser's sign-in
 and consent pages, the token and revocation endpoints, and connected apps (page and API).
 
-Forms carry a CSRF token bound to the browser session. Sign-in renews the session."""
+Forms carry a CSRF token bound to the browser session. Sign-in renews the session.
+Registration, authorization and token requests are counted per client address
+(``OAuthRateLimit``): past the limit they get 429 with ``Retry-After``."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from app.domain.apps import ConnectedApp, connected_apps, revoke_app
 from app.oauth import store
 from app.oauth.metadata_fetch import fetcher
 from app.oauth.server import OAuthServer, form_request, json_request
+from app.ratelimit import OAuthRateLimit
 from app.security_headers import CONSENT_CSP
 from app.web.account import safe_next, sign_in, signin_template
 from app.web.session import check_csrf, csrf_token, signed_in
@@ -51,8 +54,26 @@ def _json(status: int, body: Any, headers: list[tuple[str, str]] | None = None) 
     return Response(content=body, status_code=status, headers=merged, media_type="application/json")
 
 
-def _error_page(title: str, detail: str, status: int = 400) -> Template:
-    return Template("oauth_error.html", context={"title": title, "detail": detail}, status_code=status, media_type=HTML)
+def _error_page(title: str, detail: str, status: int = 400, headers: dict[str, str] | None = None) -> Template:
+    context = {"title": title, "detail": detail}
+    return Template("oauth_error.html", context=context, status_code=status, headers=headers, media_type=HTML)
+
+
+async def _wait_seconds(request: Request[Any, Any, Any], state: State) -> int:
+    """Count this request against its client address: 0 when it may go on, else how many
+    seconds until another may."""
+    limit: OAuthRateLimit = state.oauth_rate_limit
+    return await limit.wait_seconds(request.client.host if request.client else "unknown")
+
+
+def _too_many_json(error: str, retry: int) -> Response[Any]:
+    body = {"error": error, "error_description": f"too many requests from this address; retry in {retry} s"}
+    return _json(429, body, [("Retry-After", str(retry))])
+
+
+def _too_many_page(retry: int) -> Template:
+    detail = f"Too many sign-in requests from your address. Try again in {retry} seconds."
+    return _error_page("Please wait a moment", detail, 429, {"Retry-After": str(retry), **NO_STORE})
 
 
 # --- discovery ------------------------------------------------------------------------------
@@ -87,6 +108,9 @@ def api_resource_metadata(state: State) -> dict[str, Any]:
 
 @post("/oauth/register", include_in_schema=False)
 async def register(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Response[Any]:
+    if retry := await _wait_seconds(request, state):
+        # RFC 7591 has no error for this; RFC 6749's temporarily_unavailable says "later".
+        return _too_many_json("temporarily_unavailable", retry)
     try:
         body = await request.json()
     except Exception:
@@ -122,6 +146,8 @@ async def _known_client(session: AsyncSession, settings: Settings, client_id: st
 
 @get("/oauth/authorize", include_in_schema=False)
 async def authorize_page(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Any:
+    if retry := await _wait_seconds(request, state):
+        return _too_many_page(retry)
     params = {k: v for k, v in request.query_params.items() if k in OAUTH_PARAMS}
     await _known_client(db_session, state.settings, params.get("client_id"))
     user = await signed_in(request, db_session)
@@ -181,6 +207,8 @@ async def _refuse(server: OAuthServer, session: AsyncSession, oauth_request: Any
 
 @post("/oauth/authorize", include_in_schema=False)
 async def authorize_decision(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Any:
+    if retry := await _wait_seconds(request, state):
+        return _too_many_page(retry)
     form = dict(await request.form())
     check_csrf(request, form)
     user = await signed_in(request, db_session)
@@ -222,6 +250,9 @@ async def signin(request: Request[Any, Any, Any], db_session: DbSession) -> Any:
 
 @post("/oauth/token", include_in_schema=False)
 async def token(request: Request[Any, Any, Any], state: State, db_session: DbSession) -> Response[Any]:
+    if retry := await _wait_seconds(request, state):
+        # RFC 8628's slow_down, the token endpoint's error for "asking too often".
+        return _too_many_json("slow_down", retry)
     form = {k: str(v) for k, v in (await request.form()).items()}
     await _known_client(db_session, state.settings, form.get("client_id"))
     server = _server(state)

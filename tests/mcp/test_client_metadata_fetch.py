@@ -1,5 +1,6 @@
 """The one fetch a stranger can make Billcraft do, a client ID metadata document, reaches
-only public web servers, and only as far as it must.
+only public web servers, and only as far as it must; and the OAuth endpoints that need no
+sign-in are limited per client address.
 
 Over real HTTP against served Billcrafts: client IDs naming loopback listeners of the
 test's own (which count every connection), internal addresses and non-https URLs get the
@@ -19,7 +20,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.config import Settings
 from app.oauth.metadata_fetch import (
     MAX_BYTES,
     HostRefused,
@@ -34,9 +36,10 @@ from app.oauth.metadata_fetch import (
     address_problem,
     checked_addresses,
 )
+from app.ratelimit import OAuthRateLimit
 from tests.conftest import unique
 from tests.mcp.oauth_support import Pkce, authorize_url, client_metadata, clients_named
-from tests.processes import ProcessEnv, serve
+from tests.processes import ProcessEnv, free_port, serve
 
 # --- a listener of our own ------------------------------------------------------------------
 
@@ -399,3 +402,62 @@ async def test_a_redirect_is_not_followed_and_bad_redirect_uris_are_refused(
         url = authorize_url(served_local, native, Pkce.new(), redirect_uri="com.example.app:/cb")
         _accepted(await http.get(url))
         assert await clients_named(db, client_id=native) == 1
+
+
+# --- the limit per client address -----------------------------------------------------------
+
+
+async def test_the_oauth_endpoints_refuse_an_address_past_its_limit_with_429_and_retry_after(
+    process_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory, http: httpx.AsyncClient
+) -> None:
+    """BILLCRAFT_OAUTH_RATE_LIMIT=5/minute: five requests from one address to the
+    registration, authorization and token endpoints together are answered; then each
+    answers 429 with Retry-After: the authorization page as an HTML page, the token and
+    registration endpoints as OAuth errors (slow_down, temporarily_unavailable). Pages
+    outside OAuth and discovery are not counted."""
+    log = tmp_path_factory.mktemp("serve-limited") / "serve.log"
+    with serve(process_env, log, oauth_rate_limit="5/minute") as base:
+        registered = await http.post(f"{base}/oauth/register", json=client_metadata("Limited"))
+        assert registered.status_code == 201, registered.text
+        client_id = registered.json()["client_id"]
+        for _ in range(3):
+            assert (await http.get(authorize_url(base, client_id, Pkce.new()))).status_code == 302
+        token = await http.post(f"{base}/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "x"})
+        assert token.status_code == 400, token.text
+
+        page = await http.get(authorize_url(base, client_id, Pkce.new()))
+        assert page.status_code == 429, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert 1 <= int(page.headers["retry-after"]) <= 60
+        consent = await http.post(f"{base}/oauth/authorize", data={"client_id": client_id})
+        assert consent.status_code == 429
+        assert "retry-after" in consent.headers
+
+        token = await http.post(f"{base}/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "x"})
+        assert token.status_code == 429
+        assert token.json()["error"] == "slow_down"
+        assert token.headers["cache-control"] == "no-store"
+        assert 1 <= int(token.headers["retry-after"]) <= 60
+
+        again = await http.post(f"{base}/oauth/register", json=client_metadata("Limited again"))
+        assert again.status_code == 429
+        assert again.json()["error"] == "temporarily_unavailable"
+        assert "retry-after" in again.headers
+
+        assert (await http.get(f"{base}/.well-known/oauth-authorization-server")).status_code == 200
+        assert (await http.get(f"{base}/health")).status_code == 200
+        assert (await http.get(f"{base}/oauth/signin")).status_code == 200
+
+
+async def test_the_oauth_limit_counts_per_address_and_fails_open_when_its_redis_is_down(settings: Settings) -> None:
+    """One address past the limit waits while another does not; with the limit's Redis
+    unreachable, requests go on uncounted (as the other limits do) rather than failing."""
+    limit = OAuthRateLimit(replace(settings, redis_url=None, oauth_rate_limit="2/minute"))
+    waits = [await limit.wait_seconds("192.0.2.1") for _ in range(3)]
+    assert waits[:2] == [0, 0]
+    assert 1 <= waits[2] <= 60
+    assert await limit.wait_seconds("192.0.2.2") == 0
+
+    down = replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0", oauth_rate_limit="1/minute")
+    unreachable = OAuthRateLimit(down)
+    assert [await unreachable.wait_seconds("192.0.2.1") for _ in range(3)] == [0, 0, 0]
