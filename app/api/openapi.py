@@ -64,6 +64,7 @@ WHY = {
     429: "More than the per-user rate limit (Retry-After says when to try again)",
     503: "Not available now (a dependency is down, or the feature is not configured)",
 }
+WEBHOOK_OFF = "The webhook is off: this server has no BILLCRAFT_BOUNCE_SECRET (answered as for an unknown route)"
 _TYPED_PARAM = re.compile(r"\{(\w+):\w+\}")
 SIGNATURE_HEADER = "Billcraft-Signature"
 
@@ -101,11 +102,11 @@ def _problems(document: OpenAPI, path: str, method: str, operation: Operation) -
     elif path == "/ready":
         statuses.add(503)
     elif path.startswith("/webhooks/"):
-        statuses |= {400, 401, 413, 422, 503}
+        statuses |= {400, 401, 404, 413, 422}
     responses = operation.responses if operation.responses is not None else {}
     for status in sorted(statuses):
         responses[str(status)] = OpenAPIResponse(
-            description=WHY[status],
+            description=WEBHOOK_OFF if status == 404 and path.startswith("/webhooks/") else WHY[status],
             content={PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))},
             headers={"Retry-After": OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER))}
             if status in (429, 503)

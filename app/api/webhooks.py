@@ -5,6 +5,7 @@ raw RFC 3464 delivery status notification (``multipart/report``, e.g. piped from
 server's bounce mailbox). It is signed, not authenticated by a user:
 ``Billcraft-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` with
 ``BILLCRAFT_BOUNCE_SECRET``, and refused when older than five minutes (no replays).
+Without a secret the webhook is not there: it answers 404 like any unknown route.
 """
 
 from __future__ import annotations
@@ -18,20 +19,15 @@ import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import bounces
 from app.domain.deliveries import DeliveryService
-from app.domain.errors import DomainError, Unauthenticated
+from app.domain.errors import Unauthenticated
 
 SIGNATURE_HEADER = "Billcraft-Signature"
 TOLERANCE_SECONDS = 300
-
-
-class WebhookDisabled(DomainError):
-    status = 503
-    code = "bounce_webhook_disabled"
-    title = "Bounce webhook not configured"
 
 
 class BounceResult(msgspec.Struct):
@@ -71,7 +67,8 @@ async def bounce_webhook(
 ) -> BounceResult:
     secret = state.settings.bounce_secret
     if not secret:
-        raise WebhookDisabled("set BILLCRAFT_BOUNCE_SECRET to receive bounces")
+        # Not a passing outage (503 would have senders retry for days): switched off.
+        raise NotFoundException()
     body = await request.body()
     verify(secret, request.headers.get(SIGNATURE_HEADER, ""), body)
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()

@@ -76,10 +76,18 @@ async def test_the_pixel_answers_the_same_image_whatever_the_tokens(
         assert answer.content.startswith(b"GIF89a")
 
 
-async def test_the_bounce_webhook_is_off_until_a_secret_is_configured(client: AsyncTestClient[Litestar]) -> None:
-    answer = await client.post("/webhooks/bounces", content=b"{}", headers={"Content-Type": "application/json"})
-    assert answer.status_code == 503
-    assert answer.json()["code"] == "bounce_webhook_disabled"
+async def test_the_bounce_webhook_is_not_there_until_a_secret_is_configured(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    """Without BILLCRAFT_BOUNCE_SECRET the webhook answers exactly as a route that does not
+    exist: a 404 problem with its code, not a 503 that tells senders to retry."""
+    headers = {"Content-Type": "application/json"}
+    answer = await client.post("/webhooks/bounces", content=b"{}", headers=headers)
+    missing = await client.post("/webhooks/no-such-hook", content=b"{}", headers=headers)
+    assert answer.status_code == missing.status_code == 404
+    assert answer.headers["content-type"] == missing.headers["content-type"] == "application/problem+json"
+    assert answer.json() == missing.json()
+    assert answer.json()["code"] == "not_found"
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def fuzz_env(migrated: Settings, database_url: str, tmp_path_factory: pytest.Tem
 def fuzz_server(fuzz_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``billcraft serve`` for the fuzzing: its base URL (its log is in the session's tmp)."""
     log = tmp_path_factory.mktemp("fuzz-serve") / "serve.log"
-    # With a secret the bounce webhook checks signatures (without one it is switched off: 503).
+    # With a secret the bounce webhook checks signatures (without one it is not there: 404).
     with serve(fuzz_env, log, bounce_secret="fuzz-bounce-secret") as base:
         yield base
 
