@@ -25,7 +25,8 @@ from app.domain.schemas import InvoiceDocument
 from app.downloads import content_disposition, pdf_filename
 from workers.document import document_view
 
-HTML = "text/html; charset=utf-8"
+# Litestar adds "; charset=utf-8" to text types itself.
+HTML = "text/html"
 PRIVATE = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",

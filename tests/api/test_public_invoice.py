@@ -44,6 +44,16 @@ async def test_a_draft_is_not_public_and_a_missing_invoice_page_explains_itself(
         assert page.headers["content-type"].startswith("text/html")
 
 
+async def test_the_public_pages_name_their_charset_once(caller: Caller, client: AsyncTestClient[Litestar]) -> None:
+    """The invoice page and the not-found page say "text/html; charset=utf-8", exactly."""
+    invoice = await _invoice(caller, send=True)
+    client.cookies.clear()
+    for path, status in ((_path(invoice), 200), ("/i/not-a-token", 404)):
+        page = await client.get(path)
+        assert page.status_code == status
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+
+
 async def test_a_sent_invoice_page_shows_its_figures_and_offers_the_pdf_privately(
     caller: Caller, client: AsyncTestClient[Litestar]
 ) -> None:
