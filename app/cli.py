@@ -175,7 +175,7 @@ def tokens_create(email: str, scopes: str, name: str, expires_in_days: int | Non
 
 @main.command()
 @click.option("--invoices", "count", default=40, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--email", default="demo@billcraft.local", show_default=True)
+@click.option("--email", default="demo@billcraft.example", show_default=True)
 @click.option("--password", default="billcraft-demo", show_default=True)
 def demo(count: int, email: str, password: str) -> None:
     """Create a demo workspace with clients and invoices in every status."""

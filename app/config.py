@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +102,7 @@ class Settings:
             rate_limit=_env("RATE_LIMIT", DEFAULT_RATE_LIMIT) or DEFAULT_RATE_LIMIT,
             mcp_tools=mcp_tools,
             log_format=_env("LOG_FORMAT", "console") or "console",
-            mail_from=_env("MAIL_FROM") or _default_sender(base_url),
+            mail_from=_sender(_env("MAIL_FROM") or _default_sender(base_url)),
             bounce_secret=_env("BOUNCE_SECRET"),
             send_lease_seconds=float(_env("SEND_LEASE_SECONDS", "120") or 120),
             jobs=jobs,
@@ -149,6 +150,14 @@ def _metrics_address(value: str | None) -> str | None:
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"BILLCRAFT_METRICS_ADDRESS must be host:port (such as 0.0.0.0:9100), not {value!r}")
     return f"{host or '127.0.0.1'}:{port}"
+
+
+def _sender(address: str) -> str:
+    """The one address every email comes from (and bounces return to): a bare address,
+    never a name or a list, so that nothing else can ride along in the From header."""
+    if not re.fullmatch(r"[^\s@<>,;:\\\"()\[\]]+@[A-Za-z0-9.-]+", address):
+        raise ValueError(f"BILLCRAFT_MAIL_FROM must be one bare address such as billing@example.com, not {address!r}")
+    return address
 
 
 def _default_sender(base_url: str) -> str:

@@ -19,8 +19,11 @@ per client address (``OAuthRateLimit``, ``BILLCRAFT_OAUTH_RATE_LIMIT``)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import hashlib
 import math
 import time
+import uuid
 from typing import Any
 
 import structlog
@@ -36,6 +39,7 @@ from redis.exceptions import RedisError
 
 from app.config import Settings
 from app.domain.access import Principal
+from app.domain.mail_limits import EmailLimitReached
 
 log = structlog.get_logger("billcraft.ratelimit")
 
@@ -137,6 +141,57 @@ class SignInThrottle:
     async def succeeded(self, email: str) -> None:
         with contextlib.suppress(RedisError, OSError):
             await self.limiter.clear(self.PER_EMAIL, "email", email.strip().lower())
+
+
+def _window(item: RateLimitItem) -> str:
+    """``hour``, ``day``, ``3 hours``: the window of a limit in words."""
+    unit = item.GRANULARITY.name
+    return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
+
+
+class MailLimits:
+    """The email caps of ``app.domain.mail_limits``, counted with the ``limits`` library's
+    moving window: per workspace (``BILLCRAFT_MAIL_LIMIT_WORKSPACE``) and per recipient
+    across all workspaces (``BILLCRAFT_MAIL_LIMIT_RECIPIENT``; the key is a hash of the
+    address, so the counter store holds no addresses). A dry run checks without counting.
+
+    Like the request limit, the caps fail open when Redis cannot be reached (a warning is
+    logged): sends go on uncounted rather than stopping with the counter."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.per_workspace = parse(settings.mail_limit_workspace)
+        self.per_recipient = parse(settings.mail_limit_recipient)
+        self.limiter = MovingWindowRateLimiter(_storage(settings, "mail"))
+
+    async def take(self, workspace_id: uuid.UUID, recipients: list[str], *, dry_run: bool) -> None:
+        workspace = (self.per_workspace, "workspace", str(workspace_id), len(recipients))
+        caps = [workspace] + [
+            (self.per_recipient, "recipient", hashlib.sha256(address.encode()).hexdigest(), 1) for address in recipients
+        ]
+        try:
+            for item, kind, key, cost in caps:
+                if not await self.limiter.test(item, kind, key, cost=cost):
+                    stats = await self.limiter.get_window_stats(item, kind, key)
+                    raise self._refusal(item, kind, key, recipients, stats.reset_time)
+            if not dry_run:
+                for item, kind, key, cost in caps:
+                    await self.limiter.hit(item, kind, key, cost=cost)
+        except (RedisError, OSError) as exc:
+            log.warning("mail limit store unreachable; emails let through uncounted", error=str(exc))
+
+    def _refusal(
+        self, item: RateLimitItem, kind: str, key: str, recipients: list[str], reset_time: float
+    ) -> EmailLimitReached:
+        retry = max(1, math.ceil(reset_time - time.time()))
+        resets_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=retry)
+        if kind == "workspace":
+            limit = f"this workspace may send at most {item.amount} emails per {_window(item)}"
+            if len(recipients) > 1:
+                limit += f" ({len(recipients)} asked now)"
+        else:
+            address = next(a for a in recipients if hashlib.sha256(a.encode()).hexdigest() == key)
+            limit = f"{address} may be sent at most {item.amount} emails per {_window(item)}"
+        return EmailLimitReached(limit, retry, resets_at)
 
 
 class OAuthRateLimit:

@@ -28,7 +28,7 @@ from app.mcp.http import McpTransports
 from app.metrics import http_metrics, serve_metrics
 from app.oauth.routes import ROUTES as OAUTH_ROUTES
 from app.oauth.server import OAuthServer
-from app.ratelimit import OAuthRateLimit, RateLimit, RateLimitMiddleware, SignInThrottle
+from app.ratelimit import MailLimits, OAuthRateLimit, RateLimit, RateLimitMiddleware, SignInThrottle
 from app.request_ids import request_ids
 from app.security_headers import security_headers
 from app.web.public import ROUTES as PUBLIC_ROUTES
@@ -55,9 +55,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db = database_config(settings)
     pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
     jobs = background(settings, db, pdfs)
-    route_outbox(db, jobs)
+    route_outbox(db, jobs, MailLimits(settings))
     mcp = McpTransports(settings, db, pdfs)
     session_config, session_store = sessions(settings)
+    rate_limit = RateLimit(settings)
     app = Litestar(
         route_handlers=[
             health,
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[mcp.lifespan],
         plugins=[SQLAlchemyPlugin(config=db)],
-        middleware=[session_config.middleware, bearer_auth(), RateLimitMiddleware(RateLimit(settings))],
+        middleware=[session_config.middleware, bearer_auth(), RateLimitMiddleware(rate_limit)],
         before_send=[security_headers(https=settings.base_url.startswith("https://"))],
         stores={"sessions": session_store},
         template_config=templates(),
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "pdfs": pdfs,
                 "signin_throttle": SignInThrottle(settings),
                 "oauth_rate_limit": OAuthRateLimit(settings),
+                "rate_limit": rate_limit,
             }
         ),
         on_startup=[jobs.start, lambda: serve_metrics(settings, queue_name(settings) if settings.redis_url else None)],

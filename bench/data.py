@@ -148,7 +148,9 @@ class BenchDatabase:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
             billing = Billing(session)
             if self.user_id is None:
-                user = await billing.accounts.create_user(f"owner-{secrets.token_hex(4)}@bench.test", PASSWORD, "Ada")
+                user = await billing.accounts.create_user(
+                    f"owner-{secrets.token_hex(4)}@bench.example", PASSWORD, "Ada"
+                )
                 _, self.token = await billing.accounts.create_token(user, "bench", None)
                 self.user_id = user.id
             principal = Principal(user_id=self.user_id, name="Ada", channel=Channel.API)
@@ -157,7 +159,7 @@ class BenchDatabase:
             )
             access = await billing.workspaces.access(principal, created.company_slug)
             client = await billing.clients.create_client(
-                access, ClientInput(name="Acme Corp", email="ap@acme.test", country="GB", city="London")
+                access, ClientInput(name="Acme Corp", email="ap@acme.example", country="GB", city="London")
             )
             showcase = await billing.invoices.create_invoice(
                 access,

@@ -21,6 +21,9 @@ from tests.processes import free_port
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # (MAIL FROM, [RCPT TO, ...]) of each accepted message: who it really went to.
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.rcpt_commands: list[str] = []
         self.refused: dict[str, str] = {}
         self.defer = 0
         self.hold_next = threading.Event()
@@ -32,6 +35,8 @@ class Mailbox:
     # --- aiosmtpd's handler hooks ---------------------------------------------------------
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        with self._lock:
+            self.rcpt_commands.append(address)
         if address in self.refused:
             return self.refused[address]
         envelope.rcpt_tos.append(address)
@@ -51,6 +56,7 @@ class Mailbox:
                 return "421 4.4.2 Connection lost"
         with self._lock:
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
     # --- what the tests ask -----------------------------------------------------------------

@@ -25,6 +25,7 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
 from app.config import Settings
+from app.domain.mail_limits import MailQuota
 from app.domain.outbox import session_info
 from app.domain.schemas import PdfMaker
 from workers.jobs import Jobs
@@ -168,6 +169,7 @@ def background(settings: Settings, db: SQLAlchemyAsyncConfig, pdfs: PdfMaker) ->
     return InProcessRunner(Jobs(settings, db, pdfs, mailer_for(settings)))
 
 
-def route_outbox(db: SQLAlchemyAsyncConfig, target: Background) -> None:
-    """Every session made from ``db`` from now on hands its committed sends to ``target``."""
-    db.session_config.info = session_info(target)
+def route_outbox(db: SQLAlchemyAsyncConfig, target: Background, quota: MailQuota | None = None) -> None:
+    """Every session made from ``db`` from now on hands its committed sends to ``target``,
+    and queues them within ``quota``'s caps."""
+    db.session_config.info = session_info(target, quota)

@@ -14,13 +14,16 @@ import asyncio
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from email.errors import MessageError
+from email.message import EmailMessage
 
 import structlog
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 
 from app.config import Settings
-from app.domain.deliveries import DeliveryService
-from app.domain.errors import Unavailable
+from app.domain.accounts import check_email
+from app.domain.deliveries import DeliveryService, Letter
+from app.domain.errors import Unavailable, ValidationFailed
 from app.domain.overdue import sweep_overdue
 from app.domain.schemas import PdfMaker
 from app.metrics import OUTBOX_DUE, observed
@@ -56,9 +59,10 @@ class Jobs:
         outcome = "sent"
         reason = ""
         try:
+            recipient = _deliverable(letter.recipient)
             async with asyncio.timeout(self.settings.send_lease_seconds * SEND_SHARE_OF_LEASE):
                 pdf = await self.pdfs(letter.document)
-                await self.mailer.send(compose(letter, pdf, self.settings.mail_from))
+                await self.mailer.send(_written(letter, pdf, self.settings.mail_from), recipient)
         except PermanentFailure as exc:
             outcome, reason = "failed", str(exc)
         except TemporaryFailure as exc:
@@ -99,3 +103,22 @@ class Jobs:
             await session.commit()
         log.info("overdue sweep", moved=moved)
         return moved
+
+
+def _deliverable(recipient: str) -> str:
+    """The recipient as one checked address; a stored one that is not (saved before
+    addresses were checked this strictly) can never be delivered, so it fails at once."""
+    try:
+        return check_email(recipient)
+    except ValidationFailed:
+        raise PermanentFailure(f"{recipient!r} is not one email address; nothing was sent") from None
+
+
+def _written(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
+    """The email, or a failure for good: what cannot be written now never will be (the
+    same stored data gives the same error), so retrying for hours would only hide it."""
+    try:
+        return compose(letter, pdf, sender)
+    except (ValueError, TypeError, MessageError) as exc:
+        log.exception("email could not be written", delivery=str(letter.delivery_id))
+        raise PermanentFailure(f"the email could not be written: {type(exc).__name__}: {exc}") from None

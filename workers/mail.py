@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -17,8 +18,10 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from app.config import Settings
-from app.domain.accounts import utcnow
+from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, Letter
+from app.domain.errors import ValidationFailed
+from app.downloads import pdf_filename
 from workers.document import TEMPLATES, document_view
 
 
@@ -60,33 +63,64 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
         "seller_email": view["seller"]["email"],
     }
     message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = formataddr((business, sender))
-    message["To"] = letter.recipient
-    if view["seller"]["email"]:
-        message["Reply-To"] = view["seller"]["email"]
+    message["Subject"] = header_text(subject, MAX_SUBJECT)
+    # Billcraft's own address is the only sender; the business is only its display name,
+    # written so that no address can ever be read out of it, however long or odd.
+    message["From"] = Address(display_name=display_name(business), addr_spec=sender)
+    message["To"] = Address(addr_spec=letter.recipient)
+    reply_to = _one_address(view["seller"]["email"])
+    if reply_to:
+        message["Reply-To"] = Address(addr_spec=reply_to)
     message["Message-ID"] = letter.message_id
     message["Date"] = format_datetime(utcnow())
     message["X-Billcraft-Delivery"] = str(letter.delivery_id)
     message.set_content(TEMPLATES.get_template("email.txt").render(context))
     message.add_alternative(TEMPLATES.get_template("email.html").render(context), subtype="html")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_filename(number))
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_filename(invoice.number))
     return message
 
 
-def pdf_filename(number: str) -> str:
-    return "invoice-" + (re.sub(r"[^A-Za-z0-9._-]+", "-", number).strip("-") or "draft") + ".pdf"
+MAX_SUBJECT = 200
+MAX_DISPLAY_NAME = 64
+# What gives a display name meaning in an address header: with these gone, no folding,
+# unquoting or encoding of the name can turn part of it into an address.
+_ADDRESS_SPECIALS = re.compile(r'[<>@,;:"\\()\[\]]+|=\?|\?=')  # =?...?= would be decoded as an encoded word
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]+")
+
+
+def header_text(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters: every control character and run of
+    whitespace becomes one space (a stored line break can never start a new header)."""
+    flat = _CONTROL_OR_SPACE.sub(" ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def display_name(name: str) -> str:
+    """The sender's display name: the business's name without the characters that make
+    up addresses, on one line, at most ``MAX_DISPLAY_NAME`` characters."""
+    return header_text(_ADDRESS_SPECIALS.sub(" ", name), MAX_DISPLAY_NAME) or "Billcraft"
+
+
+def _one_address(value: str) -> str | None:
+    """A stored address that is exactly one address, else nothing (an address saved before
+    addresses were checked as strictly must not break, or widen, every later email)."""
+    try:
+        return check_email(value) if value else None
+    except ValidationFailed:
+        return None
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: EmailMessage, recipient: str) -> None:
+        """Hand ``message`` over for ``recipient`` alone: the envelope is given, never read
+        back from the headers."""
 
 
 class SmtpMailer:
     """``smtp://[user:password@]host[:port]`` (STARTTLS when the server offers it) or
     ``smtps://…`` (TLS from the first byte, port 465)."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, sender: str, timeout: float = 30.0) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
             raise ValueError("BILLCRAFT_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465")
@@ -96,11 +130,14 @@ class SmtpMailer:
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
+        self.sender = sender
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, recipient: str) -> None:
         try:
             await aiosmtplib.send(
                 message,
+                sender=self.sender,
+                recipients=[recipient],
                 hostname=self.host,
                 port=self.port,
                 username=self.username,
@@ -129,7 +166,7 @@ class FileMailer:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, recipient: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = str(message["X-Billcraft-Delivery"])
         target = self.folder / f"{name}.eml"
@@ -145,5 +182,5 @@ class FileMailer:
 
 def mailer_for(settings: Settings) -> Mailer:
     if settings.smtp_url:
-        return SmtpMailer(settings.smtp_url)
+        return SmtpMailer(settings.smtp_url, settings.mail_from)
     return FileMailer(settings.data_dir / "mail")

@@ -61,7 +61,7 @@ WHY = {
     409: "Refused by the invoice's state, or a conflict such as a number or slug already taken",
     413: "The body is larger than the limit",
     422: "Invalid input: the problem names each field and what is allowed",
-    429: "More than the per-user rate limit (Retry-After says when to try again)",
+    429: "More than the per-user rate limit, or on a send the email caps (Retry-After says when to try again)",
     503: "Not available now (a dependency is down, or the feature is not configured)",
 }
 WEBHOOK_OFF = "The webhook is off: this server has no BILLCRAFT_BOUNCE_SECRET (answered as for an unknown route)"

@@ -56,6 +56,8 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     elif exc.code == "insufficient_scope":
         scope = exc.extra.get("required_scope", "")
         headers = {"WWW-Authenticate": f'Bearer realm="billcraft", error="insufficient_scope", scope="{scope}"'}
+    elif "retry_after" in exc.extra:
+        headers = {"Retry-After": str(exc.extra["retry_after"])}
     return problem(exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from app.db.models import Client, EmailDelivery, Invoice, InvoiceCounter, InvoiceEvent, InvoiceItem, Payment
-from app.domain import lifecycle, money, numbering
+from app.domain import lifecycle, mail_limits, money, numbering
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email, utcnow
 from app.domain.clients import ClientService, client_out
@@ -422,6 +422,7 @@ class InvoiceService(DomainService[Invoice]):
             else:
                 self._record(access, invoice, "remind", before, before, data=details)
                 kind = EmailKind.REMINDER
+            await mail_limits.take(self.session, access.workspace_id, recipients, dry_run=dry_run)
             queue_emails(
                 self.session, invoice, kind, recipients, details.get("message", ""), self.base_url, dry_run=dry_run
             )
@@ -729,8 +730,10 @@ def _item_input(line: InvoiceItem) -> ItemInput:
 
 
 def _recipients(invoice: Invoice, to: list[str] | None) -> list[str]:
+    """Each address checked (one addr-spec each), each once, in the order given."""
     if to:
-        return [check_email(address, f"to[{i}]") for i, address in enumerate(to)]
+        checked = [check_email(address, f"to[{i}]") for i, address in enumerate(to)]
+        return list(dict.fromkeys(checked))
     if invoice.client is not None and invoice.client.email:
-        return [invoice.client.email]
+        return [check_email(invoice.client.email, "client.email")]
     return []

@@ -16,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from app.domain.mail_limits import QUOTA, MailQuota
+
 PENDING = "billcraft.outbox.pending"
 DISPATCH = "billcraft.outbox.dispatch"
 
@@ -23,9 +25,15 @@ DISPATCH = "billcraft.outbox.dispatch"
 Dispatch = Callable[[list[tuple[uuid.UUID, int]]], None]
 
 
-def session_info(dispatch: Dispatch | None) -> dict[str, Any]:
-    """The ``info`` every session of the application starts with."""
-    return {DISPATCH: dispatch} if dispatch else {}
+def session_info(dispatch: Dispatch | None, quota: MailQuota | None = None) -> dict[str, Any]:
+    """The ``info`` every session of the application starts with: who delivers committed
+    sends, and the caps a send must stay within (``app.domain.mail_limits``)."""
+    info: dict[str, Any] = {}
+    if dispatch:
+        info[DISPATCH] = dispatch
+    if quota is not None:
+        info[QUOTA] = quota
+    return info
 
 
 def hand_over(session: AsyncSession, deliveries: list[tuple[uuid.UUID, int]]) -> None:

@@ -15,10 +15,13 @@ T = TypeVar("T")
 
 # No input text may hold U+0000: PostgreSQL cannot store it, and no person types it.
 NO_NUL = Meta(pattern=r"^[^\x00]*$")
+# Names, titles and address lines are one line: no control character (a line break in a
+# name would end an email header early, a tab would misalign every document).
+ONE_LINE = Meta(pattern=r"^[^\x00-\x1f\x7f]*$")
 Text = Annotated[str, NO_NUL]
-Title = Annotated[str, NO_NUL, Meta(min_length=1, max_length=200)]
-Name = Annotated[str, NO_NUL, Meta(min_length=1, max_length=200)]
-ShortText = Annotated[str, NO_NUL, Meta(max_length=200)]
+Title = Annotated[str, ONE_LINE, Meta(min_length=1, max_length=200)]
+Name = Annotated[str, ONE_LINE, Meta(min_length=1, max_length=200)]
+ShortText = Annotated[str, ONE_LINE, Meta(max_length=200)]
 LongText = Annotated[str, NO_NUL, Meta(max_length=5000)]
 Email = Annotated[str, NO_NUL, Meta(max_length=320)]
 Description = Annotated[str, NO_NUL, Meta(min_length=1, max_length=500)]
@@ -34,6 +37,8 @@ _FRIENDLY = {
     "Invalid decimal string": "must be a number, such as 150 or 150.00",
     "Invalid UUID": "must be a UUID, as given in list results",
     f"Expected `str` matching regex {NO_NUL.pattern!r}": "must not contain the NUL character (U+0000)",
+    f"Expected `str` matching regex {ONE_LINE.pattern!r}": "must be one line, without control characters "
+    "such as line breaks or tabs",
 }
 
 
@@ -60,7 +65,7 @@ class InvoiceCreate(Input):
     title: Title
     client_uuid: uuid.UUID | None = None
     currency: Text | None = None
-    number: Text | None = None
+    number: Annotated[str, ONE_LINE] | None = None
     issue_date: dt.date | None = None
     due_date: dt.date | None = None
     notes: LongText = ""
@@ -74,7 +79,7 @@ class InvoiceUpdate(Input):
     title: Title | UnsetType = UNSET
     client_uuid: uuid.UUID | UnsetType | None = UNSET
     currency: Text | UnsetType = UNSET
-    number: Text | UnsetType | None = UNSET
+    number: Annotated[str, ONE_LINE] | UnsetType | None = UNSET
     issue_date: dt.date | UnsetType = UNSET
     due_date: dt.date | UnsetType = UNSET
     notes: LongText | UnsetType = UNSET
@@ -93,7 +98,7 @@ class SendInput(Input):
 class PaymentInput(Input):
     amount: Decimal | None = None
     payment_date: dt.date | None = None
-    payment_method: Annotated[str, NO_NUL, Meta(max_length=100)] = ""
+    payment_method: Annotated[str, ONE_LINE, Meta(max_length=100)] = ""
 
 
 class CancelInput(Input):
@@ -131,51 +136,51 @@ class InvoiceFilter(ListQuery):
 class ClientInput(Input):
     name: Name
     email: Email = ""
-    phone: Annotated[str, NO_NUL, Meta(max_length=64)] = ""
+    phone: Annotated[str, ONE_LINE, Meta(max_length=64)] = ""
     address_line1: ShortText = ""
     address_line2: ShortText = ""
-    city: Annotated[str, NO_NUL, Meta(max_length=100)] = ""
-    postal_code: Annotated[str, NO_NUL, Meta(max_length=32)] = ""
-    region: Annotated[str, NO_NUL, Meta(max_length=100)] = ""
-    country: Annotated[str, NO_NUL, Meta(max_length=2)] = ""
-    tax_number: Annotated[str, NO_NUL, Meta(max_length=64)] = ""
-    website: Annotated[str, NO_NUL, Meta(max_length=300)] = ""
+    city: Annotated[str, ONE_LINE, Meta(max_length=100)] = ""
+    postal_code: Annotated[str, ONE_LINE, Meta(max_length=32)] = ""
+    region: Annotated[str, ONE_LINE, Meta(max_length=100)] = ""
+    country: Annotated[str, ONE_LINE, Meta(max_length=2)] = ""
+    tax_number: Annotated[str, ONE_LINE, Meta(max_length=64)] = ""
+    website: Annotated[str, ONE_LINE, Meta(max_length=300)] = ""
     notes: LongText = ""
 
 
 class ClientUpdate(Input):
     name: Name | UnsetType = UNSET
     email: Email | UnsetType = UNSET
-    phone: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
+    phone: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
     address_line1: ShortText | UnsetType = UNSET
     address_line2: ShortText | UnsetType = UNSET
-    city: Annotated[str, NO_NUL, Meta(max_length=100)] | UnsetType = UNSET
-    postal_code: Annotated[str, NO_NUL, Meta(max_length=32)] | UnsetType = UNSET
-    region: Annotated[str, NO_NUL, Meta(max_length=100)] | UnsetType = UNSET
-    country: Annotated[str, NO_NUL, Meta(max_length=2)] | UnsetType = UNSET
-    tax_number: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
-    website: Annotated[str, NO_NUL, Meta(max_length=300)] | UnsetType = UNSET
+    city: Annotated[str, ONE_LINE, Meta(max_length=100)] | UnsetType = UNSET
+    postal_code: Annotated[str, ONE_LINE, Meta(max_length=32)] | UnsetType = UNSET
+    region: Annotated[str, ONE_LINE, Meta(max_length=100)] | UnsetType = UNSET
+    country: Annotated[str, ONE_LINE, Meta(max_length=2)] | UnsetType = UNSET
+    tax_number: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
+    website: Annotated[str, ONE_LINE, Meta(max_length=300)] | UnsetType = UNSET
     notes: LongText | UnsetType = UNSET
 
 
 class WorkspaceCreate(Input):
     name: Name
-    company_slug: Annotated[str, NO_NUL, Meta(max_length=64)] | None = None
+    company_slug: Annotated[str, ONE_LINE, Meta(max_length=64)] | None = None
     default_currency: Text = "USD"
-    timezone: Annotated[str, NO_NUL, Meta(max_length=64)] = "UTC"
+    timezone: Annotated[str, ONE_LINE, Meta(max_length=64)] = "UTC"
 
 
 class WorkspaceSettingsUpdate(Input):
     name: Name | UnsetType = UNSET
     default_currency: Text | UnsetType = UNSET
-    timezone: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
-    locale: Annotated[str, NO_NUL, Meta(max_length=16)] | UnsetType = UNSET
+    timezone: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
+    locale: Annotated[str, ONE_LINE, Meta(max_length=16)] | UnsetType = UNSET
     legal_name: ShortText | UnsetType = UNSET
     address: LongText | UnsetType = UNSET
-    tax_id: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
+    tax_id: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
     email: Email | UnsetType = UNSET
     payment_instructions: LongText | UnsetType = UNSET
-    number_pattern: Annotated[str, NO_NUL, Meta(max_length=64)] | UnsetType = UNSET
+    number_pattern: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
     payment_terms_days: Annotated[int, Meta(ge=0, le=365)] | UnsetType = UNSET
 
 

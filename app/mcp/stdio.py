@@ -15,6 +15,7 @@ from app.db.engine import database_config
 from app.db.migrate import upgrade_async
 from app.domain.billing import Billing
 from app.mcp.server import build_server, token_principal
+from app.ratelimit import MailLimits
 from workers.dispatch import background, route_outbox
 from workers.pdf import InvoicePdfs
 
@@ -24,7 +25,7 @@ async def serve_stdio(settings: Settings, token: str) -> None:
     db = database_config(settings)
     pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
     jobs = background(settings, db, pdfs)
-    route_outbox(db, jobs)
+    route_outbox(db, jobs, MailLimits(settings))
     try:
         async with db.get_session() as session:  # a clear error now rather than on every call
             await Billing(session).accounts.principal_for_token(token)

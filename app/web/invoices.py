@@ -21,6 +21,7 @@ from app.domain.billing import Billing
 from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.domain.invoices import permitted_actions
 from app.domain.lifecycle import Status
+from app.domain.mail_limits import EmailLimitReached
 from app.domain.schemas import (
     CancelInput,
     DuplicateInput,
@@ -350,7 +351,7 @@ async def invoice_action(
         await billing.session.rollback()
         flash(request, _refusal(error, text(form, "seen_status") or None), "error")
         return Redirect(here, status_code=303)
-    except (ValidationFailed, Conflict) as error:
+    except (ValidationFailed, Conflict, EmailLimitReached) as error:
         await billing.session.rollback()
         detail = (
             "; ".join(f"{e['field']}: {e['message']}" for e in error.errors)
@@ -393,7 +394,7 @@ async def send_drafts(request: AnyRequest, company_slug: Segment, viewer: Viewer
             await savepoint.commit()
             assert isinstance(done, InvoiceOut)
             sent.append(f"{done.number} ({name})")
-        except (ValidationFailed, InvalidTransition) as error:
+        except (ValidationFailed, InvalidTransition, EmailLimitReached) as error:
             await savepoint.rollback()
             refused.append(f"{name}: {error.detail}")
     if sent:

@@ -106,9 +106,14 @@ async def page(
 
 
 async def read_form(request: AnyRequest) -> FormMultiDict:
-    """The posted form, once its CSRF token is checked."""
+    """The posted form, once its CSRF token is checked and, for a signed-in person, counted
+    in their per-user rate limit (the one REST and MCP share): a form that sends email is no
+    way around it."""
     form = await request.form()
     check_csrf(request, form)
+    user_id = request.session.get("user_id")
+    if user_id:
+        await request.app.state.rate_limit.hit(str(user_id))
     return form
 
 
@@ -176,7 +181,9 @@ def on_domain_error(request: AnyRequest, error: DomainError) -> Template:
         return _error_page(request, 404, "Not found", "There is nothing here, or it is not yours to see.")
     if error.status == 403:
         return _error_page(request, 403, "Not allowed", error.detail[:1].upper() + error.detail[1:] + ".")
-    return _error_page(request, error.status, error.title, error.detail[:1].upper() + error.detail[1:] + ".")
+    headers = {"Retry-After": str(error.extra["retry_after"])} if "retry_after" in error.extra else None
+    detail = error.detail[:1].upper() + error.detail[1:] + "."
+    return _error_page(request, error.status, error.title, detail, headers)
 
 
 def on_internal_error(request: AnyRequest, error: Exception) -> Template:
@@ -202,7 +209,10 @@ def on_validation_error(request: AnyRequest, _: ValidationException) -> Template
 def on_http_error(request: AnyRequest, error: HTTPException) -> Template:
     if isinstance(error, NotFoundException) or error.status_code == 404:
         return _error_page(request, 404, "Not found", "There is nothing at this address.")
-    return _error_page(request, error.status_code, "Something is not right", str(error.detail))
+    headers = {k: v for k, v in (error.headers or {}).items() if k.lower() == "retry-after"}
+    if error.status_code == 429:
+        return _error_page(request, 429, "Too many requests", str(error.detail), headers)
+    return _error_page(request, error.status_code, "Something is not right", str(error.detail), headers)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -72,7 +72,7 @@ async def create_invoice(caller: Caller, **overrides: Any) -> dict[str, Any]:
 
 
 async def create_client(caller: Caller, **overrides: Any) -> dict[str, Any]:
-    body = {"name": unique("Client"), "email": f"{unique('billing')}@client.test", **overrides}
+    body = {"name": unique("Client"), "email": f"{unique('billing')}@client.example", **overrides}
     response = await caller.post("/clients", body)
     assert response.status_code == 201, response.text
     return response.json()

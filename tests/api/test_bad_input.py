@@ -262,8 +262,8 @@ async def test_a_bad_update_names_the_field_and_changes_nothing(
     ("action", "body", "field"),
     [
         ("send", {"to": ["not-an-email"]}, "to[0]"),
-        ("send", {"to": "a@b.test"}, "to"),
-        ("send", {"to": [f"p{i}@client.test" for i in range(21)]}, "to"),
+        ("send", {"to": "a@b.example"}, "to"),
+        ("send", {"to": [f"p{i}@client.example" for i in range(21)]}, "to"),
         ("send", {"message": "m" * 5001}, "message"),
         ("payments", {"amount": "ten"}, "amount"),
         ("payments", {"payment_date": "2026-02-30"}, "payment_date"),

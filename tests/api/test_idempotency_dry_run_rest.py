@@ -195,7 +195,7 @@ async def test_a_dry_run_still_validates(caller: Caller) -> None:
         ("draft", "update", {"title": "Would be renamed", "tax_rate": "20"}, "draft"),
         ("draft", "finalize", None, "draft"),
         ("draft", "send", None, "sent"),
-        ("finalized", "send", {"to": ["cfo@client.test"], "message": "Hello"}, "sent"),
+        ("finalized", "send", {"to": ["cfo@client.example"], "message": "Hello"}, "sent"),
         ("sent", "send", None, "sent"),
         ("sent", "payments", {"amount": "100.00"}, "sent"),
         ("sent", "payments", None, "paid"),

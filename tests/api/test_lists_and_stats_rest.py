@@ -131,7 +131,7 @@ async def test_search_matches_title_and_number(caller: Caller) -> None:
 async def test_clients_list_is_paginated_and_searchable(caller: Caller) -> None:
     """The clients list has the same page shape, sorted by name, with search on name and email."""
     for name in ("Charlie Co", "Alpha Inc", "Bravo LLC"):
-        await create_client(caller, name=name, email=f"{name.split()[0].lower()}@example.test")
+        await create_client(caller, name=name, email=f"{name.split()[0].lower()}@example.example")
     first = (await caller.get("/clients", params={"per_page": 2})).json()
     assert set(first) == PAGE_KEYS
     assert ([c["name"] for c in first["items"]], first["total"], first["has_more"]) == (

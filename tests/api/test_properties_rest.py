@@ -123,7 +123,7 @@ async def world(client: AsyncTestClient[Litestar], migrated: Settings) -> World:
     other = await make_caller(client, migrated)
     made = [
         (await caller.post("/clients", {"name": name, "email": email})).json()["uuid"]
-        for name, email in (("Acme", "ap@acme.test"), ("Idle", ""))
+        for name, email in (("Acme", "ap@acme.example"), ("Idle", ""))
     ]
     second = await client.post("/api/v1/workspaces", json={"name": "Settings"}, headers=caller.headers)
     assert second.status_code == 201, second.text
@@ -556,7 +556,7 @@ def check_action_effect(action: str, body: Any, before: dict[str, Any], after: d
         elif body.get("to"):
             recipients = [address.strip().lower() for address in body["to"]]
         else:
-            recipients = ["ap@acme.test"]
+            recipients = ["ap@acme.example"]
         assert event["data"]["recipients"] == recipients
         if body.get("message"):
             assert event["data"]["message"] == body["message"].strip()
@@ -1166,7 +1166,7 @@ NUL_TEXTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("POST", "/invoices", {"title": "T", "notes": "\x00"}, "notes"),
     ("POST", "/invoices", {"title": "T", "items": [{"description": "\x00", "quantity": 1, "unit_price": 1}]}, "items"),
     ("PATCH", "/invoices/{draft}", {"title": "a\x00b"}, "title"),
-    ("POST", "/invoices/{draft}/send", {"message": "a\x00", "to": ["ap@acme.test"]}, "message"),
+    ("POST", "/invoices/{draft}/send", {"message": "a\x00", "to": ["ap@acme.example"]}, "message"),
     ("POST", "/invoices/{draft}/cancel", {"reason": "\x00"}, "reason"),
     ("POST", "/invoices/{draft}/duplicate", {"title": "\x00"}, "title"),
     ("POST", "/invoices/{sent}/payments", {"payment_method": "\x00", "amount": "0.01"}, "payment_method"),
@@ -1174,7 +1174,7 @@ NUL_TEXTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("POST", "/clients", {"name": "Acme", "phone": "\x00"}, "phone"),
     ("PATCH", "/clients/{client}", {"notes": "a\x00"}, "notes"),
     ("PATCH", "", {"legal_name": "\x00"}, "legal_name"),
-    ("POST", "/members", {"email": "a\x00@b.test"}, "email"),
+    ("POST", "/members", {"email": "a\x00@b.example"}, "email"),
     ("POST", "/api/v1/workspaces", {"name": "\x00"}, "name"),
 ]
 

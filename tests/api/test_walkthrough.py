@@ -6,7 +6,7 @@ from tests.api.conftest import Caller
 
 
 async def test_invoice_goes_from_draft_to_paid_over_rest(caller: Caller) -> None:
-    client = await caller.post("/clients", {"name": "Acme Corp", "email": "billing@acme.test"})
+    client = await caller.post("/clients", {"name": "Acme Corp", "email": "billing@acme.example"})
     assert client.status_code == 201, client.text
     created = await caller.post(
         "/invoices",

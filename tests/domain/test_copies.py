@@ -39,7 +39,7 @@ def _content(out: InvoiceOut) -> tuple[object, ...]:
 async def test_duplicate_of_a_paid_invoice_is_a_fresh_draft(billing: Billing, access: WorkspaceAccess) -> None:
     """Duplicating keeps title, client, currency, tax, notes and items; the copy is an
     unnumbered, unfinalized draft dated today with the same payment term, and unpaid."""
-    client = await billing.clients.create_client(access, ClientInput(name="TechStart", email="ap@techstart.test"))
+    client = await billing.clients.create_client(access, ClientInput(name="TechStart", email="ap@techstart.example"))
     source = await invoice_in(
         billing,
         access,

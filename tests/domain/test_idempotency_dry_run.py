@@ -219,7 +219,7 @@ async def test_dry_run_send_shows_number_and_recipients_and_takes_no_number(
 ) -> None:
     """A dry-run send shows the resulting status, the number it would take and the
     recipients; the draft stays unnumbered and the number is still free afterwards."""
-    client = await billing.clients.create_client(access, ClientInput(name="Acme", email="ap@acme.test"))
+    client = await billing.clients.create_client(access, ClientInput(name="Acme", email="ap@acme.example"))
     draft = await create(billing, access, client_uuid=client.uuid)
     await billing.session.commit()
     committed = Committed(db, access)
@@ -227,7 +227,7 @@ async def test_dry_run_send_shows_number_and_recipients_and_takes_no_number(
     assert isinstance(result, DryRunOut)
     year = result.invoice.issue_date.year
     assert (result.invoice.status, result.invoice.number) == ("sent", f"INV-{year}-0001")
-    assert result.recipients == ["ap@acme.test"]
+    assert result.recipients == ["ap@acme.example"]
     await billing.session.commit()
     stored = await committed.invoice(draft)
     assert (stored.status, stored.number, stored.finalized_at, stored.sent_at) == ("draft", None, None, None)

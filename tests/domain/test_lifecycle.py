@@ -158,14 +158,16 @@ async def test_paid_and_cancelled_are_terminal_except_for_duplicate(billing: Bil
 async def test_send_from_sent_is_a_reminder_and_keeps_the_status(billing: Billing, access: WorkspaceAccess) -> None:
     """A second send of a sent invoice records a "remind" event with its recipients and
     leaves status, number and sent_at untouched."""
-    client = await billing.clients.create_client(access, ClientInput(name="Acme", email="ap@acme.test"))
+    client = await billing.clients.create_client(access, ClientInput(name="Acme", email="ap@acme.example"))
     sent = await invoice_in(billing, access, "sent", client_uuid=client.uuid)
-    assert sent.history[-1].data == {"recipients": ["ap@acme.test"]}
-    again = await billing.invoices.send(access, sent.uuid, SendInput(to=["CFO@Acme.test"], message=" Friendly nudge "))
+    assert sent.history[-1].data == {"recipients": ["ap@acme.example"]}
+    again = await billing.invoices.send(
+        access, sent.uuid, SendInput(to=["CFO@Acme.example"], message=" Friendly nudge ")
+    )
     assert isinstance(again, InvoiceOut)
     assert (again.status, again.number, again.sent_at) == ("sent", sent.number, sent.sent_at)
     assert _last(again) == ("remind", "sent", "sent")
-    assert again.history[-1].data == {"recipients": ["cfo@acme.test"], "message": "Friendly nudge"}
+    assert again.history[-1].data == {"recipients": ["cfo@acme.example"], "message": "Friendly nudge"}
 
 
 async def test_send_from_overdue_is_a_reminder_and_stays_overdue(billing: Billing, access: WorkspaceAccess) -> None:

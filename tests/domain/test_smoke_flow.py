@@ -10,7 +10,7 @@ from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, ItemInput
 
 
 async def test_invoice_walks_from_draft_to_paid_with_server_totals(billing: Billing, access: WorkspaceAccess) -> None:
-    client = await billing.clients.create_client(access, ClientInput(name="Acme Corp", email="billing@acme.test"))
+    client = await billing.clients.create_client(access, ClientInput(name="Acme Corp", email="billing@acme.example"))
     created = await billing.invoices.create_invoice(
         access,
         InvoiceCreate(

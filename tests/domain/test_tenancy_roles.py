@@ -124,7 +124,7 @@ async def test_lists_and_clients_stay_in_their_workspace(billing: Billing, acces
 async def test_a_viewer_reads_but_cannot_write(billing: Billing, access: WorkspaceAccess) -> None:
     """A viewer lists and reads invoices, clients, numbers and stats; every write is
     Forbidden with role_insufficient, and nothing changes."""
-    client = await billing.clients.create_client(access, ClientInput(name="Acme", email="ap@acme.test"))
+    client = await billing.clients.create_client(access, ClientInput(name="Acme", email="ap@acme.example"))
     draft = await create(billing, access, client_uuid=client.uuid)
     sent = await invoice_in(billing, access, "sent")
     viewer = await make_member(billing, access.principal, access, "viewer")
@@ -198,10 +198,10 @@ async def test_adding_an_unknown_user_or_role_is_refused(billing: Billing, acces
     """Members must have signed up; roles are owner, admin, member or viewer."""
     slug = access.workspace.slug
     with pytest.raises(NotFound) as unknown:
-        await billing.workspaces.add_member(access.principal, slug, MemberInput(email="nobody@nowhere.test"))
+        await billing.workspaces.add_member(access.principal, slug, MemberInput(email="nobody@nowhere.example"))
     assert unknown.value.code == "user_not_found"
     with pytest.raises(ValidationFailed) as role:
-        await billing.workspaces.add_member(access.principal, slug, MemberInput(email="a@b.test", role="superuser"))
+        await billing.workspaces.add_member(access.principal, slug, MemberInput(email="a@b.example", role="superuser"))
     assert role.value.errors[0]["field"] == "role"
 
 

@@ -121,7 +121,7 @@ class Targets:
 
     @classmethod
     async def make(cls, client: Client, slug: str) -> Targets:
-        acme = await call(client, "save_client", company_slug=slug, name="Acme", email="ap@acme.test")
+        acme = await call(client, "save_client", company_slug=slug, name="Acme", email="ap@acme.example")
         made = []
         for steps in ([], [], ["finalize_invoice"], ["send_invoice"], ["send_invoice", "mark_invoice_paid"]):
             draft = await invoice(
