@@ -1,6 +1,7 @@
 """The MCP server on the SDK's low-level ``Server``: lists the catalogue and runs each tool
 call in its own unit of work. Every refusal is a tool error (``isError``) that says what was
-wrong and what is allowed; nothing a caller sends becomes a protocol error or a crash."""
+wrong and what is allowed; nothing a caller sends becomes a crash. The one protocol error is
+the specification's own for a tool that does not exist: JSON-RPC -32602, naming the tools."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import mcp_types as types
 import msgspec
 import structlog
 from mcp.server import Server, ServerRequestContext
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
@@ -97,7 +100,9 @@ def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalR
     ) -> types.CallToolResult:
         spec = tools.get(params.name)
         if spec is None:
-            return failure("unknown_tool", f"no tool named {params.name!r}; tools: {', '.join(tools)}")
+            # The specification's answer for a tool that is not there: a protocol error
+            # (invalid params), not a tool result a model would read as the tool's own.
+            raise MCPError(INVALID_PARAMS, f"unknown tool {params.name!r}; tools: {', '.join(tools)}")
         args = dict(params.arguments or {})
         async with sessions() as session:
             try:

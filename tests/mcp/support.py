@@ -8,7 +8,10 @@ import json
 from typing import Any
 
 import mcp_types as types
+import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 
 ACTION_TOOLS = {"workspace", "client", "invoice"}
 GRANULAR_TOOLS = {
@@ -100,6 +103,16 @@ def refused(result: types.CallToolResult) -> tuple[str, dict[str, Any]]:
     assert error["code"] in text, (text, error)
     assert error["detail"] in text, (text, error)
     return text, error
+
+
+async def refused_as_unknown_tool(client: Client, name: str, arguments: dict[str, Any]) -> str:
+    """A call to a tool the server does not have: the JSON-RPC invalid-params error the
+    specification prescribes (-32602), not a tool result; its message."""
+    with pytest.raises(MCPError) as raised:
+        await client.call_tool(name, arguments)
+    assert raised.value.code == INVALID_PARAMS, raised.value
+    assert name in raised.value.message
+    return raised.value.message
 
 
 def assert_invoice_shape(invoice: dict[str, Any]) -> None:

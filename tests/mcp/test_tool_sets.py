@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.mcp.conftest import Account, http_client, stdio_mcp
-from tests.mcp.support import ACTION_TOOLS, ALL_TOOLS, GRANULAR_TOOLS, call, refused
+from tests.mcp.support import ACTION_TOOLS, ALL_TOOLS, GRANULAR_TOOLS, call, refused_as_unknown_tool
 from tests.processes import ProcessEnv, serve
 
 
@@ -46,10 +46,7 @@ async def test_actions_tool_set_over_http_lists_only_workspace_client_and_invoic
             assert names == ACTION_TOOLS
             made = await call(client, "invoice", action="create", company_slug=owner.slug, title="Actions only")
             assert made["status"] == "draft"
-            _, error = refused(
-                await client.call_tool("get_invoice", {"company_slug": owner.slug, "uuid": made["uuid"]})
-            )
-            assert error["code"] == "unknown_tool"
+            await refused_as_unknown_tool(client, "get_invoice", {"company_slug": owner.slug, "uuid": made["uuid"]})
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("granular", GRANULAR_TOOLS), ("actions", ACTION_TOOLS)])
@@ -63,8 +60,7 @@ async def test_tool_set_over_stdio(
         assert names == expected
         assert len(names) == {"granular": 18, "actions": 3}[mode]
         hidden = "invoice" if mode == "granular" else "list_invoices"
-        text, error = refused(await client.call_tool(hidden, {"company_slug": owner.slug}))
-        assert error["code"] == "unknown_tool"
+        text = await refused_as_unknown_tool(client, hidden, {"company_slug": owner.slug})
         assert all(name in text for name in expected)
         settings = "get_business_settings" if mode == "granular" else "workspace"
         extra = {} if mode == "granular" else {"action": "get"}
