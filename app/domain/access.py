@@ -42,7 +42,8 @@ SCOPE_DESCRIPTIONS = {
     Scope.PAYMENTS_WRITE.value: "Record payments",
     Scope.CLIENTS_READ.value: "See your clients",
     Scope.CLIENTS_WRITE.value: "Create and edit clients",
-    Scope.WORKSPACE_ADMIN.value: "Create workspaces and change business settings and members",
+    Scope.WORKSPACE_ADMIN.value: "Create workspaces, change business settings and members, and see and revoke "
+    "the apps connected to your account",
 }
 
 

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import PrincipalDep
+from app.api.results import needs
 from app.config import Settings
 from app.db.models import Membership, OAuthClient, Workspace
-from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS
+from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS, Scope
 from app.domain.apps import ConnectedApp, connected_apps, revoke_app
 from app.oauth import store
 from app.oauth.metadata_fetch import fetcher
@@ -278,13 +279,27 @@ async def revoke(request: Request[Any, Any, Any], state: State, db_session: DbSe
 # --- connected apps -------------------------------------------------------------------------
 
 
-@get("/api/v1/oauth/apps", summary="Apps you have connected through OAuth", tags=["oauth"])
+# Seeing and revoking the apps connected to an account is administration of that account:
+# an app holding only invoices:read must not learn of, or cut off, the others.
+@get(
+    "/api/v1/oauth/apps",
+    summary="Apps you have connected through OAuth",
+    tags=["oauth"],
+    security=needs(Scope.WORKSPACE_ADMIN),
+)
 async def list_apps(principal: PrincipalDep, db_session: DbSession) -> list[ConnectedApp]:
+    principal.require_scope(Scope.WORKSPACE_ADMIN)
     return await connected_apps(db_session, principal.user_id)
 
 
-@delete("/api/v1/oauth/apps/{client_id:str}", summary="Revoke an app's access", tags=["oauth"])
+@delete(
+    "/api/v1/oauth/apps/{client_id:str}",
+    summary="Revoke an app's access",
+    tags=["oauth"],
+    security=needs(Scope.WORKSPACE_ADMIN),
+)
 async def delete_app(client_id: FromPath[str], principal: PrincipalDep, db_session: DbSession) -> None:
+    principal.require_scope(Scope.WORKSPACE_ADMIN)
     await revoke_app(db_session, principal.user_id, client_id)
 
 

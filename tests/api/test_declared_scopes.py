@@ -18,8 +18,6 @@ from tests.api.test_tenant_isolation import _body, _call, _fill, make_victim
 UNSCOPED = {
     ("GET", "/api/v1/workspaces"),
     ("GET", "/api/v1/workspaces/{company_slug}"),
-    ("GET", "/api/v1/oauth/apps"),
-    ("DELETE", "/api/v1/oauth/apps/{client_id}"),
 }
 
 

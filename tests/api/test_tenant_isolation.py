@@ -162,6 +162,7 @@ def _fill(path: str, slug: str, invoice_uuid: str, client_uuid: str, user_uuid: 
         "invoice_uuid": invoice_uuid,
         "client_uuid": client_uuid,
         "user_uuid": user_uuid or str(uuidlib.uuid4()),
+        "client_id": "bcc_no-such-app",
     }
 
     def fill(match: re.Match[str]) -> str:

@@ -495,6 +495,25 @@ async def test_connected_apps_are_listed_and_revoked_through_the_api(
     assert again.status_code == 404
 
 
+async def test_an_app_without_workspace_admin_can_neither_list_nor_revoke_connected_apps(
+    served: str, http: httpx.AsyncClient, account: Account
+) -> None:
+    """An app granted only ``invoices:read`` (for the REST API) once listed every app of the
+    account and could revoke them: it now gets 403 ``insufficient_scope`` naming
+    ``workspace:admin``, and the other app keeps working."""
+    other = await connect(http, served, account, scope="invoices:read")
+    reader = await connect(http, served, account, scope="invoices:read", resource=f"{served}/api/v1")
+    bearer = {"Authorization": f"Bearer {reader.access}"}
+    for response in (
+        await http.get(f"{served}/api/v1/oauth/apps", headers=bearer),
+        await http.delete(f"{served}/api/v1/oauth/apps/{other.client_id}", headers=bearer),
+    ):
+        assert response.status_code == 403, response.text
+        assert (response.json()["code"], response.json()["required_scope"]) == ("insufficient_scope", "workspace:admin")
+    assert (await mcp_status(http, served, other.access)).status_code == 200
+    assert (await rest_status(http, served, reader.access)).status_code == 200
+
+
 async def test_the_connected_apps_page_lists_the_app_and_revokes_it_with_the_csrf_token(
     served: str, http: httpx.AsyncClient, account: Account
 ) -> None:
