@@ -4,6 +4,7 @@ and faces together for each sub-command."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -24,6 +25,13 @@ def _settings() -> Settings:
         return Settings.from_env()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def forwarded_allow_ips(settings: Settings) -> list[str]:
+    """The peers whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes: exactly
+    BILLCRAFT_TRUSTED_PROXIES, as networks (uvicorn reads "10.0.0.1/8", host bits set, as a
+    literal name that no peer matches, so each is normalized to "10.0.0.0/8")."""
+    return [str(ipaddress.ip_network(proxy, strict=False)) for proxy in settings.trusted_proxies]
 
 
 async def _with_billing(settings: Settings, work: Callable[[Billing], Awaitable[T]]) -> T:
@@ -73,11 +81,22 @@ def serve(host: str, port: int) -> None:
     configure_logging(settings.log_format)
     upgrade(settings)
     click.echo(f"Billcraft on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)", err=True)
+    # The client's address is the peer's unless the peer is a proxy named in
+    # BILLCRAFT_TRUSTED_PROXIES: uvicorn's own default believes X-Forwarded-For from any
+    # loopback peer, which lets anyone on the machine (or behind a local proxy that passes
+    # the header on) choose the address that the per-address limits count.
+    proxies = forwarded_allow_ips(settings)
     # Idle connections are kept 75 s, longer than common load balancers' 60 s and than an AI
     # assistant's pause between tool calls: with uvicorn's 5 s, a client reusing a connection
     # just as the server closes it sees a failed request.
     uvicorn.run(
-        served(create_app(settings)), host=host, port=port, log_config=None, proxy_headers=True, timeout_keep_alive=75
+        served(create_app(settings)),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+        timeout_keep_alive=75,
     )
 
 

@@ -5,6 +5,7 @@ commands against what the README promises (web and worker targets, non-root, uv-
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import shlex
@@ -122,6 +123,17 @@ def test_every_pod_runs_as_non_root_with_settings_from_the_configmap_and_secret(
             assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
     job = by_kind("Job", "billcraft-migrate")["spec"]["template"]["spec"]["containers"][0]
     assert job["command"] == ["billcraft", "db", "upgrade"]
+
+
+def test_only_the_proxies_in_front_of_web_are_trusted_with_the_client_address() -> None:
+    """Kubernetes trusts the private networks its ingress controller connects from, written
+    as networks; Compose trusts no one unless told (the variable passes through, empty)."""
+    configmap = by_kind("ConfigMap", "billcraft")["data"]
+    networks = [ipaddress.ip_network(n) for n in configmap["BILLCRAFT_TRUSTED_PROXIES"].split(",")]
+    assert networks
+    assert all(n.is_private for n in networks), networks
+    web = compose_file()["services"]["web"]["environment"]
+    assert web["BILLCRAFT_TRUSTED_PROXIES"] == "${BILLCRAFT_TRUSTED_PROXIES:-}"
 
 
 def test_dockerfile_builds_web_and_worker_targets_with_uv_as_a_non_root_user() -> None:
