@@ -240,6 +240,7 @@ async def _bulk_invoices(
                     "finalized_at": at if finalized else None,
                     "sent_at": at if status in ("sent", "paid", "overdue") else None,
                     "paid_at": at + dt.timedelta(days=rng.randrange(1, 45)) if status == "paid" else None,
+                    "days_to_payment": rng.randrange(0, 45) if status == "paid" else None,
                     "cancelled_at": at if status == "cancelled" else None,
                     "cancel_reason": "client cancelled" if status == "cancelled" else None,
                     "public_token": secrets.token_urlsafe(24),

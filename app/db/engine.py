@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, EngineConfig, SQLAlchemyAsyncConfig
 from sqlalchemy import event
@@ -60,29 +57,10 @@ def _sqlite_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -
     cursor.close()
     # The overdue sweep writes its history rows in SQL: their ids come from here.
     dbapi_connection.run_async(lambda conn: conn.create_function("billcraft_uuid7", 0, _uuid7_bytes))
-    dbapi_connection.run_async(
-        lambda conn: conn.create_function("billcraft_local_date", 2, _local_date, deterministic=True)
-    )
 
 
 def _uuid7_bytes() -> bytes:
     return uuid7().bytes
-
-
-@functools.lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def _local_date(stamp: str | None, zone: str | None) -> str | None:
-    """The calendar day in time zone ``zone`` of a UTC time as SQLite stores it
-    ("2026-03-07 20:00:00.000000"): what PostgreSQL's ``timezone(zone, t)::date`` gives."""
-    if stamp is None or zone is None:
-        return None
-    if zone == "UTC":
-        return stamp[:10]
-    moment = dt.datetime.fromisoformat(stamp).replace(tzinfo=dt.UTC)
-    return moment.astimezone(_zone(zone)).date().isoformat()
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -147,6 +147,10 @@ class Invoice(UUIDv7AuditBase):
     finalized_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Set when the invoice becomes paid: whole days from the day it was sent (in its
+    # workspace's time zone) to the day its last payment was received; kept so that the
+    # average needs no join to the payments (app/domain/stats.py).
+    days_to_payment: Mapped[int | None] = mapped_column(Integer, default=None)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)

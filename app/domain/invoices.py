@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -482,6 +483,7 @@ class InvoiceService(DomainService[Invoice]):
                 after = Status.PAID
                 invoice.status = after.value
                 invoice.paid_at = utcnow()
+                invoice.days_to_payment = _days_to_payment(invoice, access.workspace.timezone)
             self._record(
                 access,
                 invoice,
@@ -716,6 +718,15 @@ def quote(items: Sequence[ItemInput], currency: str, tax_rate: Decimal) -> Quote
         tax_amount=money.format_amount(tax, code),
         total=money.format_amount(subtotal + tax, code),
     )
+
+
+def _days_to_payment(invoice: Invoice, timezone: str) -> int | None:
+    """Whole days from the day the invoice was sent, in its workspace's calendar, to the day
+    its last payment was received (0 when the money came first); kept for the statistics."""
+    if invoice.sent_at is None or not invoice.payments:
+        return None
+    sent_on = invoice.sent_at.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+    return max((max(p.payment_date for p in invoice.payments) - sent_on).days, 0)
 
 
 def _check_dates(issue: dt.date, due: dt.date) -> None:

@@ -11,9 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, cast, func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
 
 from app.db.models import Invoice, Membership, Payment, Workspace
 from app.domain import money, tenancy
@@ -53,22 +52,13 @@ class _Sums:
     outstanding: int = 0
     overdue: int = 0
     count: int = 0
-    days: float = 0.0  # days from sending to payment, summed over ``timed`` paid invoices
+    days: int = 0  # days from sending to payment, summed over ``timed`` paid invoices
     timed: int = 0
 
 
-def _days_to_payment(dialect: str, sent_at: Any, zone: Any, paid_on: Any) -> ColumnElement[Any]:
-    """Whole days from the day an invoice was sent, in its workspace's time zone, to the
-    date it was paid; 0 when the money came before the invoice."""
-    if dialect == "postgresql":
-        return func.greatest(paid_on - cast(func.timezone(zone, sent_at), Date), 0)
-    # SQLite has no time zones: billcraft_local_date is registered by app.db.engine.
-    return func.max(func.julianday(paid_on) - func.julianday(func.billcraft_local_date(sent_at, zone)), 0)
-
-
 @functools.cache
-def _statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """The three queries of the figures, built once (their workspaces and month bounds are
+def _statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
+    """The two queries of the figures, built once (their workspaces and month bounds are
     parameters: ``ids`` and ``m0`` .. ``m12``), so that a call neither rebuilds nor
     recompiles forty expressions.
 
@@ -93,6 +83,10 @@ def _statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
             func.coalesce(func.sum(inv.total_minor).filter(finalized), 0),
             func.coalesce(func.sum(inv.total_minor), 0),
             func.coalesce(func.sum(inv.paid_minor), 0),
+            # Kept on each invoice when it became paid (to the payment date received, in
+            # its workspace's calendar): the average needs no join to the payments.
+            func.coalesce(func.sum(inv.days_to_payment), 0),
+            func.count(inv.days_to_payment),
             *issued_in,
         )
         .where(mine)
@@ -114,29 +108,7 @@ def _statements(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
         )
         .group_by(Payment.currency)
     )
-    # Days to payment run to the date the last payment was received (payment_date), not to
-    # when the invoice was marked paid (paid_at: the recording). No column of the invoice
-    # holds that date, so the paid invoices are joined to their payments' latest date: a
-    # query of its own, which keeps the pass above a plain scan that PostgreSQL parallelizes
-    # (joined into it, bench/ measured it slower than the two apart).
-    paid_on = (
-        select(Payment.invoice_id, func.max(Payment.payment_date).label("day"))
-        .where(Payment.workspace_id.in_(bindparam("ids", expanding=True)))
-        .group_by(Payment.invoice_id)
-        .subquery()
-    )
-    days_to_payment = (
-        select(
-            inv.currency,
-            func.sum(_days_to_payment(dialect, inv.sent_at, Workspace.timezone, paid_on.c.day)),
-            func.count(),
-        )
-        .join(Workspace, Workspace.id == inv.workspace_id)
-        .join(paid_on, paid_on.c.invoice_id == inv.id)
-        .where(mine, inv.status == Status.PAID.value, inv.sent_at.is_not(None))
-        .group_by(inv.currency)
-    )
-    return invoice_figures, payment_figures, days_to_payment
+    return invoice_figures, payment_figures
 
 
 class StatsService:
@@ -170,22 +142,23 @@ class StatsService:
     async def _compute(self, ids: list[uuid.UUID], slugs: list[str], scope: str, today: dt.date) -> StatsOut:
         months = _months(today)
         bounds = [_first_day(m) for m in months] + [_next_month(_first_day(months[-1]))]
-        invoice_figures, payment_figures, days_to_payment = _statements(self.session.bind.dialect.name)
+        invoice_figures, payment_figures = _statements(self.session.bind.dialect.name)
         values: dict[str, Any] = {"ids": ids} | {f"m{i}": day for i, day in enumerate(bounds)}
         groups = await self.session.execute(invoice_figures, values)
         paid_by_month = await self.session.execute(payment_figures, values)
-        timings = await self.session.execute(days_to_payment, {"ids": ids})
 
         per_status: dict[str, dict[str, int]] = defaultdict(dict)
         overall: dict[str, int] = {s.value: 0 for s in Status}
         sums: dict[str, _Sums] = defaultdict(_Sums)
         monthly: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0] for _ in months])
         billable = 0
-        for currency, status, n, n_final, invoiced, total, paid, *by_month in groups.all():
+        for currency, status, n, n_final, invoiced, total, paid, days, n_timed, *by_month in groups.all():
             per_status[currency][status] = int(n)
             overall[status] += int(n)
             figures = sums[currency]
             figures.count += int(n)
+            figures.days += int(days)
+            figures.timed += int(n_timed)
             billable += int(n_final)
             if status != CANCELLED:
                 figures.paid += int(paid)
@@ -199,9 +172,6 @@ class StatsService:
         for currency, *by_month in paid_by_month.all():
             for month, amount in zip(monthly[currency], by_month, strict=True):
                 month[1] += int(amount)
-        for currency, days, n_timed in timings.all():
-            sums[currency].days += float(days)
-            sums[currency].timed += int(n_timed)
 
         currencies = []
         fmt = money.format_amount

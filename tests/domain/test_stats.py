@@ -113,12 +113,12 @@ async def _paid_on(
     """A paid invoice sent at ``sent_at``, settled by ``payments`` (amount, payment_date)
     all recorded now, in that order."""
     out = await invoice_in(billing, access, "sent", items=[item("Work", 1, 100)])
-    for amount, day in payments:
-        out = await _pay(billing, access, out, amount, day)
-    assert out.status == "paid"
     row = await billing.invoices.find(access, out.uuid)
     row.sent_at = sent_at
     await billing.session.flush()
+    for amount, day in payments:
+        out = await _pay(billing, access, out, amount, day)
+    assert out.status == "paid"
 
 
 def _days_ago(n: int, hour: int = 12) -> dt.datetime:
