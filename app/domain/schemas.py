@@ -288,7 +288,7 @@ class InvoiceOut(Struct):
     history: list[HistoryOut]
     deliveries: list[DeliveryOut]
     allowed_actions: list[str]
-    public_url: str
+    public_url: str | None  # null for a draft: its public page (/i/<token>) serves every other invoice
     created_at: dt.datetime
     updated_at: dt.datetime
 

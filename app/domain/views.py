@@ -39,6 +39,15 @@ def _client_ref(invoice: Invoice) -> ClientRef | None:
     return ClientRef(uuid=invoice.client.id, name=invoice.client.name) if invoice.client else None
 
 
+def public_url(invoice: Invoice, base_url: str) -> str | None:
+    """The client's page of the invoice (``/i/<token>``), or None while nobody may see it.
+    It is exactly what that page serves (``app/domain/public.py``): every invoice but a
+    draft, finalized or not. A draft has been sent to nobody, so it has no public address."""
+    if invoice.status == lifecycle.Status.DRAFT:
+        return None
+    return f"{base_url}/i/{invoice.public_token}"
+
+
 def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
     currency = invoice.currency
     amount = money.format_amount
@@ -116,7 +125,7 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
             for d in invoice.deliveries
         ],
         allowed_actions=lifecycle.allowed_actions(invoice),
-        public_url=f"{base_url}/i/{invoice.public_token}",
+        public_url=public_url(invoice, base_url),
         created_at=invoice.created_at,
         updated_at=invoice.updated_at,
     )

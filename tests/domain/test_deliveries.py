@@ -30,6 +30,12 @@ async def _sent_to(billing: Billing, access: WorkspaceAccess, *to: str) -> Invoi
     return out
 
 
+def _public_token(sent: InvoiceOut) -> str:
+    """The token of a sent invoice's public page, where the email's link leads."""
+    assert sent.public_url is not None, "a sent invoice has a public page"
+    return sent.public_url.rsplit("/", 1)[1]
+
+
 async def _row(billing: Billing, delivery_id: uuid.UUID) -> EmailDelivery:
     return (
         await billing.session.execute(
@@ -152,14 +158,14 @@ def test_backoff_grows_fourfold_and_is_capped_at_two_hours() -> None:
 async def test_an_open_needs_both_tokens_and_counts_once(billing: Billing, access: WorkspaceAccess) -> None:
     sent = await _sent_to(billing, access, "a@example.com")
     delivery_id = sent.deliveries[0].uuid
-    public_token = sent.public_url.rsplit("/", 1)[1]
+    public_token = _public_token(sent)
     deliveries = DeliveryService(billing.session)
     token = (await _row(billing, delivery_id)).token
     assert not await deliveries.opened(public_token, token), "a queued email has not been read"
     assert await deliveries.claim(delivery_id, LEASE)
     assert await deliveries.sent(delivery_id, 1)
     other = await _sent_to(billing, access, "b@example.com")
-    assert not await deliveries.opened(other.public_url.rsplit("/", 1)[1], token), "another invoice's page"
+    assert not await deliveries.opened(_public_token(other), token), "another invoice's page"
     assert await deliveries.opened(public_token, token)
     assert not await deliveries.opened(public_token, token)
     row = await _row(billing, delivery_id)
@@ -177,7 +183,7 @@ async def test_an_open_of_an_email_still_marked_sending_proves_it_went_out(
     now = dt.datetime.now(dt.UTC)
     assert await deliveries.claim(delivery_id, LEASE, now)
     row = await _row(billing, delivery_id)
-    assert await deliveries.opened(sent.public_url.rsplit("/", 1)[1], row.token, now)
+    assert await deliveries.opened(_public_token(sent), row.token, now)
     assert not await deliveries.claim(delivery_id, LEASE, now + LEASE * 2), "it will not be sent again"
 
 

@@ -89,7 +89,9 @@ class Victim:
             self.workspace["name"],
         ]
         for inv in self.invoices:
-            values += [inv["uuid"], inv["title"], inv["public_url"]]
+            values += [inv["uuid"], inv["title"]]
+            if inv["public_url"]:  # a draft has none
+                values.append(inv["public_url"])
             values += [p["uuid"] for p in inv["payments"]]
             values += [e["actor"]["uuid"] for e in inv["history"] if e["actor"]["uuid"]]
             if inv["number"]:
