@@ -7,13 +7,13 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.types import ASGIApp
 
 from app.api.auth import bearer_auth
 from app.api.clients import ClientController
 from app.api.deps import provide_billing, provide_principal
+from app.api.docs import SwaggerDocs
 from app.api.invoices import InvoiceController
 from app.api.openapi import finish_document
 from app.api.problems import EXCEPTION_HANDLERS
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1.0.0",
             description=API_DESCRIPTION,
             path="/api",
-            render_plugins=[ScalarRenderPlugin(path="/docs")],
+            render_plugins=[SwaggerDocs(path="/docs")],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="Personal API token"),
