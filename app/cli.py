@@ -81,6 +81,7 @@ def serve(host: str, port: int) -> None:
     configure_logging(settings.log_format)
     upgrade(settings)
     click.echo(f"Billcraft on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)", err=True)
+    _say_browser(settings)
     # The client's address is the peer's unless the peer is a proxy named in
     # BILLCRAFT_TRUSTED_PROXIES: uvicorn's own default believes X-Forwarded-For from any
     # loopback peer, which lets anyone on the machine (or behind a local proxy that passes
@@ -114,7 +115,56 @@ def worker() -> None:
         raise click.UsageError("the worker needs BILLCRAFT_REDIS_URL (a Redis server to take jobs from)")
     configure_logging(settings.log_format)
     upgrade(settings)
+    _say_browser(settings)
     run_worker(worker_settings(settings))
+
+
+def _say_browser(settings: Settings) -> None:
+    """Which browser prints the PDFs, or what to run to get one: said at start."""
+    from app import browser
+
+    found = browser.find(settings.chromium_path)
+    if found is None:
+        click.echo(f"PDFs: no browser found, so no PDF can be printed; run: {browser.install_command()}", err=True)
+    else:
+        click.echo(f"PDFs: printed by {found.describe()}", err=True)
+
+
+@main.command()
+def doctor() -> None:
+    """Check every dependency (database, migrations, Redis, mail, browser, fonts) and say
+    what to do about each one that is missing. Exits 1 when one is."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.doctor import everything
+
+    checks = _run(everything(_settings()))
+    table = Table("dependency", "status", "detail", "what to do", show_lines=False)
+    for check in checks:
+        colour = "green" if check.healthy else "red"
+        table.add_row(check.name, f"[{colour}]{check.status}[/{colour}]", check.detail, check.fix)
+    Console(width=200).print(table)
+    missing = [c.name for c in checks if not c.healthy]
+    if missing:
+        click.echo(f"not ready: {', '.join(missing)}", err=True)
+        sys.exit(1)
+    click.echo("everything Billcraft needs is here", err=True)
+
+
+@main.command("browser")
+@click.option("--install", is_flag=True, help="Get a browser (and fonts) when the machine has none.")
+def browser_command(install: bool) -> None:
+    """Say which browser prints the PDFs; with --install, get one first if there is none
+    (Playwright's download, else apt-get as root on Debian/Ubuntu, else the command to run)."""
+    from app import browser
+
+    settings = _settings()
+    found = browser.ensure(settings.chromium_path) if install else browser.find(settings.chromium_path)
+    if found is None:
+        click.echo(f"no browser: run {browser.install_command()}", err=True)
+        sys.exit(1)
+    click.echo(found.describe())
 
 
 @main.command("mcp")

@@ -124,8 +124,18 @@ async def test_health_answers_ok_without_a_token(client: AsyncTestClient[Litesta
     assert response.json() == {"status": "ok"}
 
 
-async def test_ready_checks_the_database_without_a_token(client: AsyncTestClient[Litestar]) -> None:
-    """Readiness reports the database reachable (and no Redis in embedded mode)."""
+async def test_ready_reports_every_dependency_without_a_token(client: AsyncTestClient[Litestar]) -> None:
+    """Readiness reports the database reachable and migrated, no Redis in embedded mode,
+    mail to files, and the browser and fonts this machine has."""
     response = await client.get("/ready")
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+    body = response.json()
+    assert body["status"] == "ok", body
+    checks = body["checks"]
+    assert set(checks) == {"database", "migrations", "smtp", "browser", "fonts"}
+    assert checks["database"] == {"status": "ok"}
+    assert checks["migrations"]["status"] == "ok"
+    assert checks["smtp"]["status"] == "off"
+    assert "eml" in checks["smtp"]["detail"]
+    assert checks["browser"]["status"] == "ok"
+    assert "Chrom" in checks["browser"]["detail"]
