@@ -1,6 +1,10 @@
 """The client's side of an invoice, reached without an account by the invoice's public
 token: the page (``/i/{token}``), its PDF, and the open-tracking pixel of an email.
 
+The page leads with what the client came for: the status, the amount due (or when it was
+paid), the dates, and how to pay; then the parties, with country names in the business's
+language, and the lines. It links nowhere a client would need an account.
+
 A link from an email carries the recipient's delivery token (``?d=…``): opening it, or
 loading the pixel, marks that delivery opened. The token in the URL is the only key, so
 these pages ask browsers not to pass it on (no referrer) and search engines not to index.
@@ -11,6 +15,8 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
+from babel import Locale
+from babel.dates import format_date
 from litestar import Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -21,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.deliveries import DeliveryService
 from app.domain.errors import NotFound
 from app.domain.public import public_document
-from app.domain.schemas import InvoiceDocument
+from app.domain.schemas import ClientOut, InvoiceDocument
 from app.downloads import content_disposition, pdf_filename
-from workers.document import document_view
+from workers.document import LABELS, document_view
 
 # Litestar adds "; charset=utf-8" to text types itself.
 HTML = "text/html"
@@ -59,6 +65,38 @@ async def pdf_response(
     )
 
 
+def country_name(code: str, locale: Locale) -> str:
+    """A client's country as people say it, in the business's language ("DE" -> "Germany");
+    a code babel does not know is shown as it is."""
+    return str(locale.territories.get(code.upper(), code)) if code else ""
+
+
+def client_lines(client: ClientOut, locale: Locale) -> list[str]:
+    """The client's address under its name, one line each, the country written out."""
+    city = " ".join(p for p in (client.postal_code, client.city) if p)
+    lines = [client.address_line1, client.address_line2, city, client.region, country_name(client.country, locale)]
+    lines = [line for line in lines if line]
+    if client.email:
+        lines.append(client.email)
+    if client.tax_number:
+        lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
+    return lines
+
+
+def public_view(document: InvoiceDocument) -> dict[str, Any]:
+    """What the client's page shows: the document's words and figures, and the date the
+    invoice was paid (its last payment's) once it is."""
+    view: dict[str, Any] = document_view(document)
+    invoice = document.invoice
+    locale = Locale.parse(document.workspace.locale)
+    view["status_word"] = STATUS_WORDS.get(invoice.status, invoice.status)
+    view["client_lines"] = client_lines(document.client, locale) if document.client else []
+    paid_on = max((p.payment_date for p in invoice.payments), default=None)
+    view["paid_on"] = format_date(paid_on, "long", locale=locale) if invoice.status == "paid" and paid_on else ""
+    view["payable"] = invoice.status in ("sent", "overdue")
+    return view
+
+
 def _missing() -> Template:
     return Template("public_missing.html", context={}, status_code=404, media_type=HTML, headers=PRIVATE)
 
@@ -76,8 +114,7 @@ async def public_invoice(
         return _missing()
     if d:
         await DeliveryService(db_session).opened(public_token, d)
-    view: dict[str, Any] = document_view(document)
-    view["status_word"] = STATUS_WORDS.get(document.invoice.status, document.invoice.status)
+    view = public_view(document)
     view["pdf_url"] = f"/i/{public_token}/pdf"
     return Template("public_invoice.html", context=view, media_type=HTML, headers=PRIVATE)
 

@@ -1,6 +1,40 @@
 /* Billcraft: small niceties on top of pages that work without JavaScript. */
 (function () {
   "use strict";
+  // Once per page, even if a page names this script twice.
+  if (document.documentElement.hasAttribute("data-billcraft")) return;
+  document.documentElement.setAttribute("data-billcraft", "");
+
+  // The header menus (<details>, so they work without this script too): one open at a
+  // time; Escape closes the open one and puts focus back on its button; moving focus out of
+  // a menu, or clicking elsewhere, closes it.
+  var menus = Array.prototype.slice.call(document.querySelectorAll("details.menu"));
+  var close = function (menu, refocus) {
+    if (!menu.open) return;
+    menu.open = false;
+    if (refocus) menu.querySelector("summary").focus();
+  };
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () {
+      if (menu.open) menus.forEach(function (other) { if (other !== menu) close(other, false); });
+    });
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        event.preventDefault();
+        event.stopPropagation();
+        close(menu, true);
+      }
+    });
+    menu.addEventListener("focusout", function (event) {
+      var next = event.relatedTarget;
+      if (next && !menu.contains(next)) close(menu, false);
+    });
+  });
+  if (menus.length) {
+    document.addEventListener("click", function (event) {
+      menus.forEach(function (menu) { if (!menu.contains(event.target)) close(menu, false); });
+    });
+  }
 
   // The invoice editor: the server prices the lines as you type.
   var form = document.getElementById("invoice-form");
