@@ -242,13 +242,16 @@ class WorkspaceService(DomainService[Workspace]):
         else:
             if membership.role == Role.OWNER.value and access.role != Role.OWNER:
                 raise Forbidden("only an owner can change an owner's role", code="role_insufficient")
+            if membership.role == Role.OWNER.value and role != Role.OWNER:
+                await self._keep_an_owner(access.workspace_id)
             membership.role = role.value
         await session.flush()
         return MemberOut(user_uuid=user.id, email=user.email, name=user.name, role=role.value)
 
     async def remove_member(self, principal: Principal, slug: str, user_uuid: uuid.UUID) -> None:
         """Take someone out of the workspace (or leave it yourself). Only an owner removes an
-        owner, and the last owner stays: a workspace always has someone who can run it."""
+        owner, and the last owner stays: a workspace always has someone who can run it (nor
+        can ``add_member`` give the last owner another role)."""
         access = await self.access(principal, slug)
         principal.require_scope(Scope.WORKSPACE_ADMIN)
         if user_uuid != principal.user_id:
@@ -267,14 +270,18 @@ class WorkspaceService(DomainService[Workspace]):
         if membership.role == Role.OWNER.value:
             if access.role != Role.OWNER:
                 raise Forbidden("only an owner can remove an owner", code="role_insufficient")
-            owners = (
-                await session.execute(
-                    select(func.count(Membership.id)).where(
-                        Membership.workspace_id == access.workspace_id, Membership.role == Role.OWNER.value
-                    )
-                )
-            ).scalar_one()
-            if owners <= 1:
-                raise Conflict("this is the workspace's only owner; make someone else owner first", code="last_owner")
+            await self._keep_an_owner(access.workspace_id)
         await session.delete(membership)
         await session.flush()
+
+    async def _keep_an_owner(self, workspace_id: uuid.UUID) -> None:
+        """Before an owner is removed or given another role: refused if they are the only one."""
+        owners = (
+            await self.session.execute(
+                select(func.count(Membership.id)).where(
+                    Membership.workspace_id == workspace_id, Membership.role == Role.OWNER.value
+                )
+            )
+        ).scalar_one()
+        if owners <= 1:
+            raise Conflict("this is the workspace's only owner; make someone else owner first", code="last_owner")
