@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1.0.0",
             description=API_DESCRIPTION,
             path="/api",
-            render_plugins=[SwaggerDocs(path="/docs")],
+            render_plugins=[SwaggerDocs()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="Personal API token"),

@@ -43,6 +43,8 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def test_the_api_docs_load_only_from_billcraft_and_list_every_operation(browser: Browser, site: str) -> None:
+    """Offline, the page lists every operation of the document and opens them, and nothing
+    it needs is refused: not by the network, not by its content security policy."""
     async with httpx.AsyncClient(base_url=site, timeout=30) as http:
         document = (await http.get("/api/openapi.json")).json()
     summaries = sorted(
@@ -104,8 +106,8 @@ async def test_the_api_docs_load_only_from_billcraft_and_list_every_operation(br
 
 async def test_the_docs_assets_are_served_by_billcraft_for_a_year(site: str) -> None:
     """Every asset the page names is Billcraft's, answered with a year of caching (its path
-    changes with the Swagger UI release); the page and the OAuth redirect page carry the
-    docs policy."""
+    changes with the Swagger UI release and the starter script); the page and the OAuth
+    redirect page carry the docs policy."""
     async with httpx.AsyncClient(base_url=site, timeout=30) as http:
         page = await http.get("/api/docs")
         assert page.headers["content-security-policy"] == DOCS_CSP
@@ -119,6 +121,14 @@ async def test_the_docs_assets_are_served_by_billcraft_for_a_year(site: str) -> 
             assert answer.status_code == 200, url
             assert answer.headers["cache-control"] == "max-age=31536000, public, immutable", url
             assert answer.headers["x-content-type-options"] == "nosniff"
-        redirect = await http.get(assets[0].rsplit("/", 1)[0] + "/oauth2-redirect.html")
+        # Swagger UI's OAuth redirect page keeps its address across releases (a client
+        # registers it), with its script beside it: no inline script there either.
+        assert 'data-oauth2-redirect-url="/api/docs/oauth2-redirect.html"' in page.text
+        redirect = await http.get("/api/docs/oauth2-redirect.html")
         assert redirect.status_code == 200
+        assert redirect.headers["content-type"].startswith("text/html")
         assert redirect.headers["content-security-policy"] == DOCS_CSP
+        assert '<script src="oauth2-redirect.js">' in redirect.text
+        script = await http.get("/api/docs/oauth2-redirect.js")
+        assert script.status_code == 200
+        assert "javascript" in script.headers["content-type"]

@@ -13,4 +13,6 @@
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
   });
+  // Billcraft's OAuth server takes the authorization code flow with PKCE (S256) only.
+  window.ui.initOAuth({ usePkceWithAuthorizationCodeGrant: true });
 })();
