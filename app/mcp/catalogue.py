@@ -110,6 +110,9 @@ P: dict[str, Schema] = {
     "payment_instructions": _s("Payment instructions printed on every invoice"),
     "number_pattern": _s("Invoice number pattern, e.g. INV-{YYYY}-{SEQ:4}"),
     "payment_terms_days": _i("Default days between issue and due date", 0, 365),
+    # members
+    "role": _s("Role in the workspace: owner, admin, member (default) or viewer; you can grant up to your own role"),
+    "user_uuid": _s("The member's user_uuid (from list_members); your own to leave the workspace"),
 }
 CLIENT_PROPS = [*op.CLIENT_FIELDS]
 SETTINGS_PROPS = [f for f in op.SETTINGS_FIELDS if f != "name"]
@@ -130,6 +133,7 @@ SCOPES: dict[tuple[str, str | None], str | None] = {
     ("workspace", "list"): None,
     ("workspace", "get"): None,
     ("workspace", "stats"): _R,
+    **{("workspace", a): _ADMIN for a in ("list_members", "add_member", "change_role", "remove_member")},
     ("client", "list"): _CR,
     ("client", "get"): _CR,
     ("client", "create"): _CW,
@@ -270,17 +274,30 @@ def _action_tools() -> list[ToolSpec]:
             name="workspace",
             title="Workspaces",
             description=(
-                "Your workspaces (companies). list: every workspace you belong to, with its company_slug; "
-                "get: one workspace with its business settings; stats: billing totals per currency across "
-                "all your workspaces (or one, with company_slug)."
+                "Your workspaces (companies) and their members. list: every workspace you belong to, with its "
+                "company_slug; get: one workspace with its business settings; stats: billing totals per currency "
+                "across all your workspaces (or one, with company_slug). list_members: who is in the workspace, "
+                "with their user_uuid and role; add_member: someone who has an account, by email, with a role; "
+                "change_role (user_uuid, role); remove_member (user_uuid; your own to leave). Managing members "
+                "needs the admin or owner role (anyone may leave); only an owner grants, changes or removes an "
+                "owner, and the last owner stays. Member changes take idempotency_key and dry_run."
             ),
-            properties=("company_slug",),
+            properties=("company_slug", "email", "role", "user_uuid", *MUTATION),
             required=(),
-            annotations=_ann("Workspaces", read_only=True, idempotent=True),
+            annotations=_ann("Workspaces", destructive=True, idempotent=True),
+            overrides={"email": _s("Email of the person to add; they must already have a Billcraft account")},
             actions={
                 "list": Action(op.workspace_list),
                 "get": Action(op.workspace_get, required=("company_slug",)),
                 "stats": Action(op.stats),
+                "list_members": Action(op.member_list, required=("company_slug",)),
+                "add_member": Action(op.member_add, required=("company_slug", "email"), takes=("role", *MUTATION)),
+                "change_role": Action(
+                    op.member_change_role, required=("company_slug", "user_uuid", "role"), takes=tuple(MUTATION)
+                ),
+                "remove_member": Action(
+                    op.member_remove, required=("company_slug", "user_uuid"), takes=tuple(MUTATION)
+                ),
             },
         ),
         ToolSpec(

@@ -9,7 +9,7 @@ from typing import Any
 
 import mcp_types as types
 
-from app.domain.errors import Unavailable
+from app.domain.errors import NotFound, Unavailable
 from app.domain.schemas import (
     CancelInput,
     ClientInput,
@@ -20,13 +20,14 @@ from app.domain.schemas import (
     InvoiceFilter,
     InvoiceUpdate,
     ListQuery,
+    MemberInput,
     PaymentInput,
     SendInput,
     WorkspaceSettingsUpdate,
 )
 from app.domain.service import rehearsal
 from app.downloads import pdf_filename
-from app.mcp.calls import Call
+from app.mcp.calls import Call, ToolInputError
 
 Operation = Callable[[Call], Awaitable[Any]]
 
@@ -37,6 +38,7 @@ PAYMENT_FIELDS = ("amount", "payment_date", "payment_method")
 COPY_FIELDS = ("issue_date", "due_date")
 CLIENT_FIELDS = tuple(ClientInput.__struct_fields__)
 SETTINGS_FIELDS = tuple(WorkspaceSettingsUpdate.__struct_fields__)
+MEMBER_FIELDS = tuple(MemberInput.__struct_fields__)
 
 
 # --- invoices ---------------------------------------------------------------------------------
@@ -239,3 +241,63 @@ async def settings_update(call: Call) -> Any:
         return {"dry_run": True, "workspace": updated} if dry else updated
 
     return await call.mutate("workspace.settings", data, perform)
+
+
+# --- members (the same domain methods as REST's /members routes, which decide every rule) -----
+
+
+async def member_list(call: Call) -> Any:
+    return await call.billing.workspaces.members(call.principal, str(call.require("company_slug")))
+
+
+async def member_add(call: Call) -> Any:
+    """Add someone who has an account, by email, with a role (default member)."""
+    slug = (await call.access()).workspace.slug
+    call.require("email")
+    data = call.struct(MemberInput, MEMBER_FIELDS)
+    workspaces = call.billing.workspaces
+
+    async def perform(dry: bool) -> Any:
+        async with rehearsal(call.billing.session, dry):
+            added = await workspaces.add_member(call.principal, slug, data)
+        return {"dry_run": True, "member": added} if dry else added
+
+    return await call.mutate("workspace.member.add", data, perform)
+
+
+async def member_change_role(call: Call) -> Any:
+    """Give a member (by user_uuid, as listed) another role. It never adds anyone: the
+    member is found among the workspace's, then the domain's ``add_member`` changes the role
+    under its rules (only an owner grants or changes owner, the last owner stays)."""
+    slug = (await call.access()).workspace.slug
+    target = call.uuid("user_uuid")
+    role = call.require("role")
+    if not isinstance(role, str):
+        raise ToolInputError.field("role", "must be a string: owner, admin, member or viewer")
+    workspaces = call.billing.workspaces
+
+    async def perform(dry: bool) -> Any:
+        members = (await workspaces.members(call.principal, slug)).items
+        member = next((m for m in members if m.user_uuid == target), None)
+        if member is None:
+            raise NotFound("no member with this user_uuid in this workspace", code="member_not_found")
+        async with rehearsal(call.billing.session, dry):
+            changed = await workspaces.add_member(call.principal, slug, MemberInput(email=member.email, role=role))
+        return {"dry_run": True, "member": changed} if dry else changed
+
+    payload = {"user_uuid": str(target), "role": role}
+    return await call.mutate(f"workspace.member.role:{target}", payload, perform)
+
+
+async def member_remove(call: Call) -> Any:
+    """Take a member out of the workspace, or leave it yourself with your own user_uuid."""
+    slug = (await call.access()).workspace.slug
+    target = call.uuid("user_uuid")
+    workspaces = call.billing.workspaces
+
+    async def perform(dry: bool) -> Any:
+        async with rehearsal(call.billing.session, dry):
+            await workspaces.remove_member(call.principal, slug, target)
+        return {"dry_run": dry, "removed": True, "user_uuid": str(target)}
+
+    return await call.mutate(f"workspace.member.remove:{target}", None, perform)

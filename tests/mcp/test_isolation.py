@@ -39,6 +39,8 @@ VALID: dict[str, Any] = {
     "email": "stranger@evil.example",
     "payment_terms_days": 1,
     "legal_name": "Hijacked",
+    "role": "admin",
+    "user_uuid": "9a1c2a5e-0000-4000-8000-000000000001",
 }
 
 # The pairs that target a victim's object by uuid: the own-slug calls must reach at least
@@ -126,6 +128,7 @@ async def snapshot(client: Client, victim: Victim) -> dict[str, Any]:
         "each": [await call(client, "get_invoice", company_slug=slug, uuid=i["uuid"]) for i in victim.invoices],
         "number": await call(client, "suggest_invoice_number", company_slug=slug),
         "stats": await call(client, "get_billing_analytics", company_slug=slug),
+        "members": await call(client, "workspace", action="list_members", company_slug=slug),
     }
 
 
@@ -225,7 +228,7 @@ async def test_a_stranger_gets_not_found_from_every_tool_and_action_and_learns_n
         before = await snapshot(victim_client, victim)
         tools = (await stranger.list_tools()).tools
         every = pairs(tools)
-        assert len(every) == 33, sorted(every, key=str)
+        assert len(every) == 37, sorted(every, key=str)
         foreign = {victim.client["uuid"], *(i["uuid"] for i in victim.invoices)}
 
         with_victim_slug: set[tuple[str, str | None]] = set()

@@ -176,6 +176,10 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         return uuid_field(targets.invoices)
     if name == "client_uuid":
         return uuid_field([targets.client_uuid], nullable=True)
+    if name == "user_uuid":  # nobody's: a generated call never takes the owner out of the workspace
+        return uuid_field([])
+    if name == "role":
+        return choice_field(["owner", "admin", "member", "viewer"], surrogates=SURROGATES)
     if name in ("issue_date", "date_from", "date_to"):
         return date_field(nullable=True)
     if name == "due_date":

@@ -19,7 +19,7 @@ GRANULAR = {
     "save_client", "get_business_settings", "update_business_settings",
 }  # fmt: skip
 ACTIONS = {
-    "workspace": ["list", "get", "stats"],
+    "workspace": ["list", "get", "stats", "list_members", "add_member", "change_role", "remove_member"],
     "client": ["list", "get", "create", "update"],
     "invoice": ["list", "get", "create", "update", "send", "mark_paid", "cancel", "stats"],
 }
@@ -88,14 +88,16 @@ def test_every_tool_has_a_title_a_description_and_all_four_hints(tools: list[dic
 def test_annotations_say_honestly_what_each_tool_does(tools: list[dict[str, Any]]) -> None:
     hints = {t["name"]: t["annotations"] for t in tools}
     for name in ("get_invoice", "get_invoice_pdf", "list_invoices", "suggest_invoice_number", "list_clients",
-                 "get_billing_analytics", "get_business_settings", "workspace"):  # fmt: skip
+                 "get_billing_analytics", "get_business_settings"):  # fmt: skip
         assert hints[name]["readOnlyHint"] is True, name
         assert hints[name]["destructiveHint"] is False, name
-    for name in ("cancel_invoice", "delete_invoice", "invoice"):
+    # workspace: remove_member takes someone out of a workspace.
+    for name in ("cancel_invoice", "delete_invoice", "invoice", "workspace"):
         assert hints[name]["destructiveHint"] is True, name
     for name in ("send_invoice", "invoice"):
         assert hints[name]["openWorldHint"] is True, name
-    mutating = {"create_invoice", "update_invoice", "send_invoice", "mark_invoice_paid", "save_client", "client"}
+    mutating = {"create_invoice", "update_invoice", "send_invoice", "mark_invoice_paid", "save_client", "client",
+                "workspace"}  # fmt: skip
     for name in mutating:
         assert hints[name]["readOnlyHint"] is False, name
     assert hints["create_invoice"]["idempotentHint"] is False

@@ -25,7 +25,7 @@ async def test_default_tool_set_is_all_21_tools_each_with_a_title_and_annotation
         assert tool.annotations is not None, tool.name
     actions = {name: tools[name].input_schema["properties"]["action"]["enum"] for name in ACTION_TOOLS}
     assert actions == {
-        "workspace": ["list", "get", "stats"],
+        "workspace": ["list", "get", "stats", "list_members", "add_member", "change_role", "remove_member"],
         "client": ["list", "get", "create", "update"],
         "invoice": ["list", "get", "create", "update", "send", "mark_paid", "cancel", "stats"],
     }
