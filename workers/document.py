@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,46 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from app.domain.schemas import InvoiceDocument
+
+# Kana is only Japanese, hangul only Korean: text with either is marked with its language,
+# so that its Han characters take that region's glyph forms (the fonts differ per region).
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_TRADITIONAL = {"TW", "HK", "MO"}
+
+
+def text_language(text: str) -> str | None:
+    """``ja`` for text with kana, ``ko`` for text with hangul, else None (unknown)."""
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL.search(text):
+        return "ko"
+    return None
+
+
+def lang_attr(text: str) -> Markup:
+    """` lang="ja"` (or ``ko``) for an element holding ``text``, when the script tells."""
+    language = text_language(text)
+    return Markup(f' lang="{language}"') if language else Markup("")
+
+
+def document_language(locale: Locale) -> str:
+    """The document's ``lang``: the locale's language, and for Chinese its script
+    (``zh-Hant`` for Taiwan, Hong Kong and Macau), which picks the Han glyph forms."""
+    if locale.language == "zh" and (locale.script == "Hant" or locale.territory in _TRADITIONAL):
+        return "zh-Hant"
+    return str(locale.language)
+
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=False,
 )
+TEMPLATES.filters["lang_attr"] = lang_attr
 LABELS = {
     "invoice": "Invoice",
     "draft_heading": "Draft invoice",
@@ -59,6 +92,11 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
     def money(amount: str) -> str:
         return str(format_currency(Decimal(amount), currency, locale=locale))
 
+    def price(amount: str) -> str:
+        """A unit price as entered: finer than the currency (99.995 EUR) stays so, so that
+        quantity x price reads true; amounts and totals keep the currency's digits."""
+        return str(format_currency(Decimal(amount), currency, locale=locale, decimal_quantization=False))
+
     def rate(value: str | None) -> str:
         return str(format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)) if value else ""
 
@@ -74,7 +112,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
             client_lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
     paid = Decimal(invoice.amount_paid)
     return dict(
-        lang=locale.language,
+        lang=document_language(locale),
         heading=LABELS["invoice"] if invoice.finalized_at else LABELS["draft_heading"],
         watermark=watermark(document),
         invoice=invoice,
@@ -93,7 +131,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
             {
                 "description": line.description,
                 "quantity": format_decimal(Decimal(line.quantity), locale=locale, decimal_quantization=False),
-                "unit_price": money(line.unit_price),
+                "unit_price": price(line.unit_price),
                 "tax_rate": rate(line.tax_rate if line.tax_rate is not None else invoice.tax_rate),
                 "amount": money(line.amount),
             }
