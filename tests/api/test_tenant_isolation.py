@@ -95,7 +95,9 @@ class Victim:
             self.workspace["uuid"],
         ]
         for invoice in (self.invoice, self.draft):
-            values += [invoice["uuid"], invoice["title"], invoice["public_url"]]
+            values += [invoice["uuid"], invoice["title"]]
+            if invoice["public_url"]:  # a draft has none
+                values.append(invoice["public_url"])
             values += [p["uuid"] for p in invoice["payments"]]
             values += [e["actor"]["uuid"] for e in invoice["history"] if e["actor"]["uuid"]]
             if invoice["number"]:
