@@ -39,11 +39,17 @@ def _client_ref(invoice: Invoice) -> ClientRef | None:
     return ClientRef(uuid=invoice.client.id, name=invoice.client.name) if invoice.client else None
 
 
+def shown_to_client(invoice: Invoice) -> bool:
+    """Whether the client may see the invoice without an account: once it has been sent
+    (and so also when it is overdue, paid, or cancelled after sending). A draft, finalized
+    or not, or one cancelled before it was ever sent, has been sent to nobody."""
+    return invoice.sent_at is not None
+
+
 def public_url(invoice: Invoice, base_url: str) -> str | None:
-    """The client's page of the invoice (``/i/<token>``), or None while nobody may see it.
-    It is exactly what that page serves (``app/domain/public.py``): every invoice but a
-    draft, finalized or not. A draft has been sent to nobody, so it has no public address."""
-    if invoice.status == lifecycle.Status.DRAFT:
+    """The client's page of the invoice (``/i/<token>``), or None while nobody may see it:
+    exactly what that page serves (``app/domain/public.py``)."""
+    if not shown_to_client(invoice):
         return None
     return f"{base_url}/i/{invoice.public_token}"
 

@@ -43,8 +43,8 @@ async def test_public_url_is_set_exactly_when_the_public_page_answers(
     caller: Caller, client: AsyncTestClient[Litestar], settings: Settings, db: Any, state: str
 ) -> None:
     """For every status (and a draft cancelled before it was ever sent) the JSON's public_url
-    is non-null if and only if the page at the invoice's stored token answers 200; when it
-    is set, it is that page."""
+    is non-null if and only if the page at the invoice's stored token answers 200, which is
+    once the invoice has been sent; when it is set, it is that page."""
     if state == "cancelled draft":
         created = await create_invoice(caller)
         assert (await caller.post(f"/invoices/{created['uuid']}/cancel")).status_code == 200
@@ -59,4 +59,6 @@ async def test_public_url_is_set_exactly_when_the_public_page_answers(
     assert (invoice["public_url"] is not None) == (page.status_code == 200), (invoice["status"], page.status_code)
     if invoice["public_url"] is not None:
         assert invoice["public_url"] == f"{settings.base_url}{path}"
-    assert (invoice["public_url"] is None) == (invoice["status"] == "draft")
+    assert (invoice["public_url"] is None) == (invoice["sent_at"] is None), "shown once sent, and only then"
+    if state == "cancelled draft":
+        assert invoice["public_url"] is None, "cancelled before anyone was sent it: nobody's to see"
