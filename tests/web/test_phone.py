@@ -298,13 +298,19 @@ async def test_right_to_left_names_read_right_to_left_in_a_left_to_right_page(
     browser: Browser, site: str, owner: Owner
 ) -> None:
     """``dir="auto"`` on the names people type: an Arabic client and a Hebrew title in the
-    invoice list and the line descriptions of the client's page are laid out right to left."""
+    invoice list, the editor's title field and the line descriptions of the client's page
+    are laid out right to left."""
     context = await signed_in(browser, site, owner, *PHONE)
     page = await context.new_page()
     await open_page(page, site + owner.pages["invoices"])
     for text in (ARABIC, HEBREW):
         element = page.locator("table.invoices").get_by_text(text, exact=True).first
         assert await element.evaluate("e => getComputedStyle(e).direction") == "rtl", text
+    # And where they are typed: the draft's Hebrew title in the editor.
+    await open_page(page, site + owner.pages["editor"])
+    title = page.get_by_label("Title")
+    assert await title.input_value() == HEBREW
+    assert await title.evaluate("e => getComputedStyle(e).direction") == "rtl"
     await context.close()
     client = await browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]})
     page = await client.new_page()
