@@ -64,6 +64,11 @@ LATEST = dt.date(2100, 12, 31)
 
 Result = InvoiceOut | DryRunOut
 
+NO_RECIPIENT = (
+    "nobody to email: give one or more addresses in to, or an email address to the client; "
+    "to record the send without emailing anyone (it went out another way), send with notify false"
+)
+
 # The scope each lifecycle action needs: the service requires it, and faces ask
 # ``permitted_actions`` what to offer.
 ACTION_SCOPE = {
@@ -407,6 +412,10 @@ class InvoiceService(DomainService[Invoice]):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.SEND, invoice)
             recipients = _recipients(invoice, data.to) if data.notify else []
+            if data.notify and not recipients:
+                # Refused before anything changes: sending a draft finalizes and numbers it
+                # for good, which must not happen for an email that nobody would receive.
+                raise ValidationFailed.field("to", NO_RECIPIENT)
             details: dict[str, Any] = {"recipients": recipients}
             if not data.notify:
                 details["notify"] = False

@@ -236,6 +236,30 @@ def _state(invoice: InvoiceOut) -> str:
     return status_word(invoice.status).lower()
 
 
+async def _detail_page(
+    request: AnyRequest,
+    access: WorkspaceAccess,
+    viewer: Viewer,
+    billing: Billing,
+    invoice_uuid: uuid.UUID,
+    *,
+    forms: dict[str, dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Template:
+    """The invoice page; ``forms`` re-shows an action's form as it was typed, with the
+    errors that refused it (``{"send": {"values": {...}, "errors": {...}}}``)."""
+    invoice = await billing.invoices.get_out(access, invoice_uuid)
+    client = await billing.clients.get_out(access, invoice.client.uuid) if invoice.client else None
+    allowed = set(permitted_actions(access, invoice))
+    shown: dict[str, dict[str, Any]] = {name: {"values": {}, "errors": {}} for name in ("send",)}
+    shown.update(forms or {})
+    return await page(
+        request, "web/invoice.html", billing=billing, viewer=viewer, access=access, section="invoices",
+        invoice=invoice, client=client, allowed=allowed, state=_state(invoice),
+        today=today_in(access.workspace).isoformat(), forms=shown, status=status,
+    )  # fmt: skip
+
+
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}", include_in_schema=False)
 async def invoice_detail(
     request: AnyRequest,
@@ -245,14 +269,7 @@ async def invoice_detail(
     billing: BillingDep,
 ) -> Template:
     access = await billing.access(viewer.principal, company_slug)
-    invoice = await billing.invoices.get_out(access, parse_uuid(invoice_uuid))
-    client = await billing.clients.get_out(access, invoice.client.uuid) if invoice.client else None
-    allowed = set(permitted_actions(access, invoice))
-    return await page(
-        request, "web/invoice.html", billing=billing, viewer=viewer, access=access, section="invoices",
-        invoice=invoice, client=client, allowed=allowed, state=_state(invoice),
-        today=today_in(access.workspace).isoformat(),
-    )  # fmt: skip
+    return await _detail_page(request, access, viewer, billing, parse_uuid(invoice_uuid))
 
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/preview", include_in_schema=False)
@@ -295,6 +312,50 @@ def _refusal(error: InvalidTransition, seen: str | None) -> str:
 
 
 ACTIONS = {"finalize", "send", "pay", "cancel", "delete", "duplicate"}
+# The send form's box that records a send without emailing anyone (notify false).
+NO_EMAIL = "no_email"
+NOBODY_TO_EMAIL = (
+    "Nobody to email: the client has no email address. Type an address in To, or tick "
+    "“{box}” if the invoice went out another way."
+)
+
+
+def _send_values(form: Any) -> dict[str, Any]:
+    return {"to": text(form, "to"), "message": text(form, "message"), NO_EMAIL: text(form, NO_EMAIL) == "yes"}
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+def _form_errors(error: ValidationFailed) -> dict[str, str]:
+    """A refused action's errors by the form's field names, as sentences: ``to[1]`` is the
+    To field's."""
+    errors: dict[str, str] = {}
+    for e in error.errors:
+        name = "to" if e["field"].startswith("to") else e["field"]
+        label = "" if name in ("to", "message", "items") else f"{e['field']}: "
+        errors.setdefault(name, _sentence(label + e["message"]))
+    return errors
+
+
+def _send_errors(error: ValidationFailed, values: dict[str, Any], reminder: bool) -> dict[str, str]:
+    errors = _form_errors(error)
+    if "to" in errors and not values["to"] and error.errors[0]["field"] == "to":
+        box = "Record the reminder without emailing anyone" if reminder else "Mark as sent without emailing anyone"
+        errors["to"] = NOBODY_TO_EMAIL.format(box=box)
+    return errors
+
+
+def _sent_message(done: InvoiceOut, reminder: bool) -> str:
+    # The send's own history event names whom it emailed.
+    emailed = list((done.history[-1].data or {}).get("recipients", []))
+    what = "The reminder" if reminder else "The invoice"
+    if emailed:
+        return f"{what} is sent to {', '.join(emailed)}."
+    if reminder:
+        return "The reminder is recorded; nobody was emailed."
+    return "The invoice is marked sent; nobody was emailed."
 
 
 @post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/{action:str}", include_in_schema=False)
@@ -305,7 +366,7 @@ async def invoice_action(
     action: Segment,
     viewer: ViewerDep,
     billing: BillingDep,
-) -> Redirect:
+) -> Any:
     if action not in ACTIONS:
         raise NotFound("no such action")
     form = await read_form(request)
@@ -313,23 +374,22 @@ async def invoice_action(
     key = parse_uuid(invoice_uuid)
     here = _base(company_slug, key)
     invoices = billing.invoices
+    seen = text(form, "seen_status") or None
+    typed: dict[str, Any] = {}
     try:
         if action == "finalize":
             done = await invoices.finalize(access, key)
             message = "The invoice is finalized: its number is {number} and its content is locked."
         elif action == "send":
-            to = [a.strip() for a in text(form, "to").replace(";", ",").replace("\n", ",").split(",") if a.strip()]
-            sending = to_struct(SendInput, {"to": to or None, "message": text(form, "message") or None})
+            typed = _send_values(form)
+            to = [a.strip() for a in typed["to"].replace(";", ",").replace("\n", ",").split(",") if a.strip()]
+            sending = to_struct(
+                SendInput,
+                {"to": to or None, "message": typed["message"] or None, "notify": not typed[NO_EMAIL]},
+            )
             done = await invoices.send(access, key, sending)
             assert isinstance(done, InvoiceOut)
-            # The send's own history event names whom it emailed.
-            emailed = list((done.history[-1].data or {}).get("recipients", []))
-            message = (
-                f"The invoice is sent to {', '.join(emailed)}."
-                if emailed
-                else "The invoice is marked sent, but nobody was emailed: give the client an email address, "
-                "or send it to an address."
-            )
+            message = _sent_message(done, reminder=done.history[-1].action == "remind")
         elif action == "pay":
             values = {k: text(form, k) for k in ("amount", "payment_date", "payment_method")}
             payment = to_struct(PaymentInput, {k: v for k, v in values.items() if v})
@@ -349,10 +409,17 @@ async def invoice_action(
             return Redirect(_base(company_slug), status_code=303)
     except InvalidTransition as error:
         await billing.session.rollback()
-        flash(request, _refusal(error, text(form, "seen_status") or None), "error")
+        flash(request, _refusal(error, seen), "error")
         return Redirect(here, status_code=303)
     except (ValidationFailed, Conflict, EmailLimitReached) as error:
         await billing.session.rollback()
+        if action == "send" and isinstance(error, ValidationFailed):
+            # Re-shown as typed, with what refused it, on the invoice page: nothing changed.
+            errors = _send_errors(error, typed, reminder=seen not in (None, Status.DRAFT.value))
+            access = await billing.access(viewer.principal, company_slug)
+            return await _detail_page(
+                request, access, viewer, billing, key, forms={action: {"values": typed, "errors": errors}}, status=422
+            )
         detail = (
             "; ".join(f"{e['field']}: {e['message']}" for e in error.errors)
             if isinstance(error, ValidationFailed)

@@ -69,7 +69,7 @@ async def test_a_retried_payment_is_recorded_once(caller: Caller) -> None:
     """The retry that matters most: a payment repeated with its key is not recorded twice."""
     invoice = await create_invoice(caller)
     uuid = invoice["uuid"]
-    await caller.post(f"/invoices/{uuid}/send")
+    await caller.post(f"/invoices/{uuid}/send", {"notify": False})
     key = _key()
     body = {"amount": "100.00", "payment_method": "card"}
     first = await caller.post(f"/invoices/{uuid}/payments", body, headers=key)
@@ -105,7 +105,7 @@ async def test_a_refused_request_does_not_use_up_its_key(caller: Caller) -> None
     uuid = invoice["uuid"]
     key = _key()
     assert_problem(await caller.post(f"/invoices/{uuid}/payments", headers=key), 409, "invalid_transition")
-    await caller.post(f"/invoices/{uuid}/send")
+    await caller.post(f"/invoices/{uuid}/send", {"notify": False})
     paid = await caller.post(f"/invoices/{uuid}/payments", headers=key)
     assert paid.status_code == 200, paid.text
     assert "idempotent-replayed" not in paid.headers
@@ -253,11 +253,11 @@ async def test_a_dry_run_send_takes_no_number(caller: Caller) -> None:
     draft = await create_invoice(caller)
     uuid = draft["uuid"]
     suggested = (await caller.get("/invoices/next-number")).json()["number"]
-    would = _assert_dry_run(await caller.post(f"/invoices/{uuid}/send", params={"dry_run": "true"}))
+    would = _assert_dry_run(await caller.post(f"/invoices/{uuid}/send", {"notify": False}, params={"dry_run": "true"}))
     assert would["number"] == suggested
     assert (await get_invoice(caller, uuid))["number"] is None
     assert (await caller.get("/invoices/next-number")).json()["number"] == suggested
-    sent = await caller.post(f"/invoices/{uuid}/send")
+    sent = await caller.post(f"/invoices/{uuid}/send", {"notify": False})
     assert sent.json()["number"] == suggested
 
 
@@ -267,9 +267,9 @@ async def test_a_dry_run_does_not_use_up_an_idempotency_key(caller: Caller) -> N
     draft = await create_invoice(caller)
     uuid = draft["uuid"]
     key = _key()
-    dry = await caller.post(f"/invoices/{uuid}/send", headers=key, params={"dry_run": "true"})
+    dry = await caller.post(f"/invoices/{uuid}/send", {"notify": False}, headers=key, params={"dry_run": "true"})
     _assert_dry_run(dry)
-    real = await caller.post(f"/invoices/{uuid}/send", headers=key)
+    real = await caller.post(f"/invoices/{uuid}/send", {"notify": False}, headers=key)
     assert real.status_code == 200, real.text
     assert "idempotent-replayed" not in real.headers
     assert "dry_run" not in real.json()

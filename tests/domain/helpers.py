@@ -107,7 +107,9 @@ async def invoice_in(billing: Billing, access: WorkspaceAccess, state: str, **fi
         return _out(await billing.invoices.finalize(access, out.uuid))
     if state == "cancelled":
         return _out(await billing.invoices.cancel(access, out.uuid, CancelInput(reason="set-up")))
-    sent = _out(await billing.invoices.send(access, out.uuid, SendInput()))
+    # With a client, the send emails it; without one there is nobody to email, so the send
+    # is recorded as such (notify false), as it must be said explicitly.
+    sent = _out(await billing.invoices.send(access, out.uuid, SendInput(notify="client_uuid" in fields)))
     if state == "sent":
         return sent
     if state == "paid":

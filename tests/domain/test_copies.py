@@ -119,7 +119,7 @@ async def test_from_previous_copies_the_clients_latest_invoice(billing: Billing,
         tax_rate=10,
         items=[item("February hours", 12, 100)],
     )
-    sent = await billing.invoices.send(access, latest.uuid, SendInput())
+    sent = await billing.invoices.send(access, latest.uuid, SendInput(notify=False))
     assert isinstance(sent, InvoiceOut)
     await create(billing, access, client_uuid=other.uuid, title="Other client", issue_date=dt.date(2026, 3, 1))
     new = await billing.invoices.from_previous(
@@ -170,7 +170,7 @@ async def test_copies_can_be_sent_and_paid_independently(billing: Billing, acces
     source = await invoice_in(billing, access, "sent")
     copy = await billing.invoices.duplicate(access, source.uuid, DuplicateInput())
     assert isinstance(copy, InvoiceOut)
-    sent = await billing.invoices.send(access, copy.uuid, SendInput())
+    sent = await billing.invoices.send(access, copy.uuid, SendInput(notify=False))
     assert isinstance(sent, InvoiceOut)
     assert sent.number is not None
     assert sent.number != source.number

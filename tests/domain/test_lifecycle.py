@@ -45,7 +45,7 @@ async def _act(billing: Billing, access: WorkspaceAccess, action: str, invoice: 
     if action == "finalize":
         return await invoices.finalize(access, invoice.uuid)
     if action == "send":
-        return await invoices.send(access, invoice.uuid, SendInput())
+        return await invoices.send(access, invoice.uuid, SendInput(notify=False))
     if action == "mark_paid":
         return await invoices.mark_paid(access, invoice.uuid, PaymentInput(payment_method="Wire transfer"))
     if action == "cancel":
@@ -173,7 +173,7 @@ async def test_send_from_sent_is_a_reminder_and_keeps_the_status(billing: Billin
 async def test_send_from_overdue_is_a_reminder_and_stays_overdue(billing: Billing, access: WorkspaceAccess) -> None:
     """Reminding about an overdue invoice does not make it "sent" again."""
     overdue = await invoice_in(billing, access, "overdue")
-    again = await billing.invoices.send(access, overdue.uuid, SendInput())
+    again = await billing.invoices.send(access, overdue.uuid, SendInput(notify=False))
     assert isinstance(again, InvoiceOut)
     assert again.status == "overdue"
     assert _last(again) == ("remind", "overdue", "overdue")
@@ -337,7 +337,7 @@ async def test_history_records_actor_channel_and_oauth_client(billing: Billing) 
     mcp = Principal(user_id=user.user_id, name=user.name, channel=Channel.MCP, oauth_client_id="claude-desktop")
     mcp_access = await billing.access(mcp, access.workspace.slug)
     out = await create(billing, access)
-    sent = await billing.invoices.send(mcp_access, out.uuid, SendInput())
+    sent = await billing.invoices.send(mcp_access, out.uuid, SendInput(notify=False))
     assert isinstance(sent, InvoiceOut)
     create_event, finalize_event, send_event = sent.history
     assert (create_event.channel, create_event.oauth_client) == ("api", None)

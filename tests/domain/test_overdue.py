@@ -23,7 +23,7 @@ def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.
 
 async def _sent_due(billing: Billing, access: WorkspaceAccess, due: dt.date = DUE) -> InvoiceOut:
     draft = await create(billing, access, issue_date=ISSUED, due_date=due)
-    sent = await billing.invoices.send(access, draft.uuid, SendInput())
+    sent = await billing.invoices.send(access, draft.uuid, SendInput(notify=False))
     assert isinstance(sent, InvoiceOut)
     assert sent.status == "sent"
     return sent
@@ -135,7 +135,7 @@ async def test_the_sweep_uses_today_by_default(billing: Billing, access: Workspa
     )
     due_today = await create(billing, access, issue_date=today - dt.timedelta(days=5), due_date=today)
     for draft in (yesterday, due_today):
-        await billing.invoices.send(access, draft.uuid, SendInput())
+        await billing.invoices.send(access, draft.uuid, SendInput(notify=False))
     await sweep_overdue(billing.session)
     assert (await reload(billing, access, yesterday.uuid)).status == "overdue"
     assert (await reload(billing, access, due_today.uuid)).status == "sent"

@@ -175,7 +175,7 @@ async def test_refused_transitions_give_the_current_status_and_the_allowed_actio
         assert "send it first" in text
         assert all(action in text for action in error["allowed_actions"])
 
-        await invoice(client, "send", slug, uuid=draft["uuid"])
+        await invoice(client, "send", slug, uuid=draft["uuid"], notify=False)
         text, error = await _refusal(
             client, "invoice", action="update", company_slug=slug, uuid=draft["uuid"], notes="late edit"
         )
@@ -260,7 +260,7 @@ async def test_dry_run_shows_the_result_and_changes_nothing(served: str, new_acc
         assert (would["dry_run"], would["deleted"]) == (True, True)
         await unchanged(draft)
 
-        sent = await invoice(client, "send", slug, uuid=draft["uuid"])
+        sent = await invoice(client, "send", slug, uuid=draft["uuid"], notify=False)
         would = await invoice(client, "mark_paid", slug, uuid=sent["uuid"], dry_run=True)
         assert (would["invoice"]["status"], would["invoice"]["balance_due"]) == ("paid", "0.00")
         await unchanged(sent)
@@ -307,7 +307,7 @@ async def test_idempotency_key_gives_one_effect_and_refuses_reuse_with_other_arg
         )
         assert early["code"] == "invalid_transition"
         for _ in range(2):
-            sent = await invoice(client, "send", slug, uuid=uuid, idempotency_key="send-once")
+            sent = await invoice(client, "send", slug, uuid=uuid, idempotency_key="send-once", notify=False)
         assert [h["action"] for h in sent["history"]] == ["create", "finalize", "send"], "no second send or reminder"
         for _ in range(2):
             paid = await invoice(client, "mark_paid", slug, uuid=uuid, amount=40, idempotency_key="pay-40")

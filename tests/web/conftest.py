@@ -109,11 +109,14 @@ class _Forms(HTMLParser):
         if tag == "form":
             self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"), "fields": {}})
         elif tag in {"input", "textarea", "select"} and self.forms and a.get("name"):
+            if a.get("type", "").lower() in {"checkbox", "radio"} and "checked" not in a:
+                return  # as a browser: an unticked box is not sent
             self.forms[-1]["fields"].setdefault(a["name"], a.get("value", ""))
 
 
 def forms(html: str) -> list[dict[str, Any]]:
-    """The forms of a page: action, method and the first value of each named field."""
+    """The forms of a page: action, method and the first value of each named field (of the
+    boxes, the ticked ones only)."""
     parser = _Forms()
     parser.feed(html)
     return parser.forms

@@ -47,7 +47,7 @@ async def _late_invoices(db: Any, count: int) -> list[uuid.UUID]:
                     items=[ItemInput(description="Work", quantity=Decimal(1), unit_price=Decimal(100))],
                 ),
             )
-            await billing.invoices.send(access, created.uuid, SendInput())  # type: ignore[union-attr]
+            await billing.invoices.send(access, created.uuid, SendInput(notify=False))  # type: ignore[union-attr]
             ids.append(created.uuid)  # type: ignore[union-attr]
         await session.commit()
     return ids
