@@ -20,6 +20,12 @@ from app.domain.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate, ItemInp
 from app.web.pages import to_struct
 
 ROW_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+# What the error summary calls each field, as the form labels it.
+FIELD_LABELS = {
+    "title": "Title", "client_uuid": "Client", "currency": "Currency", "issue_date": "Issue date",
+    "due_date": "Due date", "tax_rate": "Tax rate", "notes": "Notes", "items": "Items", "number": "Number",
+}  # fmt: skip
+ROW_LABELS = {"description": "description", "quantity": "quantity", "unit_price": "unit price", "tax_rate": "tax %"}
 MAX_ROWS = 200
 _INDEX = re.compile(r"^items\[(\d+)\]\.?(.*)$")
 _MISSING = re.compile(r"missing required field `(\w+)`")
@@ -33,6 +39,8 @@ class Editor:
     rows: list[dict[str, str]]
     quote: QuoteOut | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    # What the error summary calls each key of ``errors``: "Line 2, quantity", "Due date".
+    labels: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def blank(cls, currency: str, issue: dt.date, due: dt.date, client_uuid: str = "") -> Editor:
@@ -121,22 +129,32 @@ class Editor:
         return self.quote.lines[filled.index(index)] if index in filled else None
 
     def _shown(self, error: ValidationFailed) -> dict[str, str]:
-        """Errors keyed by the form's field names: ``items[2].quantity`` of the filled rows
-        becomes ``item_quantity_<row as shown>``."""
+        """Errors keyed by the form's field names: ``items[2].quantity`` (the third filled
+        row) becomes ``item_quantity_<index of that row in the form>``, labelled with the
+        line number the form shows ("Line 4, quantity" when a blank row comes before it)."""
         filled = [i for i, _ in self._filled()]
         out: dict[str, str] = {}
         for e in error.errors:
             match = _INDEX.match(e["field"])
             if match and int(match.group(1)) < len(filled):
                 row = filled[int(match.group(1))]
-                key = f"item_{match.group(2) or 'description'}_{row}"
-                out[key] = e["message"]
+                part = match.group(2)
+                key = f"item_{part or 'description'}_{row}"
+                self.labels[key] = f"Line {row + 1}" + (
+                    f", {ROW_LABELS.get(part, part.replace('_', ' '))}" if part else ""
+                )
             else:
-                out[e["field"]] = e["message"]
+                key = e["field"]
+                self.labels[key] = FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
+            out[key] = e["message"]
         return out
 
     def fail(self, error: ValidationFailed) -> None:
         self.errors.update(self._shown(error))
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """The form's errors as (field key, label, message), in the order they were found."""
+        return [(key, self.labels.get(key, key), message) for key, message in self.errors.items()]
 
     # --- to the domain ----------------------------------------------------------------------
 

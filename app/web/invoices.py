@@ -220,7 +220,7 @@ async def running_totals(
     editor = Editor.read(form)
     editor.price()
     return Template(
-        "web/_totals.html",
+        "web/editor_totals.html",
         context={"editor": editor, "nav": {"current": access.workspace}},
         media_type=HTML,
         headers=PRIVATE,
