@@ -108,6 +108,8 @@ WEB_ROUTES: dict[str, tuple[str, ...]] = {
     f"POST {W}/invoices/{{invoice_uuid}}/send": ("invoice.send",),
     f"POST {W}/invoices/{{invoice_uuid}}/pay": ("invoice.mark_paid",),
     f"POST {W}/invoices/{{invoice_uuid}}/cancel": ("invoice.cancel",),
+    # Deleting a draft asks first on a page of its own; its form posts the delete.
+    f"GET {W}/invoices/{{invoice_uuid}}/delete": ("invoice.delete",),
     f"POST {W}/invoices/{{invoice_uuid}}/delete": ("invoice.delete",),
     f"POST {W}/invoices/{{invoice_uuid}}/duplicate": ("invoice.duplicate",),
     f"POST {W}/invoices/send-drafts": ("invoice.send_many",),

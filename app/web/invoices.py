@@ -19,8 +19,8 @@ from app.api.deps import BillingDep
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from app.domain.invoices import permitted_actions
-from app.domain.lifecycle import Status
+from app.domain.invoices import ACTION_SCOPE, permitted_actions
+from app.domain.lifecycle import Action, Status
 from app.domain.mail_limits import EmailLimitReached
 from app.domain.schemas import (
     CancelInput,
@@ -272,6 +272,59 @@ async def invoice_detail(
     return await _detail_page(request, access, viewer, billing, parse_uuid(invoice_uuid))
 
 
+@get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/delete", include_in_schema=False)
+async def delete_confirmation(
+    request: AnyRequest,
+    company_slug: Segment,
+    invoice_uuid: Segment,
+    viewer: ViewerDep,
+    billing: BillingDep,
+) -> Any:
+    """Deleting a draft is for good: this page asks first, with or without JavaScript, and
+    its form is the only one that deletes."""
+    access = await billing.access(viewer.principal, company_slug)
+    invoice = await billing.invoices.get_out(access, parse_uuid(invoice_uuid))
+    access.require(ACTION_SCOPE[Action.DELETE])  # a viewer is told so, not shown a form they cannot use
+    if "delete" not in invoice.allowed_actions:
+        flash(
+            request,
+            f"This invoice is {_state(invoice)}: it cannot be deleted"
+            + (", only cancelled." if "cancel" in invoice.allowed_actions else "."),
+            "error",
+        )
+        return Redirect(_base(company_slug, invoice.uuid), status_code=303)
+    return await page(
+        request, "web/invoice_delete.html", billing=billing, viewer=viewer, access=access, section="invoices",
+        invoice=invoice,
+    )  # fmt: skip
+
+
+@post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/delete", include_in_schema=False)
+async def delete_draft(
+    request: AnyRequest,
+    company_slug: Segment,
+    invoice_uuid: Segment,
+    viewer: ViewerDep,
+    billing: BillingDep,
+) -> Redirect:
+    """Deletes only when posted from the confirmation page (``confirm=yes``); any other post
+    (an old page's button) is sent there to be asked first."""
+    form = await read_form(request)
+    access = await billing.access(viewer.principal, company_slug)
+    key = parse_uuid(invoice_uuid)
+    if text(form, "confirm") != "yes":
+        await billing.invoices.get_out(access, key)  # another workspace's invoice: not found, as everywhere
+        return Redirect(f"{_base(company_slug, key)}/delete", status_code=303)
+    try:
+        await billing.invoices.delete_invoice(access, key)
+    except InvalidTransition as error:
+        await billing.session.rollback()
+        flash(request, _refusal(error, text(form, "seen_status") or None), "error")
+        return Redirect(_base(company_slug, key), status_code=303)
+    flash(request, "The draft is deleted.")
+    return Redirect(_base(company_slug), status_code=303)
+
+
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/preview", include_in_schema=False)
 async def invoice_preview(
     company_slug: Segment, invoice_uuid: Segment, viewer: ViewerDep, billing: BillingDep
@@ -311,7 +364,8 @@ def _refusal(error: InvalidTransition, seen: str | None) -> str:
     return f"{changed}The action was not done: {why}. {can_now}"
 
 
-ACTIONS = {"finalize", "send", "pay", "cancel", "delete", "duplicate"}
+# The actions posted to /w/<slug>/invoices/<uuid>/<action>; delete has its own page and form.
+ACTIONS = {"finalize", "send", "pay", "cancel", "duplicate"}
 # The send form's box that records a send without emailing anyone (notify false).
 NO_EMAIL = "no_email"
 NOBODY_TO_EMAIL = (
@@ -398,15 +452,12 @@ async def invoice_action(
         elif action == "cancel":
             done = await invoices.cancel(access, key, CancelInput(reason=text(form, "reason")[:1000] or None))
             message = "The invoice is cancelled."
-        elif action == "duplicate":
+        else:
+            assert action == "duplicate", action
             copy = await invoices.duplicate(access, key, DuplicateInput())
             assert isinstance(copy, InvoiceOut)
             flash(request, "This is a new draft copied from the invoice, with today's dates.")
             return Redirect(f"{_base(company_slug, copy.uuid)}/edit", status_code=303)
-        else:
-            await invoices.delete_invoice(access, key)
-            flash(request, "The draft is deleted.")
-            return Redirect(_base(company_slug), status_code=303)
     except InvalidTransition as error:
         await billing.session.rollback()
         flash(request, _refusal(error, seen), "error")
@@ -498,6 +549,8 @@ ROUTES = [
     edit_invoice_page,
     update_invoice,
     invoice_detail,
+    delete_confirmation,
+    delete_draft,
     invoice_preview,
     invoice_pdf,
     invoice_action,

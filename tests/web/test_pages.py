@@ -512,9 +512,11 @@ async def test_finalize_duplicate_delete_and_cancel_through_the_invoice_forms(
     copy = await invoice_of(db, person, copy_uuid)
     assert (copy.status, copy.number, copy.finalized_at) == ("draft", None, None)
 
-    # Delete the copy.
+    # Delete the copy: the invoice page's button asks first, on a page of its own.
     copy_page = await loaded(http, invoice_path(person, copy_uuid))
-    delete = form_at(copy_page, f"{invoice_path(person, copy_uuid)}/delete")
+    ask = form_at(copy_page, f"{invoice_path(person, copy_uuid)}/delete")
+    assert ask.method == "get"
+    delete = form_at(await loaded(http, ask.action), f"{invoice_path(person, copy_uuid)}/delete")
     answer = await http.post(delete.action, data=delete.data())
     listing = (await followed(http, answer, f"/w/{person.slug}/invoices")).text
     assert copy_uuid not in listing
