@@ -21,7 +21,9 @@ from app.web.pages import AnyRequest, ViewerDep, field_errors, page, parse_uuid,
 from app.web.session import csrf_token, end_session, flash, signed_in, start_session
 
 DbSession = NamedDependency[AsyncSession]
-TOKEN_LIFETIMES = [("", "Never"), ("30", "30 days"), ("90", "90 days"), ("365", "1 year")]
+TOKEN_LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
+# What the token form starts with: reading only, for 90 days. More is a deliberate choice.
+DEFAULT_TOKEN = {"scopes": ["clients:read", "invoices:read"], "expires": "90"}
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -172,7 +174,7 @@ async def _tokens_page(
         created=created,
         scopes=[{"name": s, "description": SCOPE_DESCRIPTIONS[s]} for s in sorted(ALL_SCOPES)],
         lifetimes=TOKEN_LIFETIMES,
-        **{"errors": {}, "values": {}, **extra},
+        **{"errors": {}, "values": DEFAULT_TOKEN, **extra},
     )
 
 
