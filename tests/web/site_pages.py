@@ -242,8 +242,15 @@ async def signed_in(browser: Browser, site: str, owner: Owner, width: int, heigh
     return context
 
 
-async def open_page(page: Page, url: str) -> None:
-    """Load a page and wait until it is still: fonts loaded, the preview frame in."""
-    await page.goto(url)
+def expected_status(name: str) -> int:
+    """The pages named ``...not-found`` answer 404, the others 200."""
+    return 404 if name.endswith("not-found") else 200
+
+
+async def open_page(page: Page, url: str, status: int = 200) -> None:
+    """Load a page, check its status, and wait until it is still: fonts loaded, frames in."""
+    answer = await page.goto(url)
+    assert answer is not None, url
+    assert answer.status == status, f"{url} answered {answer.status}, not {status}"
     await page.wait_for_load_state("load")
     await page.evaluate("document.fonts.ready.then(() => true)")

@@ -32,6 +32,7 @@ from tests.web.site_pages import (
     OWNER_NAME,
     Owner,
     chromium,
+    expected_status,
     make_owner,
     open_page,
     signed_in,
@@ -107,14 +108,14 @@ async def test_every_page_reflows_without_scrolling_sideways(
     client = await browser.new_context(viewport={"width": width, "height": PHONE[1]})
     page = await client.new_page()
     for name, path in owner.public.items():
-        await open_page(page, site + path)
+        await open_page(page, site + path, expected_status(name))
         problems += await _sideways(page, name, width)
     await client.close()
 
     context = await signed_in(browser, site, owner, width, PHONE[1])
     page = await context.new_page()
     for name, path in owner.pages.items():
-        await open_page(page, site + path)
+        await open_page(page, site + path, expected_status(name))
         problems += await _sideways(page, name, width)
     # With each header menu open, too (they opened off the screen's edges).
     await open_page(page, site + owner.pages["dashboard"])
