@@ -431,3 +431,19 @@ class StatsOut(Struct):
     counts_by_status: dict[str, int]
     billable_finalizations: int
     currencies: list[CurrencyStats]
+
+
+class WorkspaceShare(Struct):
+    """One workspace's part of a person's figures across their workspaces, in one currency;
+    the shares are percents of that currency's total over all of them (None when it is 0)."""
+
+    company_slug: str
+    name: str
+    currency: str
+    total_invoiced: str
+    total_paid: str
+    total_outstanding: str
+    total_overdue: str
+    invoice_count: int
+    share_of_invoiced: float | None
+    share_of_outstanding: float | None

@@ -18,7 +18,7 @@ from app.db.models import Invoice, Membership, Payment, Workspace
 from app.domain import money, tenancy
 from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.lifecycle import Status
-from app.domain.schemas import CurrencyStats, MonthOut, StatsOut
+from app.domain.schemas import CurrencyStats, MonthOut, StatsOut, WorkspaceShare
 from app.domain.workspaces import today_in
 
 MONTHS = 12
@@ -122,9 +122,62 @@ class StatsService:
         return await self._compute([ws.id], [ws.slug], "workspace", today_in(ws))
 
     async def for_user(self, principal: Principal) -> StatsOut:
+        rows = await self._memberships(principal)
+        today = dt.datetime.now(dt.UTC).date()
+        return await self._compute([w.id for w in rows], [w.slug for w in rows], "all", today)
+
+    async def shares_for_user(self, principal: Principal) -> list[WorkspaceShare]:
+        """Each of the caller's workspaces' part of ``for_user``'s figures, per currency: one
+        grouped aggregate (workspace, currency), the same definitions as the totals, and each
+        workspace's percent of its currency's invoiced and outstanding totals. Workspaces with
+        no invoice in a currency are not listed under it."""
+        workspaces = {w.id: w for w in await self._memberships(principal)}
+        inv = Invoice
+        live, finalized = inv.status != CANCELLED, inv.finalized_at.is_not(None)
+        due = inv.total_minor - inv.paid_minor
+        rows = (
+            await self.session.execute(
+                select(
+                    inv.workspace_id,
+                    inv.currency,
+                    func.count(),
+                    func.coalesce(func.sum(inv.total_minor).filter(finalized, live), 0),
+                    func.coalesce(func.sum(inv.paid_minor).filter(live), 0),
+                    func.coalesce(func.sum(due).filter(inv.status.in_(OPEN)), 0),
+                    func.coalesce(func.sum(due).filter(inv.status == OVERDUE), 0),
+                )
+                .where(inv.workspace_id.in_(list(workspaces)))
+                .group_by(inv.workspace_id, inv.currency)
+            )
+        ).all()
+        invoiced_total: dict[str, int] = defaultdict(int)
+        outstanding_total: dict[str, int] = defaultdict(int)
+        for _, currency, _, invoiced, _, outstanding, _ in rows:
+            invoiced_total[currency] += int(invoiced)
+            outstanding_total[currency] += int(outstanding)
+        fmt = money.format_amount
+        shares = [
+            WorkspaceShare(
+                company_slug=workspaces[workspace_id].slug,
+                name=workspaces[workspace_id].name,
+                currency=currency,
+                total_invoiced=fmt(int(invoiced), currency),
+                total_paid=fmt(int(paid), currency),
+                total_outstanding=fmt(int(outstanding), currency),
+                total_overdue=fmt(int(overdue), currency),
+                invoice_count=int(count),
+                share_of_invoiced=_percent(int(invoiced), invoiced_total[currency]),
+                share_of_outstanding=_percent(int(outstanding), outstanding_total[currency]),
+            )
+            for workspace_id, currency, count, invoiced, paid, outstanding, overdue in rows
+        ]
+        return sorted(shares, key=lambda s: (s.currency, -(s.share_of_invoiced or 0), s.company_slug))
+
+    async def _memberships(self, principal: Principal) -> list[Workspace]:
+        """The caller's workspaces, for figures that span them (an unbound transaction)."""
         principal.require_scope(Scope.INVOICES_READ)
         await tenancy.bind(self.session, None)  # spans the caller's workspaces
-        rows = (
+        return list(
             (
                 await self.session.execute(
                     select(Workspace)
@@ -136,8 +189,6 @@ class StatsService:
             .scalars()
             .all()
         )
-        today = dt.datetime.now(dt.UTC).date()
-        return await self._compute([w.id for w in rows], [w.slug for w in rows], "all", today)
 
     async def _compute(self, ids: list[uuid.UUID], slugs: list[str], scope: str, today: dt.date) -> StatsOut:
         months = _months(today)
@@ -200,3 +251,7 @@ class StatsService:
             billable_finalizations=int(billable),
             currencies=currencies,
         )
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None

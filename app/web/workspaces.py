@@ -124,6 +124,22 @@ async def dashboard(request: AnyRequest, company_slug: Segment, viewer: ViewerDe
     )
 
 
+@get("/account/workspaces", include_in_schema=False)
+async def overview(request: AnyRequest, viewer: ViewerDep, billing: BillingDep) -> Template:
+    """Billing across all of the person's workspaces, per currency (never added across
+    currencies), with each workspace's part of it: the same figures as REST's /api/v1/stats."""
+    stats = await billing.stats.for_user(viewer.principal)
+    shares = await billing.stats.shares_for_user(viewer.principal)
+    currencies = [
+        {"stats": c, "shares": [s for s in shares if s.currency == c.currency]}
+        for c in sorted(stats.currencies, key=lambda c: (-c.invoice_count, c.currency))
+    ]
+    return await page(
+        request, "web/overview.html", billing=billing, viewer=viewer, section="overview",
+        stats=stats, currencies=currencies,
+    )  # fmt: skip
+
+
 # --- business settings ----------------------------------------------------------------------
 
 
@@ -238,6 +254,7 @@ ROUTES = [
     new_workspace_page,
     create_workspace,
     dashboard,
+    overview,
     settings_page,
     save_settings,
     members_page,
