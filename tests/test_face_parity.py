@@ -179,7 +179,7 @@ MCP_TOOLS: dict[str, tuple[str, ...]] = {
 # JSON body carries it, and the argument's name (the same in MCP tools and web forms).
 FIELD_CAPABILITIES: dict[str, tuple[str, str]] = {
     # Choosing the invoice's number yourself rather than the pattern's next one: REST and MCP
-    # take it on create and update (finalize keeps it); the web will ask it on finalize.
+    # take it on create and update (finalize keeps it); the web asks it on finalize.
     "invoice.number.explicit": (f"POST {WS}/invoices", "number"),
 }
 
@@ -261,9 +261,7 @@ INTENTIONAL: dict[str, Only] = {
 
 # Being built on the web right now by the web engineer. The web engineer removes each entry
 # when its page lands; this test fails until they do (see test_pending_web_...).
-PENDING_WEB: dict[str, str] = {
-    "invoice.number.explicit": "an explicit number on finalize",
-}
+PENDING_WEB: dict[str, str] = {}
 
 FACES = ("rest", "web", "mcp")
 

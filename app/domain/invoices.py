@@ -388,18 +388,28 @@ class InvoiceService(DomainService[Invoice]):
 
     # --- lifecycle --------------------------------------------------------------------------
 
-    async def finalize(self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, dry_run: bool = False) -> Result:
+    async def finalize(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, number: str | None = None, dry_run: bool = False
+    ) -> Result:
+        """Lock the draft's content and give it its number: ``number`` when given (checked
+        and unique in the workspace, as on update), else the one it was given while a draft,
+        else the pattern's next. One unit: a refused number leaves the draft as it was."""
         await self.enter(access, ACTION_SCOPE[Action.FINALIZE])
         async with rehearsal(self.session, dry_run):
             invoice = await self.find(access, invoice_uuid, lock=True)
             lifecycle.require(Action.FINALIZE, invoice)
-            await self._finalize(access, invoice)
+            explicit = None
+            if number is not None and number.strip():
+                explicit = await self._free_explicit_number(access, number, invoice.id)
+            await self._finalize(access, invoice, explicit)
             return await self._finish(invoice, dry_run)
 
-    async def _finalize(self, access: WorkspaceAccess, invoice: Invoice) -> None:
+    async def _finalize(self, access: WorkspaceAccess, invoice: Invoice, number: str | None = None) -> None:
         if not invoice.items:
             raise ValidationFailed.field("items", "an invoice needs at least one item before it is finalized")
-        if invoice.number is None:
+        if number is not None:
+            invoice.number = number
+        elif invoice.number is None:
             invoice.number = await self._next_number(access, invoice.issue_date)
         invoice.finalized_at = utcnow()
         self._record(access, invoice, "finalize", Status.DRAFT, Status.DRAFT, data={"number": invoice.number})

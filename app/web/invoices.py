@@ -251,12 +251,14 @@ async def _detail_page(
     invoice = await billing.invoices.get_out(access, invoice_uuid)
     client = await billing.clients.get_out(access, invoice.client.uuid) if invoice.client else None
     allowed = set(permitted_actions(access, invoice))
-    shown: dict[str, dict[str, Any]] = {name: {"values": {}, "errors": {}} for name in ("send",)}
+    next_number = (await billing.invoices.suggest_number(access)).number if "finalize" in allowed else None
+    shown: dict[str, dict[str, Any]] = {name: {"values": {}, "errors": {}} for name in ("send", "finalize")}
     shown.update(forms or {})
     return await page(
         request, "web/invoice.html", billing=billing, viewer=viewer, access=access, section="invoices",
         invoice=invoice, client=client, allowed=allowed, state=_state(invoice),
-        today=today_in(access.workspace).isoformat(), forms=shown, status=status,
+        today=today_in(access.workspace).isoformat(), next_number=next_number,
+        forms=shown, status=status,
     )  # fmt: skip
 
 
@@ -382,13 +384,15 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
-def _form_errors(error: ValidationFailed) -> dict[str, str]:
+def _form_errors(error: ValidationFailed | Conflict) -> dict[str, str]:
     """A refused action's errors by the form's field names, as sentences: ``to[1]`` is the
-    To field's."""
+    To field's, a number taken is the number's."""
+    if not isinstance(error, ValidationFailed):
+        return {str(error.extra.get("field", "form")): _sentence(error.detail)}
     errors: dict[str, str] = {}
     for e in error.errors:
         name = "to" if e["field"].startswith("to") else e["field"]
-        label = "" if name in ("to", "message", "items") else f"{e['field']}: "
+        label = "" if name in ("to", "message", "number", "items") else f"{e['field']}: "
         errors.setdefault(name, _sentence(label + e["message"]))
     return errors
 
@@ -432,7 +436,8 @@ async def invoice_action(
     typed: dict[str, Any] = {}
     try:
         if action == "finalize":
-            done = await invoices.finalize(access, key)
+            typed = {"number": text(form, "number")}
+            done = await invoices.finalize(access, key, number=typed["number"] or None)
             message = "The invoice is finalized: its number is {number} and its content is locked."
         elif action == "send":
             typed = _send_values(form)
@@ -464,9 +469,14 @@ async def invoice_action(
         return Redirect(here, status_code=303)
     except (ValidationFailed, Conflict, EmailLimitReached) as error:
         await billing.session.rollback()
-        if action == "send" and isinstance(error, ValidationFailed):
+        if action in ("send", "finalize") and (
+            isinstance(error, ValidationFailed) or (isinstance(error, Conflict) and error.code == "number_taken")
+        ):
             # Re-shown as typed, with what refused it, on the invoice page: nothing changed.
-            errors = _send_errors(error, typed, reminder=seen not in (None, Status.DRAFT.value))
+            if isinstance(error, ValidationFailed) and action == "send":
+                errors = _send_errors(error, typed, reminder=seen not in (None, Status.DRAFT.value))
+            else:
+                errors = _form_errors(error)
             access = await billing.access(viewer.principal, company_slug)
             return await _detail_page(
                 request, access, viewer, billing, key, forms={action: {"values": typed, "errors": errors}}, status=422
