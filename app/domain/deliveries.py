@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, distinct, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from app.db.models import EmailDelivery, Invoice, InvoiceEvent, Workspace
-from app.domain.access import Channel
+from app.domain import tenancy
+from app.domain.access import Channel, Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.clients import client_out
 from app.domain.outbox import hand_over
@@ -112,6 +113,63 @@ class Letter:
     document: InvoiceDocument
     open_url: str
     pixel_url: str
+
+
+@dataclass(frozen=True)
+class StalledEmails:
+    """Emails waiting because their last attempt failed (queued again, with a reason): how
+    many and for how many invoices, the latest reason, and when the next try is due."""
+
+    count: int
+    invoices: int
+    reason: str
+    attempts: int  # of the latest stalled email
+    latest_invoice_id: uuid.UUID
+    next_attempt_at: dt.datetime  # the soonest next try of them all
+    max_attempts: int = MAX_ATTEMPTS
+
+
+async def stalled_emails(
+    session: AsyncSession, access: WorkspaceAccess, invoice_id: uuid.UUID | None = None
+) -> StalledEmails | None:
+    """The workspace's (or one of its invoices') emails that are waiting for a retry after a
+    failed attempt, so that a face can say so instead of letting them stall silently; None
+    when there are none. Reads only this workspace's rows, as a reader of its invoices."""
+    access.require(Scope.INVOICES_READ)
+    await tenancy.bind(session, access.workspace_id)
+    where = [
+        EmailDelivery.workspace_id == access.workspace_id,
+        EmailDelivery.status == DeliveryStatus.QUEUED.value,
+        EmailDelivery.attempts > 0,
+        EmailDelivery.reason.is_not(None),
+    ]
+    if invoice_id is not None:
+        where.append(EmailDelivery.invoice_id == invoice_id)
+    count, invoices, soonest = (
+        await session.execute(
+            select(
+                func.count(), func.count(distinct(EmailDelivery.invoice_id)), func.min(EmailDelivery.next_attempt_at)
+            ).where(*where)
+        )
+    ).one()
+    if not count:
+        return None
+    latest = (
+        await session.execute(
+            select(EmailDelivery.reason, EmailDelivery.attempts, EmailDelivery.invoice_id)
+            .where(*where)
+            .order_by(EmailDelivery.updated_at.desc(), EmailDelivery.id.desc())
+            .limit(1)
+        )
+    ).one()
+    return StalledEmails(
+        count=int(count),
+        invoices=int(invoices),
+        reason=str(latest.reason),
+        attempts=int(latest.attempts),
+        latest_invoice_id=latest.invoice_id,
+        next_attempt_at=soonest,
+    )
 
 
 class DeliveryService:

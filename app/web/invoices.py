@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from app.api.deps import BillingDep
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.billing import Billing
+from app.domain.deliveries import stalled_emails
 from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.domain.invoices import ACTION_SCOPE, permitted_actions
 from app.domain.lifecycle import Action, Status
@@ -252,12 +253,13 @@ async def _detail_page(
     client = await billing.clients.get_out(access, invoice.client.uuid) if invoice.client else None
     allowed = set(permitted_actions(access, invoice))
     next_number = (await billing.invoices.suggest_number(access)).number if "finalize" in allowed else None
+    stalled = await stalled_emails(billing.session, access, invoice.uuid)
     shown: dict[str, dict[str, Any]] = {name: {"values": {}, "errors": {}} for name in ("send", "finalize")}
     shown.update(forms or {})
     return await page(
         request, "web/invoice.html", billing=billing, viewer=viewer, access=access, section="invoices",
         invoice=invoice, client=client, allowed=allowed, state=_state(invoice),
-        today=today_in(access.workspace).isoformat(), next_number=next_number,
+        today=today_in(access.workspace).isoformat(), next_number=next_number, stalled=stalled,
         forms=shown, status=status,
     )  # fmt: skip
 

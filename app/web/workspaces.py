@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from app.api.deps import BillingDep
 from app.domain.access import ROLE_RANK, Role, Scope
+from app.domain.deliveries import stalled_emails
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.web.charts import monthly_chart, status_chart
@@ -109,6 +110,7 @@ async def dashboard(request: AnyRequest, company_slug: Segment, viewer: ViewerDe
     ]
     recent = await billing.invoices.list_page(access, InvoiceFilter(per_page=5))
     overdue = await billing.invoices.list_page(access, InvoiceFilter(status="overdue", per_page=5))
+    stalled = await stalled_emails(billing.session, access)
     return await page(
         request,
         "web/dashboard.html",
@@ -121,6 +123,7 @@ async def dashboard(request: AnyRequest, company_slug: Segment, viewer: ViewerDe
         status_svg=status_chart(stats.counts_by_status),
         recent=recent,
         overdue=overdue,
+        stalled=stalled,
     )
 
 
