@@ -185,6 +185,7 @@ async def make_owner(db: Any) -> Owner:
             "invoice": f"{base}/invoices/{big.uuid}",
             "invoice-paid": f"{base}/invoices/{paid.uuid}",
             "editor": f"{base}/invoices/{draft.uuid}/edit",
+            "delete-draft": f"{base}/invoices/{draft.uuid}/delete",
             "editor-new": f"{base}/invoices/new",
             "clients": f"{base}/clients",
             "client": f"{base}/clients/{long_client.uuid}",
@@ -195,6 +196,7 @@ async def make_owner(db: Any) -> Owner:
             "account": "/account",
             "apps": "/account/apps",
             "workspace-new": "/workspaces/new",
+            "all-workspaces": "/account/workspaces",
             "not-found": f"{base}/invoices/{uuid.uuid4()}",
         },
         public={
