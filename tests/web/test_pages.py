@@ -530,8 +530,8 @@ async def test_finalize_duplicate_delete_and_cancel_through_the_invoice_forms(
     page = (await followed(http, answer, base)).text
     assert "The invoice is cancelled." in flashes(page)
     assert badge(page)[0] == "cancelled"
-    assert f"<strong>Cancelled:</strong> {reason}" in page
-    assert f'<span class="note">{reason}</span>' in page  # in the history
+    assert f'<strong>Cancelled:</strong> <span dir="auto">{reason}</span>' in page
+    assert f'<span class="note" dir="auto">{reason}</span>' in page  # in the history
     invoice = await invoice_of(db, person)
     assert (invoice.status, invoice.cancel_reason) == ("cancelled", reason)
     assert [h.note for h in invoice.history if h.action == "cancel"] == [reason]
@@ -693,7 +693,11 @@ async def test_an_api_token_is_shown_once_works_as_a_bearer_and_stops_when_revok
 
         page = await loaded(http, "/account/tokens")
         assert token not in page, "the plain token is shown again"
-        row = re.search(rf"<tr>\s*<td>{re.escape(name)}<br><code>(\w+)…</code></td>\s*<td>(.*?)</td>", page, re.S)
+        row = re.search(
+            rf"<tr>\s*<td><span dir=\"auto\">{re.escape(name)}</span><br><code>(\w+)…</code></td>\s*<td>(.*?)</td>",
+            page,
+            re.S,
+        )
         assert row, "the token is not listed"
         assert token.startswith(row.group(1))
         assert re.findall(r"<code>([^<]+)</code>", row.group(2)) == ["invoices:read"]
