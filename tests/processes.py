@@ -75,17 +75,19 @@ class Served:
 
 
 @contextmanager
-def serve(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[str]:
+def serve(env: ProcessEnv, log_path: Path, *, machine: dict[str, str] | None = None, **settings: str) -> Iterator[str]:
     """``billcraft serve`` on a free loopback port until /health answers; yields its base URL.
     Its output goes to a file (a pipe nobody reads would block it once full)."""
-    with serve_process(env, log_path, **settings) as served:
+    with serve_process(env, log_path, machine=machine, **settings) as served:
         yield served.base
 
 
 @contextmanager
-def serve_process(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[Served]:
+def serve_process(
+    env: ProcessEnv, log_path: Path, *, machine: dict[str, str] | None = None, **settings: str
+) -> Iterator[Served]:
     """``serve``, yielding the process beside its base URL."""
-    served = start_serve(env, log_path, **settings)
+    served = start_serve(env, log_path, machine=machine, **settings)
     try:
         wait_until_up(served, log_path)
         yield served
@@ -93,15 +95,16 @@ def serve_process(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[
         stop(served.process)
 
 
-def start_serve(env: ProcessEnv, log_path: Path, **settings: str) -> Served:
+def start_serve(env: ProcessEnv, log_path: Path, *, machine: dict[str, str] | None = None, **settings: str) -> Served:
     """Start ``billcraft serve`` without waiting for it (to start several at once); the
-    caller waits with ``wait_until_up`` and stops it with ``stop``."""
+    caller waits with ``wait_until_up`` and stops it with ``stop``. ``machine`` overrides
+    variables of the process's environment that are not settings (``PATH``, say)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env.env(base_url=base, **settings),
+            env={**env.env(base_url=base, **settings), **(machine or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

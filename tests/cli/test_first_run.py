@@ -9,9 +9,6 @@ empty Playwright browser folder, as on a fresh machine."""
 from __future__ import annotations
 
 import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,7 +16,7 @@ import pytest
 
 from tests.cli.test_serve_walkthrough import cli
 from tests.conftest import TARGET, unique
-from tests.processes import BIN, STARTUP_SECONDS, ProcessEnv, free_port, stop
+from tests.processes import BIN, ProcessEnv, serve
 
 
 @pytest.fixture
@@ -28,38 +25,11 @@ def server_env(tmp_path: Path, database_url: str) -> ProcessEnv:
     return ProcessEnv(database_url=url, data_dir=tmp_path / "data")
 
 
-def _bare(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """``env`` as on a machine with no browser: nothing on the PATH, Playwright's folder empty."""
+def _bare(tmp_path: Path) -> dict[str, str]:
+    """A machine with no browser: nothing on the PATH, Playwright's folder empty."""
     empty = tmp_path / "empty-bin"
     empty.mkdir(exist_ok=True)
-    return {**env, "PATH": str(empty), "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "no-browsers")}
-
-
-@contextmanager
-def _serving(env: dict[str, str], log: Path) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**env, "BILLCRAFT_BASE_URL": base},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"billcraft serve did not come up:\n{log.read_text(errors='replace')}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        stop(process)
+    return {"PATH": str(empty), "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "no-browsers")}
 
 
 def _draft_pdf_url(base: str, server_env: ProcessEnv, env: dict[str, str]) -> tuple[httpx.Client, str]:
@@ -92,8 +62,9 @@ def _draft_pdf_url(base: str, server_env: ProcessEnv, env: dict[str, str]) -> tu
 def test_without_a_browser_every_door_says_what_to_run_and_with_one_the_pdf_prints(
     server_env: ProcessEnv, tmp_path: Path
 ) -> None:
-    bare = _bare(server_env.env(), tmp_path)
-    with _serving(bare, tmp_path / "bare.log") as base:
+    machine = _bare(tmp_path)
+    bare = {**server_env.env(), **machine}
+    with serve(server_env, tmp_path / "bare.log", machine=machine) as base:
         said = (tmp_path / "bare.log").read_text()
         assert "PDFs: no browser found" in said
         assert "apt-get install -y chromium-headless-shell" in said or "playwright install" in said
@@ -119,7 +90,7 @@ def test_without_a_browser_every_door_says_what_to_run_and_with_one_the_pdf_prin
     assert "missing" in report
     assert "not ready: browser" in doctor.stderr
 
-    with _serving(server_env.env(), tmp_path / "full.log") as base:
+    with serve(server_env, tmp_path / "full.log") as base:
         assert "PDFs: printed by /usr/bin/chromium" in (tmp_path / "full.log").read_text()
         ready = httpx.get(f"{base}/ready", timeout=30).json()
         assert ready["checks"]["browser"]["status"] == "ok"
