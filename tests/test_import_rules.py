@@ -1,0 +1,133 @@
+"""The house rules of DESIGN section 1, read from the code's own imports (every ``import``,
+at the top of a module or inside a function):
+
+- the domain (``app.domain``) imports no face (``app.api``, ``app.mcp``, ``app.web``,
+  ``app.oauth``) and no worker module;
+- a face imports no other face, and no worker module;
+- the worker (``workers``) imports no face;
+- modules no face owns (``app.config``, ``app.ratelimit``, ``app.doctor``...) import no face.
+
+Only the composition roots wire faces and workers together: ``app.server``, ``app.cli``,
+``app.mcp.stdio`` (the stdio transport starts its own job runner and PDF printer).
+
+``KNOWN_DRIFT`` lists the imports that break a rule today, each to be removed by the
+architecture issue; a new one fails with the offending import, and an entry that is no
+longer there fails too, so the list only shrinks."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FACES = ("app.api", "app.mcp", "app.web", "app.oauth")
+DOMAIN = "app.domain"
+WORKERS = "workers"
+COMPOSITION_ROOTS = {"app.server", "app.cli", "app.mcp.stdio"}
+
+KNOWN_DRIFT = {
+    # Faces sharing what belongs to none of them: the request's billing and principal
+    # dependencies, the refusal's NUL check, the OAuth pages' sign-in and session helpers.
+    ("app.oauth.routes", "app.api.deps"),
+    ("app.oauth.routes", "app.api.results"),
+    ("app.oauth.routes", "app.web.account"),
+    ("app.oauth.routes", "app.web.session"),
+    ("app.web.account", "app.api.deps"),
+    ("app.web.clients", "app.api.deps"),
+    ("app.web.invoices", "app.api.deps"),
+    ("app.web.workspaces", "app.api.deps"),
+    ("app.web.pages", "app.api.problems"),
+    # The document's HTML lives in workers/ for now; it belongs in app/documents/.
+    ("app.web.invoices", "workers.document"),
+    ("app.web.public", "workers.document"),
+}
+
+
+def _package(module: str) -> str | None:
+    for part in (*FACES, DOMAIN, WORKERS):
+        if module == part or module.startswith(part + "."):
+            return part
+    return None
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for folder in ("app", "workers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            found[name] = path
+    return found
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _broken_rule(importer: str, imported: str) -> str | None:
+    """The rule ``importer`` importing ``imported`` breaks, or ``None``."""
+    if importer in COMPOSITION_ROOTS:
+        return None
+    mine, theirs = _package(importer), _package(imported)
+    if theirs is None or mine == theirs:
+        return None
+    if mine == DOMAIN:
+        return "the domain imports no face and no worker"
+    if mine in FACES and theirs in FACES:
+        return "a face imports no other face"
+    if mine in FACES and theirs == WORKERS:
+        return "a face imports no worker module"
+    if mine == WORKERS and theirs in FACES:
+        return "the worker imports no face"
+    if mine is None and theirs in FACES:
+        return "a module no face owns imports no face"
+    return None
+
+
+def _violations() -> dict[tuple[str, str], str]:
+    modules = _modules()
+    found: dict[tuple[str, str], str] = {}
+    for importer, path in modules.items():
+        for imported in _imports(path):
+            target = imported if imported in modules else imported.rsplit(".", 1)[0]
+            if target not in modules:
+                continue  # not ours (a library), or a name inside a module already counted
+            rule = _broken_rule(importer, target)
+            if rule:
+                found[(importer, target)] = rule
+    return found
+
+
+def test_no_module_breaks_the_import_rules_beyond_the_known_drift() -> None:
+    new = {pair: rule for pair, rule in _violations().items() if pair not in KNOWN_DRIFT}
+    assert not new, "imports that break the house rules (DESIGN section 1):\n" + "\n".join(
+        f"  {importer} imports {imported}: {rule}" for (importer, imported), rule in sorted(new.items())
+    )
+
+
+def test_the_known_drift_list_names_only_imports_that_are_still_there() -> None:
+    """Fixing a drift means removing its line here too, so the list never hides a new one."""
+    gone = KNOWN_DRIFT - set(_violations())
+    assert not gone, f"no longer imported, remove from KNOWN_DRIFT: {sorted(gone)}"
+
+
+def test_the_rules_see_imports_inside_functions_and_catch_a_face_importing_a_face(tmp_path: Path) -> None:
+    """The reader is not blind: a face importing another inside a function is found, and
+    each rule names what it forbids."""
+    module = tmp_path / "handler.py"
+    module.write_text("def handler():\n    from app.api.deps import BillingDep\n    return BillingDep\n")
+    assert "app.api.deps" in _imports(module)
+    assert _broken_rule("app.mcp.operations", "app.api.deps") == "a face imports no other face"
+    assert _broken_rule("app.domain.invoices", "workers.pdf") == "the domain imports no face and no worker"
+    assert _broken_rule("workers.jobs", "app.web.pages") == "the worker imports no face"
+    assert _broken_rule("app.ratelimit", "app.api.deps") == "a module no face owns imports no face"
+    assert _broken_rule("app.server", "app.api.deps") is None
+    assert _broken_rule("app.api.invoices", "app.domain.billing") is None
