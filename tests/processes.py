@@ -35,6 +35,8 @@ class ProcessEnv:
 
     database_url: str
     data_dir: Path
+    # Variables of the machine that are not settings (PATH, say), over the test's own.
+    machine: tuple[tuple[str, str], ...] = ()
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BILLCRAFT_")}
@@ -51,6 +53,7 @@ class ProcessEnv:
             BILLCRAFT_JOBS="off",
         )
         env.update({f"BILLCRAFT_{k.upper()}": v for k, v in extra.items()})
+        env.update(dict(self.machine))
         return env
 
 
@@ -75,19 +78,17 @@ class Served:
 
 
 @contextmanager
-def serve(env: ProcessEnv, log_path: Path, *, machine: dict[str, str] | None = None, **settings: str) -> Iterator[str]:
+def serve(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[str]:
     """``billcraft serve`` on a free loopback port until /health answers; yields its base URL.
     Its output goes to a file (a pipe nobody reads would block it once full)."""
-    with serve_process(env, log_path, machine=machine, **settings) as served:
+    with serve_process(env, log_path, **settings) as served:
         yield served.base
 
 
 @contextmanager
-def serve_process(
-    env: ProcessEnv, log_path: Path, *, machine: dict[str, str] | None = None, **settings: str
-) -> Iterator[Served]:
+def serve_process(env: ProcessEnv, log_path: Path, **settings: str) -> Iterator[Served]:
     """``serve``, yielding the process beside its base URL."""
-    served = start_serve(env, log_path, machine=machine, **settings)
+    served = start_serve(env, log_path, **settings)
     try:
         wait_until_up(served, log_path)
         yield served
@@ -95,16 +96,15 @@ def serve_process(
         stop(served.process)
 
 
-def start_serve(env: ProcessEnv, log_path: Path, *, machine: dict[str, str] | None = None, **settings: str) -> Served:
+def start_serve(env: ProcessEnv, log_path: Path, **settings: str) -> Served:
     """Start ``billcraft serve`` without waiting for it (to start several at once); the
-    caller waits with ``wait_until_up`` and stops it with ``stop``. ``machine`` overrides
-    variables of the process's environment that are not settings (``PATH``, say)."""
+    caller waits with ``wait_until_up`` and stops it with ``stop``."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**env.env(base_url=base, **settings), **(machine or {})},
+            env=env.env(base_url=base, **settings),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

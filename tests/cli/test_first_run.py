@@ -8,6 +8,7 @@ empty Playwright browser folder, as on a fresh machine."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -62,9 +63,9 @@ def _draft_pdf_url(base: str, server_env: ProcessEnv, env: dict[str, str]) -> tu
 def test_without_a_browser_every_door_says_what_to_run_and_with_one_the_pdf_prints(
     server_env: ProcessEnv, tmp_path: Path
 ) -> None:
-    machine = _bare(tmp_path)
-    bare = {**server_env.env(), **machine}
-    with serve(server_env, tmp_path / "bare.log", machine=machine) as base:
+    bare_env = dataclasses.replace(server_env, machine=tuple(_bare(tmp_path).items()))
+    bare = bare_env.env()
+    with serve(bare_env, tmp_path / "bare.log") as base:
         said = (tmp_path / "bare.log").read_text()
         assert "PDFs: no browser found" in said
         assert "apt-get install -y chromium-headless-shell" in said or "playwright install" in said
