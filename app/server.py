@@ -12,7 +12,6 @@ from litestar.types import ASGIApp
 
 from app.api.auth import bearer_auth
 from app.api.clients import ClientController
-from app.api.deps import provide_billing, provide_principal
 from app.api.docs import SwaggerDocs
 from app.api.invoices import InvoiceController
 from app.api.openapi import finish_document
@@ -23,6 +22,7 @@ from app.api.workspaces import WorkspaceController, all_stats
 from app.config import Settings
 from app.db.engine import database_config
 from app.domain.access import SCOPE_DESCRIPTIONS
+from app.faces import provide_billing, provide_principal
 from app.logs import configure_logging
 from app.mcp.http import McpTransports
 from app.metrics import http_metrics, serve_metrics

@@ -8,11 +8,11 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from app.api.deps import BillingDep, PrincipalDep
-from app.api.results import needs, respond
+from app.api.results import respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
 from app.domain.schemas import NO_NUL, ClientInput, ClientOut, ClientUpdate, Page
+from app.faces import BillingDep, PrincipalDep, needs
 
 
 class ClientController(Controller):

@@ -16,8 +16,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from app.api.deps import BillingDep, PrincipalDep
-from app.api.results import ACTION_RESPONSE, DRY_RUN_RESPONSE, needs, respond
+from app.api.results import ACTION_RESPONSE, DRY_RUN_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
@@ -37,6 +36,7 @@ from app.domain.schemas import (
     SendInput,
 )
 from app.downloads import content_disposition, pdf_filename
+from app.faces import BillingDep, PrincipalDep, needs
 
 DryRun = Annotated[bool, QueryParameter(name="dry_run", description="Show what would happen; change nothing")]
 

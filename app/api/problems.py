@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.errors import DomainError, Unauthenticated
+from app.domain.errors import DomainError, Unauthenticated, holds_nul
 from app.domain.schemas import friendly
 
 PROBLEM_JSON = "application/problem+json"
@@ -116,12 +116,6 @@ def undecodable_body_handler(_: Request[Any, Any, Any], exc: UnicodeDecodeError 
     Litestar's own JSON error."""
     reason = "it is not UTF-8" if isinstance(exc, UnicodeDecodeError) else "it is nested too deeply"
     return problem(400, "malformed_json", "Malformed JSON", f"the request body is not valid JSON: {reason}")
-
-
-def holds_nul(exc: BaseException) -> bool:
-    """Whether PostgreSQL refused text holding U+0000 (inputs refuse it first and searches
-    holding one match nothing; this is the net for text that reaches a query another way)."""
-    return isinstance(exc, DBAPIError) and "0x00" in str(exc.orig)
 
 
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:

@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Response
 from litestar.openapi.datastructures import ResponseSpec
 
-from app.domain.access import Scope
 from app.domain.idempotency import Replayed
 from app.domain.schemas import DryRunOut, InvoiceOut
 
@@ -35,9 +34,3 @@ def respond(result: Any, status: int = 200) -> Response[Any]:
     if isinstance(result, DryRunOut):
         return Response(content=result, status_code=200)
     return Response(content=result, status_code=status)
-
-
-def needs(scope: Scope) -> list[dict[str, list[str]]]:
-    """The OpenAPI security of a route: a personal token, or an OAuth token with ``scope``.
-    (The domain enforces it; a test checks that what is declared is what is enforced.)"""
-    return [{"bearer": []}, {"oauth2": [scope.value]}]

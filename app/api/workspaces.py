@@ -8,8 +8,7 @@ from uuid import UUID
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from app.api.deps import BillingDep, PrincipalDep
-from app.api.results import needs, respond
+from app.api.results import respond
 from app.domain.access import Scope
 from app.domain.schemas import (
     MemberInput,
@@ -20,6 +19,7 @@ from app.domain.schemas import (
     WorkspaceOut,
     WorkspaceSettingsUpdate,
 )
+from app.faces import BillingDep, PrincipalDep, needs
 
 IdempotencyKeyHeader = Annotated[
     str | None,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from sqlalchemy.exc import DBAPIError
+
 
 class DomainError(Exception):
     status = 400
@@ -91,3 +93,9 @@ class InvalidTransition(Conflict):
             current_status=status,
             allowed_actions=allowed,
         )
+
+
+def holds_nul(exc: BaseException) -> bool:
+    """Whether PostgreSQL refused text holding U+0000 (inputs refuse it first and searches
+    holding one match nothing; this is the net for text that reaches a query another way)."""
+    return isinstance(exc, DBAPIError) and "0x00" in str(exc.orig)

@@ -20,12 +20,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import PrincipalDep
-from app.api.results import needs
 from app.config import Settings
 from app.db.models import Membership, OAuthClient, Workspace
 from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS, Scope
 from app.domain.apps import ConnectedApp, connected_apps, revoke_app
+from app.faces import PrincipalDep, needs
 from app.oauth import store
 from app.oauth.metadata_fetch import fetcher
 from app.oauth.server import OAuthServer, form_request, json_request

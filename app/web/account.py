@@ -11,11 +11,11 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import BillingDep
 from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS
 from app.domain.accounts import AccountService
 from app.domain.apps import connected_apps, revoke_app
 from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from app.faces import BillingDep
 from app.ratelimit import SignInThrottle
 from app.web.pages import AnyRequest, ViewerDep, field_errors, page, parse_uuid, read_form, text
 from app.web.session import csrf_token, end_session, flash, signed_in, start_session

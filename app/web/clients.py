@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 from litestar import get, post
 from litestar.response import Redirect, Template
 
-from app.api.deps import BillingDep
 from app.domain.access import Scope
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
+from app.faces import BillingDep
 from app.web.pages import (
     AnyRequest,
     Segment,

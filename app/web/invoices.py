@@ -15,7 +15,6 @@ from litestar import Response, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
-from app.api.deps import BillingDep
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import stalled_emails
@@ -33,6 +32,7 @@ from app.domain.schemas import (
     SendInput,
 )
 from app.domain.workspaces import today_in
+from app.faces import BillingDep
 from app.security_headers import DOCUMENT_CSP
 from app.web.editor import Editor
 from app.web.format import status_word

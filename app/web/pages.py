@@ -24,11 +24,10 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 from structlog import get_logger
 
-from app.api.problems import holds_nul
 from app.db.models import User
 from app.domain.access import Channel, Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
-from app.domain.errors import DomainError, NotFound, ValidationFailed
+from app.domain.errors import DomainError, NotFound, ValidationFailed, holds_nul
 from app.domain.schemas import friendly
 from app.web.session import check_csrf, csrf_token, signed_in, take_flashes
 

@@ -13,11 +13,11 @@ from iso4217 import Currency
 from litestar import get, post
 from litestar.response import Redirect, Template
 
-from app.api.deps import BillingDep
 from app.domain.access import ROLE_RANK, Role, Scope
 from app.domain.deliveries import stalled_emails
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
+from app.faces import BillingDep
 from app.web.charts import monthly_chart, status_chart
 from app.web.pages import (
     AnyRequest,

@@ -1,0 +1,37 @@
+"""What the faces that answer HTTP share, owned by none of them (REST, the web pages and the
+OAuth pages import it; they never import each other): the request's unit of work and its
+authenticated principal as dependencies, and the OpenAPI declaration of a route's scope.
+
+How a handler asks for the two: ``billing: BillingDep, principal: PrincipalDep``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.access import Principal, Scope
+from app.domain.billing import Billing
+
+
+async def provide_billing(db_session: NamedDependency[AsyncSession], state: State) -> Billing:
+    return Billing(db_session, base_url=state.settings.base_url)
+
+
+async def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
+    """The caller, authenticated by ``app.api.auth`` before the request reached the handler."""
+    return request.user
+
+
+BillingDep = NamedDependency[Billing]
+PrincipalDep = NamedDependency[Principal]
+
+
+def needs(scope: Scope) -> list[dict[str, list[str]]]:
+    """The OpenAPI security of a route: a personal token, or an OAuth token with ``scope``.
+    (Declaring documents it; the domain enforces it, in ``DomainService.enter`` and
+    ``Principal.require_scope``; tests/api/test_declared_scopes.py checks the two agree.)"""
+    return [{"bearer": []}, {"oauth2": [scope.value]}]
