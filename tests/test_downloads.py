@@ -10,7 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.downloads import MAX_NUMBER, content_disposition, pdf_filename
+from tests.conftest import ONE_DATABASE
 from tests.hostile_numbers import HOSTILE_NUMBERS
+
+pytestmark = ONE_DATABASE
 
 ASCII_NAME = re.compile(r"[A-Za-z0-9._-]+")
 HEADER = re.compile(r"inline; filename=\"([A-Za-z0-9._-]+)\"(?:; filename\*=UTF-8''([A-Za-z0-9%._~-]+))?")

@@ -19,6 +19,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.conftest import ONE_DATABASE
+
+pytestmark = ONE_DATABASE
+
 ROOT = Path(__file__).resolve().parent.parent
 FACES = ("app.api", "app.mcp", "app.web", "app.oauth")
 DOMAIN = "app.domain"

@@ -17,9 +17,11 @@ from playwright.async_api import Browser, ConsoleMessage, Route, async_playwrigh
 
 from app.config import Settings
 from app.security_headers import DOCS_CSP
-from tests.conftest import TARGET
+from tests.conftest import ONE_DATABASE, TARGET
 from tests.processes import ProcessEnv, serve
 from workers.pdf import find_chromium
+
+pytestmark = ONE_DATABASE
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / TARGET
 OPERATIONS = {"get", "put", "post", "delete", "patch"}

@@ -16,8 +16,10 @@ import httpx
 import pytest
 
 from tests.cli.test_serve_walkthrough import cli
-from tests.conftest import TARGET, unique
+from tests.conftest import ONE_DATABASE, TARGET, unique
 from tests.processes import BIN, ProcessEnv, serve
+
+pytestmark = ONE_DATABASE
 
 
 @pytest.fixture

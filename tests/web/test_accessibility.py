@@ -24,7 +24,10 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
+from tests.conftest import ONE_DATABASE
 from tests.web.site_pages import Owner, chromium, expected_status, make_owner, open_page, signed_in
+
+pytestmark = ONE_DATABASE
 
 AXE = Path(__file__).parent / "axe"
 PACKAGE = "axe-core"

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page
 
+from tests.conftest import ONE_DATABASE
 from tests.web.site_pages import (
     ARABIC,
     ARTIFACTS,
@@ -38,6 +39,7 @@ from tests.web.site_pages import (
     signed_in,
 )
 
+pytestmark = ONE_DATABASE
 WIDTHS = (320, 375)
 PHONE = (375, 667)  # the first screen
 

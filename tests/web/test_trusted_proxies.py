@@ -10,9 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import unique
+from tests.conftest import ONE_DATABASE, unique
 from tests.processes import ProcessEnv, serve
 from tests.web.conftest import form_to
+
+pytestmark = ONE_DATABASE
 
 PER_ADDRESS = 30
 

@@ -20,10 +20,13 @@ from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import DeliveryService
 from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, SendInput, WorkspaceSettingsUpdate
+from tests.conftest import ONE_DATABASE
 from tests.domain.helpers import item
 from tests.workers.scripts import SAMPLES, Sample
 from workers.document import text_language
 from workers.mail import compose
+
+pytestmark = ONE_DATABASE
 
 SENDER = "billing@billcraft.example"
 PDF = b"%PDF-1.4 not really a pdf\n"

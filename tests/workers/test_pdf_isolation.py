@@ -15,7 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import ONE_DATABASE
 from workers.pdf import PRINT_CSP, PdfRenderer, with_print_policy
+
+pytestmark = ONE_DATABASE
 
 MARKER = "Printed without the network"
 

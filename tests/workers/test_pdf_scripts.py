@@ -32,6 +32,7 @@ from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, ItemInput, WorkspaceSettingsUpdate
+from tests.conftest import ONE_DATABASE
 from tests.workers.scripts import (
     SAMPLES,
     Sample,
@@ -44,6 +45,8 @@ from tests.workers.scripts import (
 )
 from workers.document import invoice_html
 from workers.pdf import PdfRenderer
+
+pytestmark = ONE_DATABASE
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "scripts"
 TEMPLATE = Path(__file__).resolve().parents[2] / "workers" / "templates" / "invoice.html"
