@@ -21,6 +21,7 @@ from app.api.webhooks import bounce_webhook
 from app.api.workspaces import WorkspaceController, all_stats
 from app.config import Settings
 from app.db.engine import database_config
+from app.documents.pdf import InvoicePdfs
 from app.domain.access import SCOPE_DESCRIPTIONS
 from app.faces import provide_billing, provide_principal
 from app.logs import configure_logging
@@ -35,7 +36,6 @@ from app.web.public import ROUTES as PUBLIC_ROUTES
 from app.web.routes import web_router
 from app.web.setup import sessions, static_files, templates
 from workers.dispatch import background, queue_name, route_outbox
-from workers.pdf import InvoicePdfs
 
 API_DESCRIPTION = """Billcraft's REST API: workspaces, clients and invoices with an enforced lifecycle
 (draft, sent, paid, overdue, cancelled). Authenticate with `Authorization: Bearer <token>`.

@@ -17,10 +17,10 @@ from pathlib import Path
 import msgspec
 
 import workers.main  # noqa: F401  (the worker's modules, for a faithful memory figure)
+from app.documents.html import invoice_html
+from app.documents.pdf import PdfRenderer
 from app.domain.schemas import InvoiceDocument
 from bench.measure import median, tree_pss_mb
-from workers.document import invoice_html
-from workers.pdf import PdfRenderer
 
 WARM_RENDERS = 5
 

@@ -2,10 +2,11 @@
 at the top of a module or inside a function):
 
 - the domain (``app.domain``) imports no face (``app.api``, ``app.mcp``, ``app.web``,
-  ``app.oauth``) and no worker module;
+  ``app.oauth``), no worker module and no document rendering (``app.documents``);
 - a face imports no other face, and no worker module;
 - the worker (``workers``) imports no face;
-- modules no face owns (``app.config``, ``app.ratelimit``, ``app.doctor``...) import no face.
+- modules no face owns (``app.config``, ``app.ratelimit``, ``app.documents``...) import no
+  face and no worker module.
 
 Only the composition roots wire faces and workers together: ``app.server``, ``app.cli``,
 ``app.mcp.stdio`` (the stdio transport starts its own job runner and PDF printer).
@@ -27,20 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 FACES = ("app.api", "app.mcp", "app.web", "app.oauth")
 DOMAIN = "app.domain"
 WORKERS = "workers"
+DOCUMENTS = "app.documents"
 COMPOSITION_ROOTS = {"app.server", "app.cli", "app.mcp.stdio"}
 
 KNOWN_DRIFT = {
     # The OAuth pages sign people in with the web app's sign-in and session helpers.
     ("app.oauth.routes", "app.web.account"),
     ("app.oauth.routes", "app.web.session"),
-    # The document's HTML lives in workers/ for now; it belongs in app/documents/.
-    ("app.web.invoices", "workers.document"),
-    ("app.web.public", "workers.document"),
 }
 
 
 def _package(module: str) -> str | None:
-    for part in (*FACES, DOMAIN, WORKERS):
+    for part in (*FACES, DOMAIN, WORKERS, DOCUMENTS):
         if module == part or module.startswith(part + "."):
             return part
     return None
@@ -76,15 +75,17 @@ def _broken_rule(importer: str, imported: str) -> str | None:
     if theirs is None or mine == theirs:
         return None
     if mine == DOMAIN:
-        return "the domain imports no face and no worker"
+        return "the domain imports no face, no worker and no document rendering"
     if mine in FACES and theirs in FACES:
         return "a face imports no other face"
     if mine in FACES and theirs == WORKERS:
         return "a face imports no worker module"
     if mine == WORKERS and theirs in FACES:
         return "the worker imports no face"
-    if mine is None and theirs in FACES:
+    if mine in (None, DOCUMENTS) and theirs in FACES:
         return "a module no face owns imports no face"
+    if mine in (None, DOCUMENTS) and theirs == WORKERS:
+        return "a module no face owns imports no worker module"
     return None
 
 
@@ -122,8 +123,12 @@ def test_the_rules_see_imports_inside_functions_and_catch_a_face_importing_a_fac
     module.write_text("def handler():\n    from app.api.deps import BillingDep\n    return BillingDep\n")
     assert "app.api.deps" in _imports(module)
     assert _broken_rule("app.mcp.operations", "app.api.deps") == "a face imports no other face"
-    assert _broken_rule("app.domain.invoices", "workers.pdf") == "the domain imports no face and no worker"
+    assert (
+        _broken_rule("app.domain.invoices", "app.documents.pdf")
+        == "the domain imports no face, no worker and no document rendering"
+    )
     assert _broken_rule("workers.jobs", "app.web.pages") == "the worker imports no face"
     assert _broken_rule("app.ratelimit", "app.api.deps") == "a module no face owns imports no face"
+    assert _broken_rule("app.documents.pdf", "workers.jobs") == "a module no face owns imports no worker module"
     assert _broken_rule("app.server", "app.api.deps") is None
     assert _broken_rule("app.api.invoices", "app.domain.billing") is None

@@ -18,11 +18,11 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from app.config import Settings
+from app.documents.html import TEMPLATES, document_view
 from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, Letter
 from app.domain.errors import ValidationFailed
 from app.downloads import pdf_filename
-from workers.document import TEMPLATES, document_view
 
 
 class PermanentFailure(Exception):

@@ -22,11 +22,11 @@ from redis.exceptions import ConnectionError, TimeoutError
 
 from app.config import Settings
 from app.db.engine import database_config
+from app.documents.pdf import InvoicePdfs
 from app.metrics import serve_metrics
 from workers.dispatch import enqueue_deliveries, queue_name
 from workers.jobs import Jobs
 from workers.mail import mailer_for
-from workers.pdf import InvoicePdfs
 
 
 async def startup(ctx: dict[str, Any]) -> None:

@@ -13,11 +13,11 @@ from mcp.server.stdio import stdio_server
 from app.config import Settings
 from app.db.engine import database_config
 from app.db.migrate import upgrade_async
+from app.documents.pdf import InvoicePdfs
 from app.domain.billing import Billing
 from app.mcp.server import build_server, token_principal
 from app.ratelimit import MailLimits
 from workers.dispatch import background, route_outbox
-from workers.pdf import InvoicePdfs
 
 
 async def serve_stdio(settings: Settings, token: str) -> None:

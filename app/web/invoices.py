@@ -15,6 +15,7 @@ from litestar import Response, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
+from app.documents.html import invoice_html
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import stalled_emails
@@ -51,7 +52,6 @@ from app.web.pages import (
 )
 from app.web.public import pdf_response
 from app.web.session import flash
-from workers.document import invoice_html
 
 STATUSES = [s.value for s in Status]
 PER_PAGE = 25

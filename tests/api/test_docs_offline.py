@@ -16,10 +16,10 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Route, async_playwright, expect
 
 from app.config import Settings
+from app.documents.pdf import find_chromium
 from app.security_headers import DOCS_CSP
 from tests.conftest import ONE_DATABASE, TARGET
 from tests.processes import ProcessEnv, serve
-from workers.pdf import find_chromium
 
 pytestmark = ONE_DATABASE
 

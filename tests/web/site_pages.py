@@ -19,6 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from sqlalchemy import update
 
 from app.db.models import Invoice
+from app.documents.pdf import find_chromium
 from app.domain import tenancy
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
@@ -35,7 +36,6 @@ from app.domain.schemas import (
 )
 from tests.conftest import TARGET, unique
 from tests.web.conftest import PASSWORD
-from workers.pdf import find_chromium
 
 # Screenshots of every page at every width, one folder per database kind (the SQLite and
 # PostgreSQL runs may go side by side).

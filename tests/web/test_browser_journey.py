@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from app.documents.pdf import find_chromium
 from tests.conftest import TARGET, OwnDatabase, unique
 from tests.processes import ProcessEnv, serve
 from tests.smtp import Mailbox, smtp_server
 from tests.web.conftest import PASSWORD, MakePerson
 from tests.workers.test_pdf import text_of
-from workers.pdf import find_chromium
 
 # One folder per database kind: the SQLite and PostgreSQL runs may go side by side.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / TARGET

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from app.config import Settings
 from app.db.models import EmailDelivery
+from app.documents.pdf import InvoicePdfs
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import DeliveryService, Letter
@@ -33,7 +34,6 @@ from tests.properties import odd_text, profile, replayable
 from tests.smtp import smtp_server
 from workers.jobs import Jobs
 from workers.mail import SmtpMailer, compose
-from workers.pdf import InvoicePdfs
 
 SENDER = "billing@billcraft.example"
 PDF = b"%PDF-1.4 not really a pdf\n"

@@ -16,6 +16,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from app.db.models import EmailDelivery
+from app.documents.html import text_language
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import DeliveryService
@@ -23,7 +24,6 @@ from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, SendInput
 from tests.conftest import ONE_DATABASE
 from tests.domain.helpers import item
 from tests.workers.scripts import SAMPLES, Sample
-from workers.document import text_language
 from workers.mail import compose
 
 pytestmark = ONE_DATABASE

@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from app.documents.pdf import PRINT_CSP, PdfRenderer, with_print_policy
 from tests.conftest import ONE_DATABASE
-from workers.pdf import PRINT_CSP, PdfRenderer, with_print_policy
 
 pytestmark = ONE_DATABASE
 

@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
+from app.documents.html import invoice_html
+from app.documents.pdf import PdfRenderer
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, ItemInput, WorkspaceSettingsUpdate
@@ -43,13 +45,11 @@ from tests.workers.scripts import (
     pdf_words,
     visual_words,
 )
-from workers.document import invoice_html
-from workers.pdf import PdfRenderer
 
 pytestmark = ONE_DATABASE
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "scripts"
-TEMPLATE = Path(__file__).resolve().parents[2] / "workers" / "templates" / "invoice.html"
+TEMPLATE = Path(__file__).resolve().parents[2] / "app" / "documents" / "templates" / "invoice.html"
 A4_WIDTH = 595.92  # points, as Chromium writes the MediaBox
 MARGIN = 16 / 25.4 * 72  # the template's left and right page margin, 16 mm
 LONG_NAME = "AKTIENGESELLSCHAFTFUERDIGITALELOESUNGENUNDBERATUNGSDIENSTEXY"  # 60 letters

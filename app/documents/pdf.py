@@ -27,9 +27,9 @@ import structlog
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 
 from app import browser
+from app.documents.html import invoice_html
 from app.domain.errors import Unavailable
 from app.domain.schemas import InvoiceDocument
-from workers.document import invoice_html
 
 log = structlog.get_logger("billcraft.pdf")
 
