@@ -11,9 +11,7 @@ at the top of a module or inside a function):
 Only the composition roots wire faces and workers together: ``app.server``, ``app.cli``,
 ``app.mcp.stdio`` (the stdio transport starts its own job runner and PDF printer).
 
-``KNOWN_DRIFT`` lists the imports that break a rule today, each to be removed by the
-architecture issue; a new one fails with the offending import, and an entry that is no
-longer there fails too, so the list only shrinks."""
+A break fails with the offending import and the rule it breaks."""
 
 from __future__ import annotations
 
@@ -30,13 +28,6 @@ DOMAIN = "app.domain"
 WORKERS = "workers"
 DOCUMENTS = "app.documents"
 COMPOSITION_ROOTS = {"app.server", "app.cli", "app.mcp.stdio"}
-
-KNOWN_DRIFT = {
-    # The OAuth pages sign people in with the web app's sign-in and session helpers.
-    ("app.oauth.routes", "app.web.account"),
-    ("app.oauth.routes", "app.web.session"),
-}
-
 
 def _package(module: str) -> str | None:
     for part in (*FACES, DOMAIN, WORKERS, DOCUMENTS):
@@ -103,17 +94,11 @@ def _violations() -> dict[tuple[str, str], str]:
     return found
 
 
-def test_no_module_breaks_the_import_rules_beyond_the_known_drift() -> None:
-    new = {pair: rule for pair, rule in _violations().items() if pair not in KNOWN_DRIFT}
-    assert not new, "imports that break the house rules (DESIGN section 1):\n" + "\n".join(
-        f"  {importer} imports {imported}: {rule}" for (importer, imported), rule in sorted(new.items())
+def test_no_module_breaks_the_import_rules() -> None:
+    broken = _violations()
+    assert not broken, "imports that break the house rules (DESIGN section 1):\n" + "\n".join(
+        f"  {importer} imports {imported}: {rule}" for (importer, imported), rule in sorted(broken.items())
     )
-
-
-def test_the_known_drift_list_names_only_imports_that_are_still_there() -> None:
-    """Fixing a drift means removing its line here too, so the list never hides a new one."""
-    gone = KNOWN_DRIFT - set(_violations())
-    assert not gone, f"no longer imported, remove from KNOWN_DRIFT: {sorted(gone)}"
 
 
 def test_the_rules_see_imports_inside_functions_and_catch_a_face_importing_a_face(tmp_path: Path) -> None:

@@ -30,8 +30,8 @@ from app.oauth.metadata_fetch import fetcher
 from app.oauth.server import OAuthServer, form_request, json_request
 from app.ratelimit import OAuthRateLimit
 from app.security_headers import CONSENT_CSP
-from app.web.account import safe_next, sign_in, signin_template
-from app.web.session import check_csrf, csrf_token, signed_in
+from app.sessions import check_csrf, csrf_token, signed_in
+from app.signin import safe_next, sign_in, signin_template
 
 DbSession = NamedDependency[AsyncSession]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

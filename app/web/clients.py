@@ -13,18 +13,8 @@ from app.domain.access import Scope
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
 from app.faces import BillingDep
-from app.web.pages import (
-    AnyRequest,
-    Segment,
-    ViewerDep,
-    field_errors,
-    page,
-    parse_uuid,
-    read_form,
-    text,
-    to_struct,
-)
-from app.web.session import flash
+from app.sessions import flash, read_form, text
+from app.web.pages import AnyRequest, Segment, ViewerDep, field_errors, page, parse_uuid, to_struct
 
 FIELDS = list(ClientInput.__struct_fields__)
 PER_PAGE = 25

@@ -35,23 +35,11 @@ from app.domain.schemas import (
 from app.domain.workspaces import today_in
 from app.faces import BillingDep
 from app.security_headers import DOCUMENT_CSP
+from app.sessions import flash, read_form, text
 from app.web.editor import Editor
 from app.web.format import status_word
-from app.web.pages import (
-    HTML,
-    PRIVATE,
-    AnyRequest,
-    Segment,
-    Viewer,
-    ViewerDep,
-    page,
-    parse_uuid,
-    read_form,
-    text,
-    to_struct,
-)
+from app.web.pages import HTML, PRIVATE, AnyRequest, Segment, Viewer, ViewerDep, page, parse_uuid, to_struct
 from app.web.public import pdf_response
-from app.web.session import flash
 
 STATUSES = [s.value for s in Status]
 PER_PAGE = 25

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import FromPath
@@ -29,7 +28,7 @@ from app.domain.access import Channel, Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import DomainError, NotFound, ValidationFailed, holds_nul
 from app.domain.schemas import friendly
-from app.web.session import check_csrf, csrf_token, signed_in, take_flashes
+from app.sessions import csrf_token, signed_in, take_flashes
 
 AnyRequest = Request[Any, Any, Any]
 T = TypeVar("T")
@@ -102,23 +101,6 @@ async def page(
             request.session["last_workspace"] = access.workspace.slug
     context.update(nav=nav, csrf_token=csrf_token(request), flashes=take_flashes(request))
     return Template(template, context=context, status_code=status, media_type=HTML, headers=PRIVATE)
-
-
-async def read_form(request: AnyRequest) -> FormMultiDict:
-    """The posted form, once its CSRF token is checked and, for a signed-in person, counted
-    in their per-user rate limit (the one REST and MCP share): a form that sends email is no
-    way around it."""
-    form = await request.form()
-    check_csrf(request, form)
-    user_id = request.session.get("user_id")
-    if user_id:
-        await request.app.state.rate_limit.hit(str(user_id))
-    return form
-
-
-def text(form: FormMultiDict, name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 def to_struct(kind: type[T], values: dict[str, Any]) -> T:

@@ -14,8 +14,8 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from app.config import Settings
+from app.sessions import SESSION_COOKIE
 from app.web.format import install
-from app.web.session import SESSION_COOKIE
 
 HERE = Path(__file__).parent
 SESSION_DAYS = 30

@@ -18,19 +18,9 @@ from app.domain.deliveries import stalled_emails
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.faces import BillingDep
+from app.sessions import flash, read_form, text
 from app.web.charts import monthly_chart, status_chart
-from app.web.pages import (
-    AnyRequest,
-    Segment,
-    ViewerDep,
-    field_errors,
-    page,
-    parse_uuid,
-    read_form,
-    text,
-    to_struct,
-)
-from app.web.session import flash
+from app.web.pages import AnyRequest, Segment, ViewerDep, field_errors, page, parse_uuid, to_struct
 
 SETTINGS_FIELDS = (
     "name", "legal_name", "address", "tax_id", "email", "payment_instructions",

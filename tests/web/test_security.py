@@ -21,7 +21,7 @@ from app.config import Settings
 from app.domain.access import ALL_SCOPES
 from app.security_headers import DOCUMENT_CSP, PAGE_CSP
 from app.server import create_app
-from app.web.session import SESSION_COOKIE
+from app.sessions import SESSION_COOKIE
 from tests.conftest import REDIS_URL, OwnDatabase, unique
 from tests.processes import ProcessEnv, serve
 from tests.tcpproxy import TcpProxy

@@ -1,5 +1,6 @@
-"""The browser session: who is signed in, the CSRF token every form carries, the renewal
-of the session at sign-in, and one-time messages ("flashes") shown on the next page.
+"""The browser session, shared by the web app and the OAuth pages: who is signed in, the
+CSRF token every form carries (checked by ``read_form``), the renewal of the session at
+sign-in, and one-time messages ("flashes") shown on the next page.
 
 The session lives server-side (see ``app.web.setup``); the cookie holds only its id."""
 
@@ -9,6 +10,7 @@ import secrets
 import uuid
 from typing import Any
 
+from litestar.datastructures import FormMultiDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import User
@@ -34,6 +36,24 @@ def check_csrf(request: AnyRequest, form: Any) -> None:
     expected = request.session.get("csrf")
     if not expected or not secrets.compare_digest(str(expected), str(form.get(CSRF_FIELD, ""))):
         raise Forbidden("the form expired or came from elsewhere; reload the page and try again", code="csrf")
+
+
+async def read_form(request: AnyRequest) -> FormMultiDict:
+    """The posted form, once its CSRF token is checked and, for a signed-in person, counted
+    in their per-user rate limit (the one REST and MCP share): a form that sends email is no
+    way around it."""
+    form: FormMultiDict = await request.form()
+    check_csrf(request, form)
+    user_id = request.session.get("user_id")
+    if user_id:
+        await request.app.state.rate_limit.hit(str(user_id))
+    return form
+
+
+def text(form: FormMultiDict, name: str) -> str:
+    """A form field's text, stripped ("" when absent or not text)."""
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
 
 
 async def signed_in(request: AnyRequest, session: AsyncSession) -> User | None:
