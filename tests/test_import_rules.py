@@ -29,6 +29,7 @@ WORKERS = "workers"
 DOCUMENTS = "app.documents"
 COMPOSITION_ROOTS = {"app.server", "app.cli", "app.mcp.stdio"}
 
+
 def _package(module: str) -> str | None:
     for part in (*FACES, DOMAIN, WORKERS, DOCUMENTS):
         if module == part or module.startswith(part + "."):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ApiToken, OAuthToken, User
 from app.domain.access import Channel, Principal, parse_scopes
@@ -62,16 +64,27 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class AccountService(DomainService[User]):
-    class Repo(SQLAlchemyAsyncRepository[User]):
-        model_type = User
+class UserRepository(SQLAlchemyAsyncRepository[User]):
+    model_type = User
 
-    repository_type = Repo
+
+class AccountService(DomainService):
+    """People and their credentials; not scoped to a workspace (a person spans several)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._users = UserRepository(session=session)
+
+    async def user(self, user_id: uuid.UUID) -> User:
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("no such user", code="user_not_found")
+        return user
 
     async def create_user(self, email: str, password: str, name: str = "") -> User:
         email = check_email(email)
         check_password(password)
-        if await self.repository.exists(email=email):
+        if await self._users.exists(email=email):
             raise Conflict(f"a user with the email {email} already exists", code="email_taken", field="email")
         user = User(email=email, name=name.strip() or email.split("@")[0], password_hash=_hasher.hash(password))
         self.session.add(user)

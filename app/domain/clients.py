@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import case, func, or_, select
 
 from app.db.models import Client, Invoice
@@ -42,12 +41,7 @@ def _clean(field: str, value: str) -> str:
     return value
 
 
-class ClientService(DomainService[Client]):
-    class Repo(SQLAlchemyAsyncRepository[Client]):
-        model_type = Client
-
-    repository_type = Repo
-
+class ClientService(DomainService):
     async def find(self, access: WorkspaceAccess, client_uuid: uuid.UUID, field: str = "uuid") -> Client:
         client = (
             await self.session.execute(

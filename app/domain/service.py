@@ -1,35 +1,31 @@
-"""The base of the domain services: advanced-alchemy's service with its inner repository,
-plus a typed handle on the unit of work's session, the check-and-bind every workspace
-operation starts with, and the savepoint behind ``dry_run``."""
+"""The base of the domain services: the unit of work's session, the check-and-bind every
+workspace operation starts with, and the savepoint behind ``dry_run``.
+
+A service exposes only its own methods, each taking a ``WorkspaceAccess`` (or a principal)
+and filtering by its workspace. It does not inherit advanced-alchemy's generic service,
+whose ~35 public methods (``get``, ``list``, ``update``...) take no workspace: on PostgreSQL
+a transaction not yet bound to a workspace sees them all, so one such call from a face would
+fail open. Where a service needs the library's repository, it holds one privately."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar, cast
 
-from advanced_alchemy.base import ModelProtocol
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import tenancy
 from app.domain.access import Scope, WorkspaceAccess
 
-M = TypeVar("M", bound=ModelProtocol)
 
-
-class DomainService(SQLAlchemyAsyncRepositoryService[M, SQLAlchemyAsyncRepository[M]]):
-    @property
-    def session(self) -> AsyncSession:
-        return cast(AsyncSession, self.repository.session)
-
-    def __init__(self, session: AsyncSession, **kwargs: Any) -> None:
-        super().__init__(session=session, **kwargs)
+class DomainService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def enter(self, access: WorkspaceAccess, scope: Scope) -> None:
         """The start of every operation inside a workspace: the caller must be allowed
-        ``scope`` there, and the transaction is bound to the workspace (row-level security)."""
+        ``scope`` there, and the transaction is bound to the workspace (row-level security).
+        This, not a route's declared ``security``, is where a scope is enforced."""
         access.require(scope)
         await tenancy.bind(self.session, access.workspace_id)
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import unicodedata
 import uuid
 import zoneinfo
 from importlib.resources import files
 
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.utils.text import slugify
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Membership, User, Workspace
 from app.domain import money, numbering, tenancy
@@ -34,10 +35,9 @@ from app.domain.service import DomainService
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:60].strip("-") or "workspace"
+def slug_for(name: str) -> str:
+    """A slug made from a workspace's name: ASCII letters, digits and hyphens, at most 60."""
+    return slugify(name)[:60].strip("-") or "workspace"
 
 
 @functools.cache
@@ -97,11 +97,14 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
     )
 
 
-class WorkspaceService(DomainService[Workspace]):
-    class Repo(SQLAlchemyAsyncRepository[Workspace]):
-        model_type = Workspace
+class WorkspaceRepository(SQLAlchemyAsyncRepository[Workspace]):
+    model_type = Workspace
 
-    repository_type = Repo
+
+class WorkspaceService(DomainService):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._workspaces = WorkspaceRepository(session=session)
 
     async def access(self, principal: Principal, slug: str) -> WorkspaceAccess:
         """The caller's access to the workspace ``slug``, or ``NotFound`` for a stranger."""
@@ -148,10 +151,10 @@ class WorkspaceService(DomainService[Workspace]):
                 raise ValidationFailed.field(
                     "company_slug", "1 to 64 lowercase letters, digits and hyphens, not starting or ending with '-'"
                 )
-            if await self.repository.exists(slug=slug):
+            if await self._workspaces.exists(slug=slug):
                 raise Conflict(f"the slug {slug!r} is taken", code="slug_taken", field="company_slug")
         else:
-            slug = await self._free_slug(slugify(name))
+            slug = await self._free_slug(slug_for(name))
         workspace = Workspace(
             name=name,
             slug=slug,

@@ -183,7 +183,7 @@ async def test_an_admin_cannot_grant_owner(billing: Billing, access: WorkspaceAc
     renamed = await billing.workspaces.update_settings(admin.principal, slug, WorkspaceSettingsUpdate(name="Renamed"))
     assert renamed.name == "Renamed"
     newcomer = await make_principal(billing, "newcomer")
-    user = await billing.accounts.get(newcomer.user_id)
+    user = await billing.accounts.user(newcomer.user_id)
     with pytest.raises(Forbidden) as refused:
         await billing.workspaces.add_member(admin.principal, slug, MemberInput(email=user.email, role="owner"))
     assert refused.value.code == "role_insufficient"

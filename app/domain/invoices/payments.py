@@ -1,0 +1,100 @@
+"""Payments: ``mark_paid`` records one (the balance due when no amount is given), checked
+against the balance in the currency's minor units; the invoice becomes paid when the
+payments cover its total, and keeps its days to payment for the statistics."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+
+from app.db.models import Invoice, Payment
+from app.domain import lifecycle, money
+from app.domain.access import WorkspaceAccess
+from app.domain.accounts import utcnow
+from app.domain.errors import ValidationFailed
+from app.domain.invoices.base import ACTION_SCOPE, InvoiceBase, Result
+from app.domain.invoices.pricing import check_date
+from app.domain.lifecycle import Action, Status
+from app.domain.schemas import PaymentInput
+from app.domain.service import rehearsal
+from app.domain.workspaces import today_in
+
+
+class Payments(InvoiceBase):
+    async def mark_paid(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
+    ) -> Result:
+        await self.enter(access, ACTION_SCOPE[Action.MARK_PAID])
+        async with rehearsal(self.session, dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.MARK_PAID, invoice)
+            balance = invoice.total_minor - invoice.paid_minor
+            currency = invoice.currency
+            if data.amount is None:
+                amount = balance
+            else:
+                if not data.amount.is_finite():
+                    raise ValidationFailed.field("amount", "must be a finite number")
+                # Bounds first: rounding an absurd amount (1E+30) overflows Decimal's precision.
+                if data.amount <= 0:
+                    raise ValidationFailed.field("amount", "must be greater than 0")
+                if data.amount > money.from_minor(balance, currency):
+                    due = money.format_amount(balance, currency)
+                    raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
+                if data.amount != money.round_money(data.amount, currency):
+                    raise ValidationFailed.field(
+                        "amount", f"{currency} amounts have {money.exponent(currency)} decimal places at most"
+                    )
+                amount = money.to_minor(data.amount, currency)
+                if amount <= 0:
+                    raise ValidationFailed.field("amount", "must be greater than 0")
+                if amount > balance:
+                    due = money.format_amount(balance, currency)
+                    raise ValidationFailed.field("amount", f"exceeds the balance due of {due} {currency}")
+            today = today_in(access.workspace)
+            paid_on = data.payment_date or today
+            check_date(paid_on, "payment_date")
+            if paid_on > today:
+                raise ValidationFailed.field("payment_date", f"cannot be in the future (today is {today})")
+            method = data.payment_method.strip()
+            if amount > 0:
+                invoice.payments.append(
+                    Payment(
+                        workspace_id=invoice.workspace_id,
+                        invoice_id=invoice.id,
+                        amount_minor=amount,
+                        currency=currency,
+                        payment_date=paid_on,
+                        payment_method=method,
+                    )
+                )
+            invoice.paid_minor += amount
+            before = Status(invoice.status)
+            after = before
+            if invoice.paid_minor >= invoice.total_minor:
+                after = Status.PAID
+                invoice.status = after.value
+                invoice.paid_at = utcnow()
+                invoice.days_to_payment = _days_to_payment(invoice, access.workspace.timezone)
+            self._record(
+                access,
+                invoice,
+                "payment",
+                before,
+                after,
+                data={
+                    "amount": money.format_amount(amount, currency),
+                    "payment_date": paid_on.isoformat(),
+                    "payment_method": method,
+                },
+            )
+            return await self._finish(invoice, dry_run)
+
+
+def _days_to_payment(invoice: Invoice, timezone: str) -> int | None:
+    """Whole days from the day the invoice was sent, in its workspace's calendar, to the day
+    its last payment was received (0 when the money came first); kept for the statistics."""
+    if invoice.sent_at is None or not invoice.payments:
+        return None
+    sent_on = invoice.sent_at.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+    return max((max(p.payment_date for p in invoice.payments) - sent_on).days, 0)

@@ -1,0 +1,112 @@
+"""The lifecycle's transitions of an invoice: finalize (lock the content, give the number),
+send (a draft is finalized first; a sent or overdue one is reminded) and cancel. Each is
+allowed by ``app.domain.lifecycle``, taken under a row lock and written to history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from app.db.models import Invoice
+from app.domain import lifecycle, mail_limits
+from app.domain.access import WorkspaceAccess
+from app.domain.accounts import check_email, utcnow
+from app.domain.deliveries import EmailKind, queue_emails
+from app.domain.errors import ValidationFailed
+from app.domain.invoices.base import ACTION_SCOPE, Result
+from app.domain.invoices.numbers import Numbers
+from app.domain.lifecycle import Action, Status
+from app.domain.schemas import CancelInput, SendInput
+from app.domain.service import rehearsal
+
+NO_RECIPIENT = (
+    "nobody to email: give one or more addresses in to, or an email address to the client; "
+    "to record the send without emailing anyone (it went out another way), send with notify false"
+)
+
+
+class Transitions(Numbers):
+    async def finalize(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, number: str | None = None, dry_run: bool = False
+    ) -> Result:
+        """Lock the draft's content and give it its number: ``number`` when given (checked
+        and unique in the workspace, as on update), else the one it was given while a draft,
+        else the pattern's next. One unit: a refused number leaves the draft as it was."""
+        await self.enter(access, ACTION_SCOPE[Action.FINALIZE])
+        async with rehearsal(self.session, dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.FINALIZE, invoice)
+            explicit = None
+            if number is not None and number.strip():
+                explicit = await self._free_explicit_number(access, number, invoice.id)
+            await self._finalize(access, invoice, explicit)
+            return await self._finish(invoice, dry_run)
+
+    async def _finalize(self, access: WorkspaceAccess, invoice: Invoice, number: str | None = None) -> None:
+        if not invoice.items:
+            raise ValidationFailed.field("items", "an invoice needs at least one item before it is finalized")
+        if number is not None:
+            invoice.number = number
+        elif invoice.number is None:
+            invoice.number = await self._next_number(access, invoice.issue_date)
+        invoice.finalized_at = utcnow()
+        self._record(access, invoice, "finalize", Status.DRAFT, Status.DRAFT, data={"number": invoice.number})
+
+    async def send(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
+    ) -> Result:
+        await self.enter(access, ACTION_SCOPE[Action.SEND])
+        async with rehearsal(self.session, dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.SEND, invoice)
+            recipients = _recipients(invoice, data.to) if data.notify else []
+            if data.notify and not recipients:
+                # Refused before anything changes: sending a draft finalizes and numbers it
+                # for good, which must not happen for an email that nobody would receive.
+                raise ValidationFailed.field("to", NO_RECIPIENT)
+            details: dict[str, Any] = {"recipients": recipients}
+            if not data.notify:
+                details["notify"] = False
+            if data.message:
+                details["message"] = data.message.strip()
+            before = Status(invoice.status)
+            if before == Status.DRAFT:
+                if invoice.finalized_at is None:
+                    await self._finalize(access, invoice)
+                invoice.status = Status.SENT.value
+                invoice.sent_at = utcnow()
+                self._record(access, invoice, "send", before, Status.SENT, data=details)
+                kind = EmailKind.INVOICE
+            else:
+                self._record(access, invoice, "remind", before, before, data=details)
+                kind = EmailKind.REMINDER
+            await mail_limits.take(self.session, access.workspace_id, recipients, dry_run=dry_run)
+            queue_emails(
+                self.session, invoice, kind, recipients, details.get("message", ""), self.base_url, dry_run=dry_run
+            )
+            return await self._finish(invoice, dry_run, recipients=recipients)
+
+    async def cancel(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: CancelInput, *, dry_run: bool = False
+    ) -> Result:
+        await self.enter(access, ACTION_SCOPE[Action.CANCEL])
+        async with rehearsal(self.session, dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(Action.CANCEL, invoice)
+            before = Status(invoice.status)
+            reason = (data.reason or "").strip() or None
+            invoice.status = Status.CANCELLED.value
+            invoice.cancelled_at = utcnow()
+            invoice.cancel_reason = reason
+            self._record(access, invoice, "cancel", before, Status.CANCELLED, note=reason)
+            return await self._finish(invoice, dry_run)
+
+
+def _recipients(invoice: Invoice, to: list[str] | None) -> list[str]:
+    """Each address checked (one addr-spec each), each once, in the order given."""
+    if to:
+        checked = [check_email(address, f"to[{i}]") for i, address in enumerate(to)]
+        return list(dict.fromkeys(checked))
+    if invoice.client is not None and invoice.client.email:
+        return [check_email(invoice.client.email, "client.email")]
+    return []
