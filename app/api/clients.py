@@ -42,14 +42,10 @@ class ClientController(Controller):
         idempotency_key: IdempotencyKeyHeader,
     ) -> Response[ClientOut]:
         access = await billing.access(principal, company_slug)
-        result = await billing.idempotency.run(
-            principal,
-            idempotency_key,
-            f"client.create:{company_slug}",
-            data,
-            lambda: billing.clients.create_client(access, data),
-            access.workspace_id,
-        )
+        result = await billing.mutate(
+            principal, "client.create", data, lambda dry: billing.clients.create_client(access, data),
+            access=access, key=idempotency_key, noun="client",
+        )  # fmt: skip
         return respond(result, 201)
 
     @get("/{client_uuid:uuid}", summary="Get a client", security=needs(Scope.CLIENTS_READ))

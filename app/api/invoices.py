@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import State
@@ -18,8 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from app.api.results import ACTION_RESPONSE, DRY_RUN_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
-from app.domain.access import Principal, Scope, WorkspaceAccess
-from app.domain.billing import Billing
+from app.domain.access import Scope
 from app.domain.schemas import (
     NO_NUL,
     CancelInput,
@@ -39,30 +37,6 @@ from app.downloads import content_disposition, pdf_filename
 from app.faces import BillingDep, PrincipalDep, needs
 
 DryRun = Annotated[bool, QueryParameter(name="dry_run", description="Show what would happen; change nothing")]
-
-
-async def _mutate(
-    billing: Billing,
-    principal: Principal,
-    company_slug: str,
-    operation: str,
-    arguments: Any,
-    idempotency_key: str | None,
-    dry_run: bool,
-    perform: Callable[[WorkspaceAccess], Awaitable[Any]],
-    status: int = 200,
-) -> Response[Any]:
-    access = await billing.access(principal, company_slug)
-    result = await billing.idempotency.run(
-        principal,
-        idempotency_key,
-        f"{operation}:{company_slug}",
-        arguments,
-        lambda: perform(access),
-        access.workspace_id,
-        dry_run=dry_run,
-    )
-    return respond(result, status)
 
 
 class InvoiceController(Controller):
@@ -110,17 +84,17 @@ class InvoiceController(Controller):
         idempotency_key: IdempotencyKeyHeader,
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
             "invoice.create",
             data,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.create_invoice(access, data, dry_run=dry_run),
-            201,
+            lambda dry: invoices.create_invoice(access, data, dry_run=dry),
+            access=access,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result, 201)
 
     @post(
         "/from-previous",
@@ -137,17 +111,17 @@ class InvoiceController(Controller):
         idempotency_key: IdempotencyKeyHeader,
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
             "invoice.from_previous",
             data,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.from_previous(access, data, dry_run=dry_run),
-            201,
+            lambda dry: invoices.from_previous(access, data, dry_run=dry),
+            access=access,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result, 201)
 
     @get("/next-number", summary="Suggest the next invoice number", security=needs(Scope.INVOICES_READ))
     async def next_number(
@@ -215,16 +189,18 @@ class InvoiceController(Controller):
         idempotency_key: IdempotencyKeyHeader,
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
-            f"invoice.update:{invoice_uuid}",
+            "invoice.update",
             data,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.update_invoice(access, invoice_uuid, data, dry_run=dry_run),
+            lambda dry: invoices.update_invoice(access, invoice_uuid, data, dry_run=dry),
+            access=access,
+            target=invoice_uuid,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result)
 
     @delete(
         "/{invoice_uuid:uuid}",
@@ -256,16 +232,18 @@ class InvoiceController(Controller):
         idempotency_key: IdempotencyKeyHeader,
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
-            f"invoice.finalize:{invoice_uuid}",
+            "invoice.finalize",
             None,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.finalize(access, invoice_uuid, dry_run=dry_run),
+            lambda dry: invoices.finalize(access, invoice_uuid, dry_run=dry),
+            access=access,
+            target=invoice_uuid,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result)
 
     @post(
         "/{invoice_uuid:uuid}/send",
@@ -285,16 +263,18 @@ class InvoiceController(Controller):
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
         body = data or SendInput()
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
-            f"invoice.send:{invoice_uuid}",
+            "invoice.send",
             body,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.send(access, invoice_uuid, body, dry_run=dry_run),
+            lambda dry: invoices.send(access, invoice_uuid, body, dry_run=dry),
+            access=access,
+            target=invoice_uuid,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result)
 
     @post(
         "/{invoice_uuid:uuid}/payments",
@@ -314,16 +294,18 @@ class InvoiceController(Controller):
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
         body = data or PaymentInput()
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
-            f"invoice.payment:{invoice_uuid}",
+            "invoice.payment",
             body,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.mark_paid(access, invoice_uuid, body, dry_run=dry_run),
+            lambda dry: invoices.mark_paid(access, invoice_uuid, body, dry_run=dry),
+            access=access,
+            target=invoice_uuid,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result)
 
     @post(
         "/{invoice_uuid:uuid}/cancel",
@@ -343,16 +325,18 @@ class InvoiceController(Controller):
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
         body = data or CancelInput()
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
-            f"invoice.cancel:{invoice_uuid}",
+            "invoice.cancel",
             body,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.cancel(access, invoice_uuid, body, dry_run=dry_run),
+            lambda dry: invoices.cancel(access, invoice_uuid, body, dry_run=dry),
+            access=access,
+            target=invoice_uuid,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result)
 
     @post(
         "/{invoice_uuid:uuid}/duplicate",
@@ -371,14 +355,15 @@ class InvoiceController(Controller):
         dry_run: DryRun = False,
     ) -> Response[InvoiceOut]:
         body = data or DuplicateInput()
-        return await _mutate(
-            billing,
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
             principal,
-            company_slug,
-            f"invoice.duplicate:{invoice_uuid}",
+            "invoice.duplicate",
             body,
-            idempotency_key,
-            dry_run,
-            lambda access: billing.invoices.duplicate(access, invoice_uuid, body, dry_run=dry_run),
-            201,
+            lambda dry: invoices.duplicate(access, invoice_uuid, body, dry_run=dry),
+            access=access,
+            target=invoice_uuid,
+            key=idempotency_key,
+            dry_run=dry_run,
         )
+        return respond(result, 201)

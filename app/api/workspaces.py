@@ -10,6 +10,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from app.api.results import respond
 from app.domain.access import Scope
+from app.domain.idempotency import MAX_KEY_LENGTH
 from app.domain.schemas import (
     MemberInput,
     MemberOut,
@@ -24,7 +25,11 @@ from app.faces import BillingDep, PrincipalDep, needs
 IdempotencyKeyHeader = Annotated[
     str | None,
     HeaderParameter(
-        name="Idempotency-Key", required=False, min_length=1, max_length=255, description="Replay-safe retries"
+        name="Idempotency-Key",
+        required=False,
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="Replay-safe retries",
     ),
 ]
 
@@ -45,13 +50,10 @@ class WorkspaceController(Controller):
         billing: BillingDep,
         idempotency_key: IdempotencyKeyHeader,
     ) -> Response[WorkspaceOut]:
-        result = await billing.idempotency.run(
-            principal,
-            idempotency_key,
-            "workspace.create",
-            data,
-            lambda: billing.workspaces.create_workspace(principal, data),
-        )
+        result = await billing.mutate(
+            principal, "workspace.create", data, lambda dry: billing.workspaces.create_workspace(principal, data),
+            key=idempotency_key, noun="workspace",
+        )  # fmt: skip
         return respond(result, 201)
 
     @get("/{company_slug:str}", summary="Get a workspace with its business settings")

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +14,7 @@ from app.domain.accounts import AccountService
 from app.domain.clients import ClientService
 from app.domain.idempotency import Idempotency
 from app.domain.invoices import InvoiceService
+from app.domain.mutations import Perform, mutate
 from app.domain.stats import StatsService
 from app.domain.workspaces import WorkspaceService
 
@@ -47,3 +50,22 @@ class Billing:
 
     async def access(self, principal: Principal, company_slug: str) -> WorkspaceAccess:
         return await self.workspaces.access(principal, company_slug)
+
+    async def mutate(
+        self,
+        principal: Principal,
+        operation: str,
+        data: Any,
+        perform: Perform,
+        *,
+        access: WorkspaceAccess | None = None,
+        target: uuid.UUID | str | None = None,
+        key: object = None,
+        dry_run: bool = False,
+        noun: str | None = None,
+    ) -> Any:
+        """Every change a face asks for goes through here: see ``app.domain.mutations``."""
+        return await mutate(
+            self, principal, operation, data, perform,
+            access=access, target=target, key=key, dry_run=dry_run, noun=noun,
+        )  # fmt: skip

@@ -22,6 +22,7 @@ from app.domain.accounts import utcnow
 from app.domain.errors import Conflict, ValidationFailed
 
 TTL = dt.timedelta(hours=24)
+MAX_KEY_LENGTH = 255
 
 
 def fingerprint(operation: str, arguments: Any) -> str:
@@ -58,8 +59,8 @@ class Idempotency:
         """
         if key is None or dry_run:
             return await perform()
-        if not 1 <= len(key) <= 255:
-            raise ValidationFailed.field("idempotency_key", "1 to 255 characters")
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            raise ValidationFailed.field("idempotency_key", f"1 to {MAX_KEY_LENGTH} characters")
         digest = fingerprint(operation, arguments)
         previous = await self._previous(principal.user_id, key, digest)
         if previous is not None:

@@ -26,7 +26,6 @@ LongText = Annotated[str, NO_NUL, Meta(max_length=5000)]
 Email = Annotated[str, NO_NUL, Meta(max_length=320)]
 Description = Annotated[str, NO_NUL, Meta(min_length=1, max_length=500)]
 Reason = Annotated[str, NO_NUL, Meta(max_length=1000)]
-IdempotencyKey = Annotated[str, NO_NUL, Meta(min_length=1, max_length=255)]
 
 MAX_ITEMS = 200
 

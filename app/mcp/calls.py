@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from uuid import UUID
 
 import msgspec
 
@@ -78,24 +79,28 @@ class Call:
             self._access = await self.billing.access(self.principal, str(self.require("company_slug")))
         return self._access
 
-    async def mutate(self, operation: str, payload: Any, perform: Callable[[bool], Awaitable[Any]]) -> Any:
-        """Run a mutation honouring ``dry_run`` and ``idempotency_key``."""
-        dry_run = self.flag("dry_run")
-        key = self.args.get("idempotency_key")
-        if key is not None and not isinstance(key, str):
-            raise ToolInputError.field("idempotency_key", "must be a string")
-        if key is not None and "\x00" in key:
-            raise ToolInputError.field("idempotency_key", "must not contain the NUL character (U+0000)")
+    async def mutate(
+        self,
+        operation: str,
+        payload: Any,
+        perform: Callable[[bool], Awaitable[Any]],
+        *,
+        target: UUID | None = None,
+        noun: str | None = None,
+    ) -> Any:
+        """Run a change through the domain's one path (``Billing.mutate``), with this call's
+        ``dry_run`` and ``idempotency_key``."""
         access = await self.access() if "company_slug" in self.args else None
-        slug = access.workspace.slug if access else ""
-        result = await self.billing.idempotency.run(
+        result = await self.billing.mutate(
             self.principal,
-            key,
-            f"mcp.{operation}:{slug}",
+            operation,
             payload,
-            lambda: perform(dry_run),
-            access.workspace_id if access else None,
-            dry_run=dry_run,
+            perform,
+            access=access,
+            target=target,
+            key=self.args.get("idempotency_key"),
+            dry_run=self.flag("dry_run"),
+            noun=noun,
         )
         return result.response if isinstance(result, Replayed) else result
 

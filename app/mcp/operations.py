@@ -65,7 +65,7 @@ async def invoice_update(call: Call) -> Any:
     data = call.struct(InvoiceUpdate, INVOICE_FIELDS)
     invoices = call.billing.invoices
     return await call.mutate(
-        f"invoice.update:{target}", data, lambda dry: invoices.update_invoice(access, target, data, dry_run=dry)
+        "invoice.update", data, lambda dry: invoices.update_invoice(access, target, data, dry_run=dry), target=target
     )
 
 
@@ -73,7 +73,7 @@ async def invoice_finalize(call: Call) -> Any:
     access, target = await call.access(), call.uuid()
     invoices = call.billing.invoices
     return await call.mutate(
-        f"invoice.finalize:{target}", None, lambda dry: invoices.finalize(access, target, dry_run=dry)
+        "invoice.finalize", None, lambda dry: invoices.finalize(access, target, dry_run=dry), target=target
     )
 
 
@@ -82,7 +82,7 @@ async def invoice_send(call: Call) -> Any:
     data = call.struct(SendInput, SEND_FIELDS)
     invoices = call.billing.invoices
     return await call.mutate(
-        f"invoice.send:{target}", data, lambda dry: invoices.send(access, target, data, dry_run=dry)
+        "invoice.send", data, lambda dry: invoices.send(access, target, data, dry_run=dry), target=target
     )
 
 
@@ -91,7 +91,7 @@ async def invoice_mark_paid(call: Call) -> Any:
     data = call.struct(PaymentInput, PAYMENT_FIELDS)
     invoices = call.billing.invoices
     return await call.mutate(
-        f"invoice.payment:{target}", data, lambda dry: invoices.mark_paid(access, target, data, dry_run=dry)
+        "invoice.payment", data, lambda dry: invoices.mark_paid(access, target, data, dry_run=dry), target=target
     )
 
 
@@ -100,7 +100,7 @@ async def invoice_cancel(call: Call) -> Any:
     data = call.struct(CancelInput, ("reason",))
     invoices = call.billing.invoices
     return await call.mutate(
-        f"invoice.cancel:{target}", data, lambda dry: invoices.cancel(access, target, data, dry_run=dry)
+        "invoice.cancel", data, lambda dry: invoices.cancel(access, target, data, dry_run=dry), target=target
     )
 
 
@@ -114,7 +114,7 @@ async def invoice_delete(call: Call) -> Any:
             await invoices.delete_invoice(access, target)
         return {"dry_run": dry, "deleted": True, "invoice": before}
 
-    return await call.mutate(f"invoice.delete:{target}", None, perform)
+    return await call.mutate("invoice.delete", None, perform, target=target)
 
 
 async def invoice_duplicate(call: Call) -> Any:
@@ -122,7 +122,7 @@ async def invoice_duplicate(call: Call) -> Any:
     data = call.struct(DuplicateInput, (*COPY_FIELDS, "title"))
     invoices = call.billing.invoices
     return await call.mutate(
-        f"invoice.duplicate:{target}", data, lambda dry: invoices.duplicate(access, target, data, dry_run=dry)
+        "invoice.duplicate", data, lambda dry: invoices.duplicate(access, target, data, dry_run=dry), target=target
     )
 
 
@@ -191,12 +191,7 @@ async def client_create(call: Call) -> Any:
     data = call.struct(ClientInput, CLIENT_FIELDS)
     clients = call.billing.clients
 
-    async def perform(dry: bool) -> Any:
-        async with rehearsal(call.billing.session, dry):
-            created = await clients.create_client(access, data)
-        return {"dry_run": True, "client": created} if dry else created
-
-    return await call.mutate("client.create", data, perform)
+    return await call.mutate("client.create", data, lambda dry: clients.create_client(access, data), noun="client")
 
 
 async def client_update(call: Call) -> Any:
@@ -204,12 +199,9 @@ async def client_update(call: Call) -> Any:
     data = call.struct(ClientUpdate, CLIENT_FIELDS)
     clients = call.billing.clients
 
-    async def perform(dry: bool) -> Any:
-        async with rehearsal(call.billing.session, dry):
-            updated = await clients.update_client(access, target, data)
-        return {"dry_run": True, "client": updated} if dry else updated
-
-    return await call.mutate(f"client.update:{target}", data, perform)
+    return await call.mutate(
+        "client.update", data, lambda dry: clients.update_client(access, target, data), target=target, noun="client"
+    )
 
 
 async def client_save(call: Call) -> Any:
@@ -235,12 +227,9 @@ async def settings_update(call: Call) -> Any:
     data = call.struct(WorkspaceSettingsUpdate, SETTINGS_FIELDS)
     workspaces = call.billing.workspaces
 
-    async def perform(dry: bool) -> Any:
-        async with rehearsal(call.billing.session, dry):
-            updated = await workspaces.update_settings(call.principal, slug, data)
-        return {"dry_run": True, "workspace": updated} if dry else updated
-
-    return await call.mutate("workspace.settings", data, perform)
+    return await call.mutate(
+        "workspace.settings", data, lambda dry: workspaces.update_settings(call.principal, slug, data), noun="workspace"
+    )
 
 
 # --- members (the same domain methods as REST's /members routes, which decide every rule) -----
@@ -257,12 +246,9 @@ async def member_add(call: Call) -> Any:
     data = call.struct(MemberInput, MEMBER_FIELDS)
     workspaces = call.billing.workspaces
 
-    async def perform(dry: bool) -> Any:
-        async with rehearsal(call.billing.session, dry):
-            added = await workspaces.add_member(call.principal, slug, data)
-        return {"dry_run": True, "member": added} if dry else added
-
-    return await call.mutate("workspace.member.add", data, perform)
+    return await call.mutate(
+        "workspace.member.add", data, lambda dry: workspaces.add_member(call.principal, slug, data), noun="member"
+    )
 
 
 async def member_change_role(call: Call) -> Any:
@@ -281,12 +267,10 @@ async def member_change_role(call: Call) -> Any:
         member = next((m for m in members if m.user_uuid == target), None)
         if member is None:
             raise NotFound("no member with this user_uuid in this workspace", code="member_not_found")
-        async with rehearsal(call.billing.session, dry):
-            changed = await workspaces.add_member(call.principal, slug, MemberInput(email=member.email, role=role))
-        return {"dry_run": True, "member": changed} if dry else changed
+        return await workspaces.add_member(call.principal, slug, MemberInput(email=member.email, role=role))
 
     payload = {"user_uuid": str(target), "role": role}
-    return await call.mutate(f"workspace.member.role:{target}", payload, perform)
+    return await call.mutate("workspace.member.role", payload, perform, target=target, noun="member")
 
 
 async def member_remove(call: Call) -> Any:
@@ -300,4 +284,4 @@ async def member_remove(call: Call) -> Any:
             await workspaces.remove_member(call.principal, slug, target)
         return {"dry_run": dry, "removed": True, "user_uuid": str(target)}
 
-    return await call.mutate(f"workspace.member.remove:{target}", None, perform)
+    return await call.mutate("workspace.member.remove", None, perform, target=target)
