@@ -33,7 +33,7 @@ import app.web
 from app.config import Settings
 from app.mcp.stdio import tool_catalogue
 from app.server import create_app
-from app.web import invoices as web_invoices
+from app.web import invoice_actions as web_invoices
 
 WS = "/api/v1/workspaces/{company_slug}"
 W = "/w/{company_slug}"
@@ -105,7 +105,7 @@ WEB_ROUTES: dict[str, tuple[str, ...]] = {
     # The printed document as HTML, inside the invoice page.
     f"GET {W}/invoices/{{invoice_uuid}}/preview": ("invoice.pdf",),
     f"GET {W}/invoices/{{invoice_uuid}}/pdf": ("invoice.pdf",),
-    # POST {W}/invoices/{invoice_uuid}/{action}, one line per action of app/web/invoices.py ACTIONS.
+    # POST {W}/invoices/{invoice_uuid}/{action}, one line per action of app/web/invoice_actions.py ACTIONS.
     f"POST {W}/invoices/{{invoice_uuid}}/finalize": ("invoice.finalize",),
     f"POST {W}/invoices/{{invoice_uuid}}/send": ("invoice.send",),
     f"POST {W}/invoices/{{invoice_uuid}}/pay": ("invoice.mark_paid",),

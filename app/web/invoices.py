@@ -19,18 +19,13 @@ from app.documents.html import invoice_html
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import stalled_emails
-from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from app.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from app.domain.invoices import ACTION_SCOPE, permitted_actions
 from app.domain.lifecycle import Action, Status
-from app.domain.mail_limits import EmailLimitReached
 from app.domain.schemas import (
-    CancelInput,
-    DuplicateInput,
     FromPreviousInput,
     InvoiceFilter,
     InvoiceOut,
-    PaymentInput,
-    SendInput,
 )
 from app.domain.workspaces import today_in
 from app.faces import BillingDep
@@ -46,7 +41,7 @@ PER_PAGE = 25
 MAX_CLIENT_CHOICES = 500
 
 
-def _base(slug: str, invoice_uuid: uuid.UUID | str | None = None) -> str:
+def base_path(slug: str, invoice_uuid: uuid.UUID | str | None = None) -> str:
     return f"/w/{slug}/invoices" + (f"/{invoice_uuid}" if invoice_uuid else "")
 
 
@@ -106,7 +101,7 @@ async def _editor_page(
     return await page(
         request, "web/invoice_edit.html", billing=billing, viewer=viewer, access=access, section="invoices",
         editor=editor, invoice=invoice, clients=clients, status=status, next_number=next_number,
-        action=f"{_base(slug, invoice.uuid)}/edit" if invoice else f"{_base(slug)}/new",
+        action=f"{base_path(slug, invoice.uuid)}/edit" if invoice else f"{base_path(slug)}/new",
     )  # fmt: skip
 
 
@@ -148,8 +143,8 @@ async def _editor_post(
     except (ValidationFailed, InvalidTransition, NotFound) as error:
         await billing.session.rollback()
         if isinstance(error, InvalidTransition):
-            flash(request, _refusal(error, invoice.status if invoice else None), "error")
-            return Redirect(_base(slug, invoice_uuid), status_code=303)
+            flash(request, refusal(error, invoice.status if invoice else None), "error")
+            return Redirect(base_path(slug, invoice_uuid), status_code=303)
         if isinstance(error, NotFound) and error.extra.get("field") != "client_uuid":
             raise
         editor.fail(
@@ -160,7 +155,7 @@ async def _editor_post(
         return await _editor_page(request, access, viewer, billing, editor, invoice, status=422)
     assert isinstance(saved, InvoiceOut)
     flash(request, "The draft is saved." if invoice else "The draft is created. Finalize or send it when it is ready.")
-    return Redirect(_base(slug, saved.uuid), status_code=303)
+    return Redirect(base_path(slug, saved.uuid), status_code=303)
 
 
 @post("/w/{company_slug:str}/invoices/new", include_in_schema=False)
@@ -184,7 +179,7 @@ async def edit_invoice_page(
             f"This invoice is {_state(invoice)} and its content is locked: it can no longer be edited.",
             "error",
         )
-        return Redirect(_base(company_slug, invoice.uuid), status_code=303)
+        return Redirect(base_path(company_slug, invoice.uuid), status_code=303)
     return await _editor_page(request, access, viewer, billing, Editor.of(invoice), invoice)
 
 
@@ -225,7 +220,7 @@ def _state(invoice: InvoiceOut) -> str:
     return status_word(invoice.status).lower()
 
 
-async def _detail_page(
+async def detail_page(
     request: AnyRequest,
     access: WorkspaceAccess,
     viewer: Viewer,
@@ -261,7 +256,7 @@ async def invoice_detail(
     billing: BillingDep,
 ) -> Template:
     access = await billing.access(viewer.principal, company_slug)
-    return await _detail_page(request, access, viewer, billing, parse_uuid(invoice_uuid))
+    return await detail_page(request, access, viewer, billing, parse_uuid(invoice_uuid))
 
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/delete", include_in_schema=False)
@@ -284,7 +279,7 @@ async def delete_confirmation(
             + (", only cancelled." if "cancel" in invoice.allowed_actions else "."),
             "error",
         )
-        return Redirect(_base(company_slug, invoice.uuid), status_code=303)
+        return Redirect(base_path(company_slug, invoice.uuid), status_code=303)
     return await page(
         request, "web/invoice_delete.html", billing=billing, viewer=viewer, access=access, section="invoices",
         invoice=invoice,
@@ -306,15 +301,15 @@ async def delete_draft(
     key = parse_uuid(invoice_uuid)
     if text(form, "confirm") != "yes":
         await billing.invoices.get_out(access, key)  # another workspace's invoice: not found, as everywhere
-        return Redirect(f"{_base(company_slug, key)}/delete", status_code=303)
+        return Redirect(f"{base_path(company_slug, key)}/delete", status_code=303)
     try:
         await billing.invoices.delete_invoice(access, key)
     except InvalidTransition as error:
         await billing.session.rollback()
-        flash(request, _refusal(error, text(form, "seen_status") or None), "error")
-        return Redirect(_base(company_slug, key), status_code=303)
+        flash(request, refusal(error, text(form, "seen_status") or None), "error")
+        return Redirect(base_path(company_slug, key), status_code=303)
     flash(request, "The draft is deleted.")
-    return Redirect(_base(company_slug), status_code=303)
+    return Redirect(base_path(company_slug), status_code=303)
 
 
 @get("/w/{company_slug:str}/invoices/{invoice_uuid:str}/preview", include_in_schema=False)
@@ -341,7 +336,7 @@ async def invoice_pdf(
 # --- lifecycle actions ----------------------------------------------------------------------
 
 
-def _refusal(error: InvalidTransition, seen: str | None) -> str:
+def refusal(error: InvalidTransition, seen: str | None) -> str:
     """A refusal said for a person: what changed since the page was loaded, if anything,
     and what can be done now."""
     now = str(error.extra.get("current_status", ""))
@@ -356,172 +351,6 @@ def _refusal(error: InvalidTransition, seen: str | None) -> str:
     return f"{changed}The action was not done: {why}. {can_now}"
 
 
-# The actions posted to /w/<slug>/invoices/<uuid>/<action>; delete has its own page and form.
-ACTIONS = {"finalize", "send", "pay", "cancel", "duplicate"}
-# The send form's box that records a send without emailing anyone (notify false).
-NO_EMAIL = "no_email"
-NOBODY_TO_EMAIL = (
-    "Nobody to email: the client has no email address. Type an address in To, or tick "
-    "“{box}” if the invoice went out another way."
-)
-
-
-def _send_values(form: Any) -> dict[str, Any]:
-    return {"to": text(form, "to"), "message": text(form, "message"), NO_EMAIL: text(form, NO_EMAIL) == "yes"}
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-
-
-def _form_errors(error: ValidationFailed | Conflict) -> dict[str, str]:
-    """A refused action's errors by the form's field names, as sentences: ``to[1]`` is the
-    To field's, a number taken is the number's."""
-    if not isinstance(error, ValidationFailed):
-        return {str(error.extra.get("field", "form")): _sentence(error.detail)}
-    errors: dict[str, str] = {}
-    for e in error.errors:
-        name = "to" if e["field"].startswith("to") else e["field"]
-        label = "" if name in ("to", "message", "number", "items") else f"{e['field']}: "
-        errors.setdefault(name, _sentence(label + e["message"]))
-    return errors
-
-
-def _send_errors(error: ValidationFailed, values: dict[str, Any], reminder: bool) -> dict[str, str]:
-    errors = _form_errors(error)
-    if "to" in errors and not values["to"] and error.errors[0]["field"] == "to":
-        box = "Record the reminder without emailing anyone" if reminder else "Mark as sent without emailing anyone"
-        errors["to"] = NOBODY_TO_EMAIL.format(box=box)
-    return errors
-
-
-def _sent_message(done: InvoiceOut, reminder: bool) -> str:
-    # The send's own history event names whom it emailed.
-    emailed = list((done.history[-1].data or {}).get("recipients", []))
-    what = "The reminder" if reminder else "The invoice"
-    if emailed:
-        return f"{what} is sent to {', '.join(emailed)}."
-    if reminder:
-        return "The reminder is recorded; nobody was emailed."
-    return "The invoice is marked sent; nobody was emailed."
-
-
-@post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/{action:str}", include_in_schema=False)
-async def invoice_action(
-    request: AnyRequest,
-    company_slug: Segment,
-    invoice_uuid: Segment,
-    action: Segment,
-    viewer: ViewerDep,
-    billing: BillingDep,
-) -> Any:
-    if action not in ACTIONS:
-        raise NotFound("no such action")
-    form = await read_form(request)
-    access = await billing.access(viewer.principal, company_slug)
-    key = parse_uuid(invoice_uuid)
-    here = _base(company_slug, key)
-    invoices = billing.invoices
-    seen = text(form, "seen_status") or None
-    typed: dict[str, Any] = {}
-    try:
-        if action == "finalize":
-            typed = {"number": text(form, "number")}
-            done = await invoices.finalize(access, key, number=typed["number"] or None)
-            message = "The invoice is finalized: its number is {number} and its content is locked."
-        elif action == "send":
-            typed = _send_values(form)
-            to = [a.strip() for a in typed["to"].replace(";", ",").replace("\n", ",").split(",") if a.strip()]
-            sending = to_struct(
-                SendInput,
-                {"to": to or None, "message": typed["message"] or None, "notify": not typed[NO_EMAIL]},
-            )
-            done = await invoices.send(access, key, sending)
-            assert isinstance(done, InvoiceOut)
-            message = _sent_message(done, reminder=done.history[-1].action == "remind")
-        elif action == "pay":
-            values = {k: text(form, k) for k in ("amount", "payment_date", "payment_method")}
-            payment = to_struct(PaymentInput, {k: v for k, v in values.items() if v})
-            done = await invoices.mark_paid(access, key, payment)
-            message = "The payment is recorded."
-        elif action == "cancel":
-            done = await invoices.cancel(access, key, CancelInput(reason=text(form, "reason")[:1000] or None))
-            message = "The invoice is cancelled."
-        else:
-            assert action == "duplicate", action
-            copy = await invoices.duplicate(access, key, DuplicateInput())
-            assert isinstance(copy, InvoiceOut)
-            flash(request, "This is a new draft copied from the invoice, with today's dates.")
-            return Redirect(f"{_base(company_slug, copy.uuid)}/edit", status_code=303)
-    except InvalidTransition as error:
-        await billing.session.rollback()
-        flash(request, _refusal(error, seen), "error")
-        return Redirect(here, status_code=303)
-    except (ValidationFailed, Conflict, EmailLimitReached) as error:
-        await billing.session.rollback()
-        if action in ("send", "finalize") and (
-            isinstance(error, ValidationFailed) or (isinstance(error, Conflict) and error.code == "number_taken")
-        ):
-            # Re-shown as typed, with what refused it, on the invoice page: nothing changed.
-            if isinstance(error, ValidationFailed) and action == "send":
-                errors = _send_errors(error, typed, reminder=seen not in (None, Status.DRAFT.value))
-            else:
-                errors = _form_errors(error)
-            access = await billing.access(viewer.principal, company_slug)
-            return await _detail_page(
-                request, access, viewer, billing, key, forms={action: {"values": typed, "errors": errors}}, status=422
-            )
-        detail = (
-            "; ".join(f"{e['field']}: {e['message']}" for e in error.errors)
-            if isinstance(error, ValidationFailed)
-            else error.detail
-        )
-        flash(request, f"The action was not done: {detail}.", "error")
-        return Redirect(here, status_code=303)
-    assert isinstance(done, InvoiceOut)
-    if done.status == Status.PAID and action == "pay":
-        message = "The payment is recorded: the invoice is paid in full."
-    flash(request, message.format(number=done.number))
-    return Redirect(here, status_code=303)
-
-
-@post("/w/{company_slug:str}/invoices/send-drafts", include_in_schema=False)
-async def send_drafts(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Redirect:
-    """Send several drafts at once, each to its client's email. Each is sent or refused on
-    its own: one without a client email does not hold the others back."""
-    form = await read_form(request)
-    access = await billing.access(viewer.principal, company_slug)
-    keys = [parse_uuid(v) for v in form.getall("uuid", []) if isinstance(v, str)][:100]
-    if not keys:
-        flash(request, "Select the drafts to send first.", "error")
-        return Redirect(f"{_base(company_slug)}?status=draft", status_code=303)
-    sent: list[str] = []
-    refused: list[str] = []
-    for key in keys:
-        try:
-            document = await billing.invoices.document(access, key)
-        except NotFound:
-            continue  # deleted meanwhile, or never one of this workspace's
-        name = document.invoice.title
-        if document.client is None or not document.client.email:
-            refused.append(f"{name}: its client has no email address; open it to send it to someone")
-            continue
-        savepoint = await billing.session.begin_nested()
-        try:
-            done = await billing.invoices.send(access, key, SendInput())
-            await savepoint.commit()
-            assert isinstance(done, InvoiceOut)
-            sent.append(f"{done.number} ({name})")
-        except (ValidationFailed, InvalidTransition, EmailLimitReached) as error:
-            await savepoint.rollback()
-            refused.append(f"{name}: {error.detail}")
-    if sent:
-        flash(request, f"Sent {len(sent)}: {', '.join(sent)}.")
-    if refused:
-        flash(request, f"Not sent ({len(refused)}): " + "; ".join(refused) + ".", "error")
-    return Redirect(_base(company_slug), status_code=303)
-
-
 @post("/w/{company_slug:str}/invoices/from-previous", include_in_schema=False)
 async def from_previous(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Redirect:
     form = await read_form(request)
@@ -533,10 +362,10 @@ async def from_previous(request: AnyRequest, company_slug: Segment, viewer: View
     except NotFound as error:
         await billing.session.rollback()
         flash(request, f"No invoice to start from: {error.detail}.", "error")
-        return Redirect(_base(company_slug), status_code=303)
+        return Redirect(base_path(company_slug), status_code=303)
     assert isinstance(created, InvoiceOut)
     flash(request, "A new draft from this client's latest invoice, with new dates. Check it and save.")
-    return Redirect(f"{_base(company_slug, created.uuid)}/edit", status_code=303)
+    return Redirect(f"{base_path(company_slug, created.uuid)}/edit", status_code=303)
 
 
 ROUTES = [
@@ -545,7 +374,6 @@ ROUTES = [
     create_invoice,
     running_totals,
     from_previous,
-    send_drafts,
     edit_invoice_page,
     update_invoice,
     invoice_detail,
@@ -553,5 +381,4 @@ ROUTES = [
     delete_draft,
     invoice_preview,
     invoice_pdf,
-    invoice_action,
 ]

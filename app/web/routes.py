@@ -6,14 +6,20 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from app.web import account, clients, invoices, workspaces
+from app.web import account, clients, invoice_actions, invoices, workspaces
 from app.web.pages import EXCEPTION_HANDLERS, provide_viewer
 
 
 def web_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[*account.ROUTES, *workspaces.ROUTES, *clients.ROUTES, *invoices.ROUTES],
+        route_handlers=[
+            *account.ROUTES,
+            *workspaces.ROUTES,
+            *clients.ROUTES,
+            *invoices.ROUTES,
+            *invoice_actions.ROUTES,
+        ],
         dependencies={"viewer": Provide(provide_viewer)},
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -30,7 +30,7 @@ from app.domain.billing import Billing
 from app.domain.schemas import InvoiceFilter, InvoiceOut, PaymentInput, SendInput
 from app.server import create_app
 from app.web import public
-from app.web.invoices import ACTIONS
+from app.web.invoice_actions import ACTIONS
 from tests.conftest import unique
 from tests.web.conftest import PASSWORD, MakePerson, Person
 
