@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from app.api.results import ACTION_RESPONSE, DRY_RUN_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
+from app.domain.lifecycle import Status
 from app.domain.schemas import (
     NO_NUL,
     CancelInput,
@@ -49,7 +50,7 @@ class InvoiceController(Controller):
         company_slug: FromPath[str],
         principal: PrincipalDep,
         billing: BillingDep,
-        status: Annotated[str | None, QueryParameter(description="draft, sent, paid, overdue or cancelled")] = None,
+        status: Annotated[str | None, QueryParameter(description=", ".join(Status))] = None,
         client_uuid: FromQuery[uuid.UUID | None] = None,
         delivery_status: Annotated[
             str | None,

@@ -51,8 +51,8 @@ class HasState(Protocol):
     def finalized_at(self) -> object: ...
 
 
-def allowed_actions(invoice: HasState) -> list[str]:
-    return [a.value for a in Action if _allows(a, invoice)]
+def allowed_actions(invoice: HasState) -> list[Action]:
+    return [a for a in Action if _allows(a, invoice)]
 
 
 def _allows(action: Action, invoice: HasState) -> bool:
@@ -76,4 +76,4 @@ def require(action: Action, invoice: HasState) -> None:
         reason = f"only a draft that was never finalized can be deleted, and this invoice is {status}"
     elif action == Action.MARK_PAID and Status(status) == Status.DRAFT:
         reason = "a draft cannot be marked paid; send it first"
-    raise InvalidTransition(action.value, status, allowed_actions(invoice), reason)
+    raise InvalidTransition(action.value, status, [a.value for a in allowed_actions(invoice)], reason)

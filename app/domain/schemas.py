@@ -11,6 +11,9 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from app.domain.access import Role
+from app.domain.lifecycle import Action, Status
+
 T = TypeVar("T")
 
 # No input text may hold U+0000: PostgreSQL cannot store it, and no person types it.
@@ -233,8 +236,8 @@ class ActorOut(Struct):
 
 class HistoryOut(Struct):
     action: str
-    from_status: str | None
-    to_status: str | None
+    from_status: Status | None
+    to_status: Status | None
     at: dt.datetime
     actor: ActorOut
     channel: str
@@ -265,7 +268,7 @@ class InvoiceOut(Struct):
     uuid: uuid.UUID
     number: str | None
     title: str
-    status: str
+    status: Status
     client: ClientRef | None
     currency: str
     issue_date: dt.date
@@ -286,7 +289,7 @@ class InvoiceOut(Struct):
     payments: list[PaymentOut]
     history: list[HistoryOut]
     deliveries: list[DeliveryOut]
-    allowed_actions: list[str]
+    allowed_actions: list[Action]
     public_url: str | None  # null for a draft: its public page (/i/<token>) serves every other invoice
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -298,7 +301,7 @@ class InvoiceSummary(Struct):
     uuid: uuid.UUID
     number: str | None
     title: str
-    status: str
+    status: Status
     client: ClientRef | None
     currency: str
     issue_date: dt.date
@@ -380,7 +383,7 @@ class WorkspaceOut(Struct):
     uuid: uuid.UUID
     name: str
     company_slug: str
-    role: str
+    role: Role
     default_currency: str
     timezone: str
     locale: str
@@ -398,7 +401,7 @@ class MemberOut(Struct):
     user_uuid: uuid.UUID
     email: str
     name: str
-    role: str
+    role: Role
 
 
 class NextNumberOut(Struct):

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.db.models import Client, Invoice
 from app.domain import lifecycle, money
+from app.domain.lifecycle import Status
 from app.domain.schemas import (
     ActorOut,
     ClientRef,
@@ -61,7 +62,7 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         uuid=invoice.id,
         number=invoice.number,
         title=invoice.title,
-        status=invoice.status,
+        status=Status(invoice.status),
         client=_client_ref(invoice),
         currency=currency,
         issue_date=invoice.issue_date,
@@ -102,8 +103,8 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         history=[
             HistoryOut(
                 action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
+                from_status=Status(e.from_status) if e.from_status else None,
+                to_status=Status(e.to_status) if e.to_status else None,
                 at=e.created_at,
                 actor=ActorOut(uuid=e.actor_user_id, name=e.actor_name),
                 channel=e.channel,
@@ -144,7 +145,7 @@ def invoice_summary(row: Any) -> InvoiceSummary:
         uuid=row.id,
         number=row.number,
         title=row.title,
-        status=row.status,
+        status=Status(row.status),
         client=ClientRef(uuid=row.client_id, name=row.client_name) if row.client_id is not None else None,
         currency=currency,
         issue_date=row.issue_date,

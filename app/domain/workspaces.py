@@ -78,11 +78,12 @@ def today_in(workspace: Workspace) -> dt.date:
 
 
 def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
+    """``role``: the caller's role in it, as stored."""
     return WorkspaceOut(
         uuid=workspace.id,
         name=workspace.name,
         company_slug=workspace.slug,
-        role=role,
+        role=Role(role),
         default_currency=workspace.default_currency,
         timezone=workspace.timezone,
         locale=workspace.locale,
@@ -249,7 +250,7 @@ class WorkspaceService(DomainService):
                 await self._keep_an_owner(access.workspace_id)
             membership.role = role.value
         await session.flush()
-        return MemberOut(user_uuid=user.id, email=user.email, name=user.name, role=role.value)
+        return MemberOut(user_uuid=user.id, email=user.email, name=user.name, role=role)
 
     async def remove_member(self, principal: Principal, slug: str, user_uuid: uuid.UUID) -> None:
         """Take someone out of the workspace (or leave it yourself). Only an owner removes an

@@ -12,6 +12,8 @@ from typing import Any
 import mcp_types as types
 
 from app.domain.access import Scope
+from app.domain.deliveries import DeliveryStatus
+from app.domain.lifecycle import Status
 from app.mcp import operations as op
 from app.mcp.calls import Call, ToolInputError
 from app.mcp.operations import Operation
@@ -31,8 +33,8 @@ def _i(description: str, minimum: int, maximum: int) -> Schema:
     return {"type": "integer", "description": description, "minimum": minimum, "maximum": maximum}
 
 
-STATUSES = ["draft", "sent", "paid", "overdue", "cancelled"]
-DELIVERY_STATUSES = ["queued", "sending", "sent", "opened", "bounced", "failed"]
+STATUSES = [s.value for s in Status]
+DELIVERY_STATUSES = [s.value for s in DeliveryStatus]
 P: dict[str, Schema] = {
     "company_slug": _s("Workspace identifier (company_slug, from the workspace tool)"),
     "uuid": _s("Invoice UUID (from a list result)"),

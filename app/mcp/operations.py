@@ -9,6 +9,7 @@ from typing import Any
 
 import mcp_types as types
 
+from app.domain.access import Role
 from app.domain.errors import NotFound, Unavailable
 from app.domain.schemas import (
     CancelInput,
@@ -259,7 +260,7 @@ async def member_change_role(call: Call) -> Any:
     target = call.uuid("user_uuid")
     role = call.require("role")
     if not isinstance(role, str):
-        raise ToolInputError.field("role", "must be a string: owner, admin, member or viewer")
+        raise ToolInputError.field("role", f"must be a string: {', '.join(Role)}")
     workspaces = call.billing.workspaces
 
     async def perform(dry: bool) -> Any:

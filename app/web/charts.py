@@ -27,6 +27,8 @@ from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_currency
 from markupsafe import Markup, escape
 
+from app.domain.lifecycle import Status
+
 __all__ = ["MonthLike", "monthly_chart", "status_chart"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -49,7 +51,10 @@ _S_LEGEND_Y = _S_BAR_H + 24
 _S_HEIGHT = _S_LEGEND_Y + 12
 _S_LEGEND_COL = _S_WIDTH // 5
 
-STATUSES: tuple[str, ...] = ("draft", "sent", "overdue", "paid", "cancelled")
+# The order the bar and its legend read in: the life of an invoice, cancelled last.
+STATUSES: tuple[str, ...] = tuple(
+    s.value for s in (Status.DRAFT, Status.SENT, Status.OVERDUE, Status.PAID, Status.CANCELLED)
+)
 
 _EMPTY_MONTHLY = "No invoices in the last 12 months yet"
 _EMPTY_STATUS = "No invoices yet"
