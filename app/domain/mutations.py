@@ -1,7 +1,9 @@
 """One path for every change a face asks for: REST, MCP and the web each name the
 operation, the workspace, the target and the input, and hand over the work; here, once,
 the idempotency key is checked and honoured (the same key means the same operation from
-every face), a dry run is rehearsed in a savepoint, and the result is shaped.
+every face), the change is made all or nothing (a refusal leaves nothing of it in the unit
+of work, whether or not the face commits afterwards), a dry run is rehearsed in a
+savepoint, and the result is shaped.
 
 Invoice operations rehearse themselves (their dry run says whom it would email) and answer
 ``DryRunOut``; for the others a dry run answers ``{"dry_run": true, <noun>: <result>}``."""
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.errors import ValidationFailed
 from app.domain.idempotency import MAX_KEY_LENGTH
-from app.domain.service import rehearsal
+from app.domain.service import atomic, rehearsal
 
 if TYPE_CHECKING:
     from app.domain.billing import Billing
@@ -62,11 +64,12 @@ async def mutate(
     checked = check_key(key)
 
     async def attempt() -> Any:
-        if noun is None:
-            return await perform(dry_run)
-        async with rehearsal(billing.session, dry_run):
-            result = await perform(dry_run)
-        return {"dry_run": True, noun: result} if dry_run else result
+        async with atomic(billing.session):
+            if noun is None:
+                return await perform(dry_run)
+            async with rehearsal(billing.session, dry_run):
+                result = await perform(dry_run)
+            return {"dry_run": True, noun: result} if dry_run else result
 
     return await billing.idempotency.run(
         principal,

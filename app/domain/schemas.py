@@ -383,7 +383,9 @@ class WorkspaceOut(Struct):
     uuid: uuid.UUID
     name: str
     company_slug: str
-    role: Role
+    # The caller's Role; documents (PDF, email, public page) are read by no member and say
+    # "client" or "owner" here, so it stays text.
+    role: str
     default_currency: str
     timezone: str
     locale: str

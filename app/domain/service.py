@@ -1,5 +1,6 @@
 """The base of the domain services: the unit of work's session, the check-and-bind every
-workspace operation starts with, and the savepoint behind ``dry_run``.
+workspace operation starts with, the savepoint that makes a change all or nothing
+(``atomic``) and the one behind ``dry_run`` (``rehearsal``).
 
 A service exposes only its own methods, each taking a ``WorkspaceAccess`` (or a principal)
 and filtering by its workspace. It does not inherit advanced-alchemy's generic service,
@@ -28,6 +29,23 @@ class DomainService:
         This, not a route's declared ``security``, is where a scope is enforced."""
         access.require(scope)
         await tenancy.bind(self.session, access.workspace_id)
+
+
+@asynccontextmanager
+async def atomic(session: AsyncSession) -> AsyncIterator[None]:
+    """All of a change or none of it: a savepoint, released when the change is done and
+    rolled back when it is refused or fails. Whatever the caller then does with its unit of
+    work (a page that answers a refusal with a redirect commits it) keeps nothing of a
+    refused change, such as a draft finalized by a send that the email limit then refused."""
+    savepoint = await session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        if savepoint.is_active:
+            await savepoint.rollback()
+        raise
+    if savepoint.is_active:
+        await savepoint.commit()
 
 
 @asynccontextmanager

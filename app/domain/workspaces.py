@@ -78,12 +78,11 @@ def today_in(workspace: Workspace) -> dt.date:
 
 
 def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
-    """``role``: the caller's role in it, as stored."""
     return WorkspaceOut(
         uuid=workspace.id,
         name=workspace.name,
         company_slug=workspace.slug,
-        role=Role(role),
+        role=role,
         default_currency=workspace.default_currency,
         timezone=workspace.timezone,
         locale=workspace.locale,

@@ -14,7 +14,7 @@ from app.domain.errors import Conflict, ValidationFailed
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
-from app.web.pages import AnyRequest, Segment, ViewerDep, field_errors, page, parse_uuid, to_struct
+from app.web.pages import AnyRequest, Segment, ViewerDep, change, field_errors, page, parse_uuid, to_struct
 
 FIELDS = list(ClientInput.__struct_fields__)
 PER_PAGE = 25
@@ -61,7 +61,15 @@ async def create_client(request: AnyRequest, company_slug: Segment, viewer: View
     values = {f: text(form, f) for f in FIELDS}
     access = await billing.access(viewer.principal, company_slug)
     try:
-        created = await billing.clients.create_client(access, to_struct(ClientInput, values))
+        data = to_struct(ClientInput, values)
+        created = await change(
+            billing,
+            viewer,
+            "client.create",
+            lambda: billing.clients.create_client(access, data),
+            data=data,
+            access=access,
+        )
     except ValidationFailed as error:
         return await _form_page(
             request, company_slug, viewer, billing, values=values, errors=field_errors(error), status=422
@@ -106,9 +114,11 @@ async def update_client(
     key = parse_uuid(client_uuid)
     try:
         data = to_struct(ClientUpdate, values)
-        updated = await billing.clients.update_client(access, key, data)
+        updated = await change(
+            billing, viewer, "client.update", lambda: billing.clients.update_client(access, key, data),
+            data=data, access=access, target=key,
+        )  # fmt: skip
     except ValidationFailed as error:
-        await billing.session.rollback()
         client = await billing.clients.get_out(await billing.access(viewer.principal, company_slug), key)
         return await _form_page(
             request, company_slug, viewer, billing, client=client, values=values, errors=field_errors(error),
@@ -127,9 +137,15 @@ async def delete_client(
     key = parse_uuid(client_uuid)
     client = await billing.clients.get_out(access, key)
     try:
-        await billing.clients.delete_client(access, key)
+        await change(
+            billing,
+            viewer,
+            "client.delete",
+            lambda: billing.clients.delete_client(access, key),
+            access=access,
+            target=key,
+        )
     except Conflict as error:
-        await billing.session.rollback()
         flash(request, f"{client.name} is kept: {error.detail}.", "error")
         return Redirect(f"/w/{company_slug}/clients/{key}", status_code=303)
     flash(request, f"{client.name} is deleted.")

@@ -1,11 +1,13 @@
 """The lifecycle actions of the invoice page, one handler each (finalize, send, pay,
 cancel, duplicate), posted to ``/w/<slug>/invoices/<uuid>/<action>``, and the bulk send of
-drafts. A refused action rolls back in one place (``invoice_action``) and is said on the
-page: a form typed into (send, finalize) is shown again with its errors, anything else as a
-message that says what changed since the page was loaded."""
+drafts. Each goes through the domain's one path (``change``), so a refused one leaves
+nothing behind; ``invoice_action`` says the refusal on the page: a form typed into (send,
+finalize) is shown again with its errors, anything else as a message that says what
+changed since the page was loaded."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from app.domain.schemas import CancelInput, DuplicateInput, InvoiceOut, PaymentI
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
 from app.web.invoices import base_path, detail_page, refusal
-from app.web.pages import AnyRequest, Segment, ViewerDep, parse_uuid, to_struct
+from app.web.pages import AnyRequest, Segment, ViewerDep, change, parse_uuid, to_struct
 
 
 @dataclass(frozen=True)
@@ -171,10 +173,11 @@ async def invoice_action(
     key = parse_uuid(invoice_uuid)
     typed: dict[str, Any] = {}
     try:
-        done = await act(billing.invoices, access, key, form, typed)
+        done = await change(
+            billing, viewer, f"invoice.{action}", lambda: act(billing.invoices, access, key, form, typed),
+            access=access, target=key,
+        )  # fmt: skip
     except REFUSALS as error:
-        # Nothing of a refused action may be committed with the page's unit of work.
-        await billing.session.rollback()
         seen = text(form, "seen_status") or None
         reshown = _reshown_form(error, action, typed, seen)
         if reshown is not None:
@@ -234,14 +237,12 @@ async def send_drafts(request: AnyRequest, company_slug: Segment, viewer: Viewer
         if document.client is None or not document.client.email:
             refused.append(f"{name}: its client has no email address; open it to send it to someone")
             continue
-        savepoint = await billing.session.begin_nested()
         try:
-            done = await billing.invoices.send(access, key, SendInput())
-            await savepoint.commit()
-            assert isinstance(done, InvoiceOut)
+            # One change each: a refused one leaves nothing, the others stay sent.
+            sending = functools.partial(billing.invoices.send, access, key, SendInput())
+            done = _invoice(await change(billing, viewer, "invoice.send", sending, access=access, target=key))
             sent.append(f"{done.number} ({name})")
         except (ValidationFailed, InvalidTransition, EmailLimitReached) as error:
-            await savepoint.rollback()
             refused.append(f"{name}: {error.detail}")
     if sent:
         flash(request, f"Sent {len(sent)}: {', '.join(sent)}.")

@@ -33,7 +33,7 @@ from app.security_headers import DOCUMENT_CSP
 from app.sessions import flash, read_form, text
 from app.web.editor import Editor
 from app.web.format import status_word
-from app.web.pages import HTML, PRIVATE, AnyRequest, Segment, Viewer, ViewerDep, page, parse_uuid, to_struct
+from app.web.pages import HTML, PRIVATE, AnyRequest, Segment, Viewer, ViewerDep, change, page, parse_uuid, to_struct
 from app.web.public import pdf_response
 
 STATUSES = [s.value for s in Status]
@@ -137,11 +137,18 @@ async def _editor_post(
         return await _editor_page(request, access, viewer, billing, editor, invoice)
     try:
         if invoice is None:
-            saved = await billing.invoices.create_invoice(access, editor.create_input())
+            draft = editor.create_input()
+            saved = await change(
+                billing, viewer, "invoice.create", lambda: billing.invoices.create_invoice(access, draft),
+                data=draft, access=access,
+            )  # fmt: skip
         else:
-            saved = await billing.invoices.update_invoice(access, invoice.uuid, editor.update_input())
+            edited, target = editor.update_input(), invoice.uuid
+            saved = await change(
+                billing, viewer, "invoice.update", lambda: billing.invoices.update_invoice(access, target, edited),
+                data=edited, access=access, target=target,
+            )  # fmt: skip
     except (ValidationFailed, InvalidTransition, NotFound) as error:
-        await billing.session.rollback()
         if isinstance(error, InvalidTransition):
             flash(request, refusal(error, invoice.status if invoice else None), "error")
             return Redirect(base_path(slug, invoice_uuid), status_code=303)
@@ -303,9 +310,11 @@ async def delete_draft(
         await billing.invoices.get_out(access, key)  # another workspace's invoice: not found, as everywhere
         return Redirect(f"{base_path(company_slug, key)}/delete", status_code=303)
     try:
-        await billing.invoices.delete_invoice(access, key)
+        await change(
+            billing, viewer, "invoice.delete", lambda: billing.invoices.delete_invoice(access, key),
+            access=access, target=key,
+        )  # fmt: skip
     except InvalidTransition as error:
-        await billing.session.rollback()
         flash(request, refusal(error, text(form, "seen_status") or None), "error")
         return Redirect(base_path(company_slug, key), status_code=303)
     flash(request, "The draft is deleted.")
@@ -356,11 +365,12 @@ async def from_previous(request: AnyRequest, company_slug: Segment, viewer: View
     form = await read_form(request)
     access = await billing.access(viewer.principal, company_slug)
     try:
-        created = await billing.invoices.from_previous(
-            access, FromPreviousInput(client_uuid=parse_uuid(text(form, "client_uuid")))
-        )
+        start = FromPreviousInput(client_uuid=parse_uuid(text(form, "client_uuid")))
+        created = await change(
+            billing, viewer, "invoice.from_previous", lambda: billing.invoices.from_previous(access, start),
+            data=start, access=access,
+        )  # fmt: skip
     except NotFound as error:
-        await billing.session.rollback()
         flash(request, f"No invoice to start from: {error.detail}.", "error")
         return Redirect(base_path(company_slug), status_code=303)
     assert isinstance(created, InvoiceOut)

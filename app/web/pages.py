@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 import msgspec
@@ -57,6 +58,26 @@ class Viewer:
     user: User
     me: Me
     principal: Principal
+
+
+async def change(
+    billing: Billing,
+    viewer: Viewer,
+    operation: str,
+    perform: Callable[[], Awaitable[T]],
+    *,
+    data: Any = None,
+    access: WorkspaceAccess | None = None,
+    target: uuid.UUID | None = None,
+) -> T:
+    """A change asked for on a page, through the domain's one path (``Billing.mutate``,
+    with no key and no dry run): refused, it raises and leaves nothing of itself in the
+    page's unit of work, even when the page answers the refusal with a redirect (which
+    commits)."""
+    result = await billing.mutate(
+        viewer.principal, operation, data, lambda _dry_run: perform(), access=access, target=target
+    )
+    return cast(T, result)
 
 
 async def provide_viewer(request: AnyRequest, db_session: NamedDependency[AsyncSession]) -> Viewer:

@@ -20,7 +20,7 @@ from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, Work
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
 from app.web.charts import monthly_chart, status_chart
-from app.web.pages import AnyRequest, Segment, ViewerDep, field_errors, page, parse_uuid, to_struct
+from app.web.pages import AnyRequest, Segment, ViewerDep, change, field_errors, page, parse_uuid, to_struct
 
 SETTINGS_FIELDS = (
     "name", "legal_name", "address", "tax_id", "email", "payment_instructions",
@@ -78,7 +78,10 @@ async def create_workspace(request: AnyRequest, viewer: ViewerDep, billing: Bill
     values = {k: text(form, k) for k in ("name", "company_slug", "default_currency", "timezone")}
     try:
         data = to_struct(WorkspaceCreate, {k: v for k, v in values.items() if v})
-        created = await billing.workspaces.create_workspace(viewer.principal, data)
+        created = await change(
+            billing, viewer, "workspace.create", lambda: billing.workspaces.create_workspace(viewer.principal, data),
+            data=data,
+        )  # fmt: skip
     except (ValidationFailed, Conflict) as error:
         errors = field_errors(error) if isinstance(error, ValidationFailed) else {"company_slug": error.detail}
         return await page(
@@ -167,9 +170,11 @@ async def save_settings(request: AnyRequest, company_slug: Segment, viewer: View
     values: dict[str, Any] = {f: text(form, f) for f in SETTINGS_FIELDS}
     try:
         data = to_struct(WorkspaceSettingsUpdate, values)
-        await billing.workspaces.update_settings(viewer.principal, company_slug, data)
+        await change(
+            billing, viewer, "workspace.settings",
+            lambda: billing.workspaces.update_settings(viewer.principal, company_slug, data), data=data,
+        )  # fmt: skip
     except ValidationFailed as error:
-        await billing.session.rollback()
         return await _settings_page(
             request, company_slug, viewer, billing, values=values, errors=field_errors(error), status=422
         )
@@ -210,9 +215,12 @@ async def add_member(request: AnyRequest, company_slug: Segment, viewer: ViewerD
     form = await read_form(request)
     values = {"email": text(form, "email"), "role": text(form, "role") or "member"}
     try:
-        member = await billing.workspaces.add_member(viewer.principal, company_slug, to_struct(MemberInput, values))
+        adding = to_struct(MemberInput, values)
+        member = await change(
+            billing, viewer, "workspace.member.add",
+            lambda: billing.workspaces.add_member(viewer.principal, company_slug, adding), data=adding,
+        )  # fmt: skip
     except (ValidationFailed, NotFound, Forbidden) as error:
-        await billing.session.rollback()
         if isinstance(error, ValidationFailed):
             errors = field_errors(error)
         elif error.code in {"user_not_found", "role_insufficient"}:
@@ -230,9 +238,11 @@ async def remove_member(request: AnyRequest, company_slug: Segment, viewer: View
     user_uuid = parse_uuid(text(form, "user_uuid"))
     leaving = user_uuid == viewer.me.id
     try:
-        await billing.workspaces.remove_member(viewer.principal, company_slug, user_uuid)
+        await change(
+            billing, viewer, "workspace.member.remove",
+            lambda: billing.workspaces.remove_member(viewer.principal, company_slug, user_uuid), target=user_uuid,
+        )  # fmt: skip
     except (Conflict, Forbidden) as error:
-        await billing.session.rollback()
         flash(request, f"Nobody was removed: {error.detail}.", "error")
         return Redirect(f"/w/{company_slug}/members", status_code=303)
     if leaving:

@@ -189,3 +189,32 @@ async def test_a_send_without_a_quota_in_its_session_is_not_capped(session: Asyn
     await billing.invoices.send(access, invoice.uuid, SendInput(to=to))
     count = await session.execute(select(func.count()).where(EmailDelivery.invoice_id == invoice.uuid))
     assert count.scalar_one() == 20
+
+
+async def test_a_send_refused_by_the_cap_leaves_the_draft_unnumbered_even_if_the_caller_commits(
+    capped: Billing,
+) -> None:
+    """Sending a draft finalizes and numbers it before the cap is checked: through the one
+    path every face uses (``Billing.mutate``), the refusal takes all of that back, so a
+    face that commits after a refusal (a page answering with a redirect) keeps no half-sent
+    invoice and no used number."""
+    access = await _workspace(capped)
+    first = await create(capped, access)
+    await capped.invoices.send(access, first.uuid, SendInput(to=["a@example.com", "b@example.com", "c@example.com"]))
+    draft = await create(capped, access)
+    await capped.session.commit()
+    expected = (await capped.invoices.suggest_number(access)).number
+    with pytest.raises(EmailLimitReached):
+        await capped.mutate(
+            access.principal, "invoice.send", None,
+            lambda _dry: capped.invoices.send(access, draft.uuid, SendInput(to=["d@example.com"])),
+            access=access, target=draft.uuid,
+        )  # fmt: skip
+    await capped.session.commit()
+    access = await capped.access(access.principal, access.workspace.slug)
+    reread = await capped.invoices.get_out(access, draft.uuid)
+    assert (reread.status, reread.number, reread.finalized_at) == ("draft", None, None)
+    assert [event.action for event in reread.history] == ["create"]
+    following = await capped.invoices.finalize(access, draft.uuid)
+    assert isinstance(following, InvoiceOut)
+    assert following.number == expected

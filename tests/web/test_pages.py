@@ -694,7 +694,7 @@ async def test_an_api_token_is_shown_once_works_as_a_bearer_and_stops_when_revok
         page = await loaded(http, "/account/tokens")
         assert token not in page, "the plain token is shown again"
         row = re.search(
-            rf"<tr>\s*<td><span dir=\"auto\">{re.escape(name)}</span><br><code>(\w+)…</code></td>\s*<td>(.*?)</td>",
+            rf"<tr>\s*<td><span dir=\"auto\">{re.escape(name)}</span><br><code>([\w-]+)…</code></td>\s*<td>(.*?)</td>",
             page,
             re.S,
         )
