@@ -1,7 +1,11 @@
 """The tool catalogue: the action-style ``workspace``, ``client`` and ``invoice`` tools and
 the 18 granular tools, with schemas written to load in every major MCP client (an object
 at the top with ``properties``, no ``$ref``, no top-level combinators, ``items`` on every
-array, enums only for ``action`` and ``status``) and honest annotations."""
+array, enums only for ``action`` and ``status``) and honest annotations.
+
+Longer than the house's ~400 lines on purpose: it is a declaration, one entry per tool and
+per argument, read from top to bottom; split, what an assistant is shown would stand in
+several places, and the logic is elsewhere (``operations``, ``calls``)."""
 
 from __future__ import annotations
 
