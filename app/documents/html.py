@@ -15,6 +15,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from app.domain.lifecycle import shows_draft_mark
 from app.domain.schemas import InvoiceDocument
 
 # Kana is only Japanese, hangul only Korean: text with either is marked with its language,
@@ -80,7 +81,7 @@ def watermark(document: InvoiceDocument) -> str | None:
     """DRAFT until the invoice is finalized; CANCELLED once cancelled; nothing otherwise."""
     if document.invoice.status == "cancelled":
         return "CANCELLED"
-    return "DRAFT" if document.invoice.finalized_at is None else None
+    return "DRAFT" if shows_draft_mark(document.invoice) else None
 
 
 def document_view(document: InvoiceDocument) -> dict[str, Any]:

@@ -123,6 +123,13 @@ class WorkspaceAccess:
         """Whether ``require(scope)`` would pass: for a face deciding what to offer."""
         return scope.value in self.principal.scopes and ROLE_RANK[self.role] >= ROLE_RANK[SCOPE_MIN_ROLE[scope]]
 
+    def grantable_roles(self) -> list[Role]:
+        """The roles this caller may give a member: up to their own."""
+        return [r for r in Role if ROLE_RANK[r] <= ROLE_RANK[self.role]]
+
+    def may_grant(self, role: Role) -> bool:
+        return ROLE_RANK[role] <= ROLE_RANK[self.role]
+
     def require(self, scope: Scope) -> None:
         """The token must carry the scope and the role must be high enough to use it."""
         self.principal.require_scope(scope)

@@ -51,6 +51,16 @@ class HasState(Protocol):
     def finalized_at(self) -> object: ...
 
 
+def is_finalized_draft(invoice: HasState) -> bool:
+    """A draft whose content is locked and numbered, not sent yet."""
+    return Status(invoice.status) == Status.DRAFT and invoice.finalized_at is not None
+
+
+def shows_draft_mark(invoice: HasState) -> bool:
+    """Whether its documents carry the DRAFT watermark: until it is finalized."""
+    return invoice.finalized_at is None
+
+
 def allowed_actions(invoice: HasState) -> list[Action]:
     return [a for a in Action if _allows(a, invoice)]
 

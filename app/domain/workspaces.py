@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Membership, User, Workspace
 from app.domain import money, numbering, tenancy
-from app.domain.access import ROLE_RANK, Principal, Role, Scope, WorkspaceAccess
+from app.domain.access import Principal, Role, Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import (
@@ -227,7 +227,7 @@ class WorkspaceService(DomainService):
             raise ValidationFailed.field(
                 "role", f"{data.role!r} is not a role; allowed: {', '.join(r.value for r in Role)}"
             ) from None
-        if ROLE_RANK[role] > ROLE_RANK[access.role]:
+        if not access.may_grant(role):
             raise Forbidden(f"a {access.role.value} cannot grant the role {role.value}", code="role_insufficient")
         session = self.session
         user = (

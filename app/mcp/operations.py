@@ -11,6 +11,7 @@ import mcp_types as types
 
 from app.domain.access import Role
 from app.domain.errors import NotFound, Unavailable
+from app.domain.lifecycle import shows_draft_mark
 from app.domain.schemas import (
     CancelInput,
     ClientInput,
@@ -151,7 +152,7 @@ async def invoice_pdf(call: Call) -> Any:
     invoice = document.invoice
     link = f"{call.billing.base_url}/api/v1/workspaces/{access.workspace.slug}/invoices/{invoice.uuid}/pdf"
     summary = {"uuid": str(invoice.uuid), "number": invoice.number, "status": invoice.status,
-               "draft_watermark": invoice.finalized_at is None, "url": link, "bytes": len(pdf)}  # fmt: skip
+               "draft_watermark": shows_draft_mark(invoice), "url": link, "bytes": len(pdf)}  # fmt: skip
     return types.CallToolResult(
         content=[
             types.EmbeddedResource(

@@ -21,7 +21,7 @@ from app.domain.billing import Billing
 from app.domain.deliveries import stalled_emails
 from app.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from app.domain.invoices import ACTION_SCOPE, permitted_actions
-from app.domain.lifecycle import Action, Status
+from app.domain.lifecycle import Action, Status, is_finalized_draft
 from app.domain.schemas import (
     FromPreviousInput,
     InvoiceFilter,
@@ -222,7 +222,7 @@ async def running_totals(
 
 
 def _state(invoice: InvoiceOut) -> str:
-    if invoice.status == Status.DRAFT and invoice.finalized_at is not None:
+    if is_finalized_draft(invoice):
         return "finalized"
     return status_word(invoice.status).lower()
 

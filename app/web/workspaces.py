@@ -13,7 +13,7 @@ from iso4217 import Currency
 from litestar import get, post
 from litestar.response import Redirect, Template
 
-from app.domain.access import ROLE_RANK, Role, Scope
+from app.domain.access import Role, Scope
 from app.domain.deliveries import stalled_emails
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
@@ -190,7 +190,7 @@ async def _members_page(
 ) -> Template:
     access = await billing.access(viewer.principal, slug)
     members = (await billing.workspaces.members(viewer.principal, slug)).items
-    grantable = [r.value for r in Role if ROLE_RANK[r] <= ROLE_RANK[access.role]]
+    grantable = [r.value for r in access.grantable_roles()]
     return await page(
         request,
         "web/members.html",
