@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-import uuid
 from functools import cached_property
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import mutations
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.accounts import AccountService
 from app.domain.clients import ClientService
 from app.domain.idempotency import Idempotency
 from app.domain.invoices import InvoiceService
-from app.domain.mutations import Perform, mutate
 from app.domain.stats import StatsService
 from app.domain.workspaces import WorkspaceService
 
@@ -51,21 +49,5 @@ class Billing:
     async def access(self, principal: Principal, company_slug: str) -> WorkspaceAccess:
         return await self.workspaces.access(principal, company_slug)
 
-    async def mutate(
-        self,
-        principal: Principal,
-        operation: str,
-        data: Any,
-        perform: Perform,
-        *,
-        access: WorkspaceAccess | None = None,
-        target: uuid.UUID | str | None = None,
-        key: object = None,
-        dry_run: bool = False,
-        noun: str | None = None,
-    ) -> Any:
-        """Every change a face asks for goes through here: see ``app.domain.mutations``."""
-        return await mutate(
-            self, principal, operation, data, perform,
-            access=access, target=target, key=key, dry_run=dry_run, noun=noun,
-        )  # fmt: skip
+    # Every change a face asks for goes through here: see ``app.domain.mutations``.
+    mutate = mutations.mutate
