@@ -118,3 +118,35 @@ def test_the_rules_see_imports_inside_functions_and_catch_a_face_importing_a_fac
     assert _broken_rule("app.documents.pdf", "workers.jobs") == "a module no face owns imports no worker module"
     assert _broken_rule("app.server", "app.api.deps") is None
     assert _broken_rule("app.api.invoices", "app.domain.billing") is None
+
+
+def package_graph() -> dict[tuple[str, str], int]:
+    """How many imports go from each part of the house to each other part (``app`` for the
+    modules no face owns; the composition roots left out, they may import anything)."""
+    modules = _modules()
+    edges: dict[tuple[str, str], int] = {}
+    for importer, path in modules.items():
+        if importer in COMPOSITION_ROOTS:
+            continue
+        for imported in _imports(path):
+            target = imported if imported in modules else imported.rsplit(".", 1)[0]
+            if target not in modules or target in COMPOSITION_ROOTS:
+                continue
+            mine, theirs = _package(importer) or "app", _package(target) or "app"
+            if mine != theirs:
+                edges[(mine, theirs)] = edges.get((mine, theirs), 0) + 1
+    return edges
+
+
+def test_the_faces_stand_side_by_side_on_the_domain() -> None:
+    """In the picture the faces form a row over the domain: each imports the domain, none
+    another face or the worker."""
+    edges = package_graph()
+    for face in FACES:
+        assert edges.get((face, DOMAIN), 0) > 0, f"{face} does not call the domain"
+        assert not [pair for pair in edges if pair[0] == face and pair[1] in (*FACES, WORKERS)]
+
+
+if __name__ == "__main__":  # python -m tests.test_import_rules: the picture in numbers
+    for (importer, imported), count in sorted(package_graph().items()):
+        print(f"{importer:14} -> {imported:14} {count:4}")
