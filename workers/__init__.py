@@ -1,2 +1,3 @@
-"""Background work: PDF rendering in Chromium (and, to come, email delivery and the overdue
-sweep on arq). It imports ``app.domain``; the domain never imports it."""
+"""Background work on arq: email delivery (with retries and tracking), the outbox relay and
+the overdue sweep. It imports ``app.domain`` and ``app.documents``; the domain never imports
+it."""

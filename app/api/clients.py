@@ -68,9 +68,14 @@ class ClientController(Controller):
         data: JSONBody[ClientUpdate],
         principal: PrincipalDep,
         billing: BillingDep,
-    ) -> ClientOut:
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> Response[ClientOut]:
         access = await billing.access(principal, company_slug)
-        return await billing.clients.update_client(access, client_uuid, data)
+        result = await billing.mutate(
+            principal, "client.update", data, lambda dry: billing.clients.update_client(access, client_uuid, data),
+            access=access, target=client_uuid, key=idempotency_key,
+        )  # fmt: skip
+        return respond(result)
 
     @delete("/{client_uuid:uuid}", summary="Delete a client that has no invoices", security=needs(Scope.CLIENTS_WRITE))
     async def delete_client(
@@ -80,4 +85,8 @@ class ClientController(Controller):
         principal: PrincipalDep,
         billing: BillingDep,
     ) -> None:
-        await billing.clients.delete_client(await billing.access(principal, company_slug), client_uuid)
+        access = await billing.access(principal, company_slug)
+        await billing.mutate(
+            principal, "client.delete", None, lambda dry: billing.clients.delete_client(access, client_uuid),
+            access=access, target=client_uuid,
+        )  # fmt: skip

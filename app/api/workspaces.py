@@ -69,8 +69,15 @@ class WorkspaceController(Controller):
         data: JSONBody[WorkspaceSettingsUpdate],
         principal: PrincipalDep,
         billing: BillingDep,
-    ) -> WorkspaceOut:
-        return await billing.workspaces.update_settings(principal, company_slug, data)
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> Response[WorkspaceOut]:
+        access = await billing.access(principal, company_slug)
+        result = await billing.mutate(
+            principal, "workspace.settings", data,
+            lambda dry: billing.workspaces.update_settings(principal, company_slug, data),
+            access=access, key=idempotency_key,
+        )  # fmt: skip
+        return respond(result)
 
     @get("/{company_slug:str}/members", summary="List members and their roles", security=needs(Scope.WORKSPACE_ADMIN))
     async def list_members(
@@ -84,9 +91,20 @@ class WorkspaceController(Controller):
         security=needs(Scope.WORKSPACE_ADMIN),
     )
     async def add_member(
-        self, company_slug: FromPath[str], data: JSONBody[MemberInput], principal: PrincipalDep, billing: BillingDep
-    ) -> MemberOut:
-        return await billing.workspaces.add_member(principal, company_slug, data)
+        self,
+        company_slug: FromPath[str],
+        data: JSONBody[MemberInput],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> Response[MemberOut]:
+        access = await billing.access(principal, company_slug)
+        result = await billing.mutate(
+            principal, "workspace.member.add", data,
+            lambda dry: billing.workspaces.add_member(principal, company_slug, data),
+            access=access, key=idempotency_key,
+        )  # fmt: skip
+        return respond(result, 201)
 
     @delete(
         "/{company_slug:str}/members/{user_uuid:uuid}",
@@ -97,7 +115,12 @@ class WorkspaceController(Controller):
     async def remove_member(
         self, company_slug: FromPath[str], user_uuid: FromPath[UUID], principal: PrincipalDep, billing: BillingDep
     ) -> None:
-        await billing.workspaces.remove_member(principal, company_slug, user_uuid)
+        access = await billing.access(principal, company_slug)
+        await billing.mutate(
+            principal, "workspace.member.remove", None,
+            lambda dry: billing.workspaces.remove_member(principal, company_slug, user_uuid),
+            access=access, target=user_uuid,
+        )  # fmt: skip
 
     @get(
         "/{company_slug:str}/stats",

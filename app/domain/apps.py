@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from msgspec import Struct
 from sqlalchemy import func, or_, select, update
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from app.db.models import OAuthClient, OAuthToken
+from app.domain.access import Principal, Scope
 from app.domain.accounts import utcnow
 from app.domain.errors import NotFound
 
@@ -31,7 +31,11 @@ def _live(now: dt.datetime) -> list[ColumnElement[bool]]:
     ]
 
 
-async def connected_apps(session: AsyncSession, user_id: uuid.UUID) -> list[ConnectedApp]:
+async def connected_apps(session: AsyncSession, principal: Principal) -> list[ConnectedApp]:
+    """The apps this person has let in. Managing them needs ``workspace:admin``: an app
+    itself holding a narrower token cannot list or revoke its peers."""
+    principal.require_scope(Scope.WORKSPACE_ADMIN)
+    user_id = principal.user_id
     now = utcnow()
     rows = await session.execute(
         select(
@@ -52,8 +56,10 @@ async def connected_apps(session: AsyncSession, user_id: uuid.UUID) -> list[Conn
     ]
 
 
-async def revoke_app(session: AsyncSession, user_id: uuid.UUID, client_id: str) -> None:
-    """Revoke every token the app holds for this user: it must ask again."""
+async def revoke_app(session: AsyncSession, principal: Principal, client_id: str) -> None:
+    """Revoke every token the app holds for this person: it must ask again."""
+    principal.require_scope(Scope.WORKSPACE_ADMIN)
+    user_id = principal.user_id
     result = await session.execute(
         update(OAuthToken)
         .where(OAuthToken.user_id == user_id, OAuthToken.client_id == client_id, OAuthToken.revoked_at.is_(None))

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db.models import Membership, OAuthClient, Workspace
-from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS, Scope
+from app.db.models import OAuthClient
+from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS, Channel, Principal, Scope
 from app.domain.apps import ConnectedApp, connected_apps, revoke_app
+from app.domain.workspaces import WorkspaceService
 from app.faces import PrincipalDep, needs
 from app.oauth import store
 from app.oauth.metadata_fetch import fetcher
@@ -163,14 +164,8 @@ async def authorize_page(request: Request[Any, Any, Any], state: State, db_sessi
         query = urlencode({"next": f"/oauth/authorize?{urlencode(params)}"})
         return Redirect(f"/oauth/signin?{query}")
     scope = grant.client.get_allowed_scope(params.get("scope")) or " ".join(sorted(ALL_SCOPES))
-    workspaces = (
-        await db_session.execute(
-            select(Workspace.name, Workspace.slug, Membership.role)
-            .join(Membership, Membership.workspace_id == Workspace.id)
-            .where(Membership.user_id == user.id)
-            .order_by(Workspace.name)
-        )
-    ).all()
+    person = Principal(user_id=user.id, name=user.name, channel=Channel.WEB)
+    workspaces = (await WorkspaceService(db_session).list_for(person)).items
     return Template(
         "consent.html",
         context={
@@ -178,7 +173,7 @@ async def authorize_page(request: Request[Any, Any, Any], state: State, db_sessi
             "client_id": grant.client.client_id,
             "redirect_host": urlsplit(params.get("redirect_uri", "")).netloc,
             "scopes": [{"name": s, "description": SCOPE_DESCRIPTIONS[s]} for s in scope.split()],
-            "workspaces": [{"name": n, "company_slug": s, "role": r} for n, s, r in workspaces],
+            "workspaces": workspaces,
             "user_email": user.email,
             "csrf_token": csrf_token(request),
             "params": {**params, "scope": scope},
@@ -287,8 +282,7 @@ async def revoke(request: Request[Any, Any, Any], state: State, db_session: DbSe
     security=needs(Scope.WORKSPACE_ADMIN),
 )
 async def list_apps(principal: PrincipalDep, db_session: DbSession) -> list[ConnectedApp]:
-    principal.require_scope(Scope.WORKSPACE_ADMIN)
-    return await connected_apps(db_session, principal.user_id)
+    return await connected_apps(db_session, principal)
 
 
 @delete(
@@ -298,8 +292,7 @@ async def list_apps(principal: PrincipalDep, db_session: DbSession) -> list[Conn
     security=needs(Scope.WORKSPACE_ADMIN),
 )
 async def delete_app(client_id: FromPath[str], principal: PrincipalDep, db_session: DbSession) -> None:
-    principal.require_scope(Scope.WORKSPACE_ADMIN)
-    await revoke_app(db_session, principal.user_id, client_id)
+    await revoke_app(db_session, principal, client_id)
 
 
 ROUTES = [

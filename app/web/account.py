@@ -155,7 +155,7 @@ async def revoke_token(request: AnyRequest, viewer: ViewerDep, billing: BillingD
 
 @get("/account/apps", include_in_schema=False)
 async def apps_page(request: AnyRequest, viewer: ViewerDep, billing: BillingDep) -> Template:
-    apps = await connected_apps(billing.session, viewer.me.id)
+    apps = await connected_apps(billing.session, viewer.principal)
     return await page(request, "apps.html", billing=billing, viewer=viewer, section="apps", apps=apps)
 
 
@@ -163,7 +163,7 @@ async def apps_page(request: AnyRequest, viewer: ViewerDep, billing: BillingDep)
 async def apps_revoke(request: AnyRequest, viewer: ViewerDep, db_session: DbSession) -> Redirect:
     form = await read_form(request)
     try:
-        await revoke_app(db_session, viewer.me.id, text(form, "client_id"))
+        await revoke_app(db_session, viewer.principal, text(form, "client_id"))
         flash(request, "The app is disconnected: it must ask again to use your account.")
     except NotFound:
         flash(request, "That app was already disconnected.", "error")

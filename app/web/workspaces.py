@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from babel import Locale
 from babel.numbers import get_currency_name
@@ -17,6 +16,7 @@ from app.domain.access import Role, Scope
 from app.domain.deliveries import stalled_emails
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
+from app.domain.workspaces import iana_time_zones
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
 from app.web.charts import monthly_chart, status_chart
@@ -41,7 +41,7 @@ def currency_choices() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def timezone_choices() -> list[str]:
-    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+    return sorted(z for z in iana_time_zones() if "/" in z or z == "UTC")
 
 
 @lru_cache(maxsize=1)

@@ -55,7 +55,8 @@ class Caller:
         return await self.client.post(self.url(path), json=json, headers=headers, **kw)
 
     async def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return await self.client.patch(self.url(path), json=json, headers=self.headers, **kw)
+        headers = {**self.headers, **kw.pop("headers", {})}
+        return await self.client.patch(self.url(path), json=json, headers=headers, **kw)
 
     async def delete(self, path: str, **kw: Any) -> httpx.Response:
         return await self.client.delete(self.url(path), headers=self.headers, **kw)

@@ -282,3 +282,24 @@ async def test_dry_run_false_is_a_real_run(caller: Caller) -> None:
     response = await caller.post(f"/invoices/{draft['uuid']}/cancel", params={"dry_run": "false"})
     assert response.json()["status"] == "cancelled"
     assert (await get_invoice(caller, draft["uuid"]))["status"] == "cancelled"
+
+
+async def test_client_and_settings_updates_take_a_key_too_and_replay_the_first_answer(caller: Caller) -> None:
+    """Every change goes through the one path, so the updates that took no key before take
+    one now: the retry answers as the first did, marked replayed, and other arguments with
+    the same key are refused."""
+    client = await create_client(caller)
+    key = _key()
+    first = await caller.patch(f"/clients/{client['uuid']}", {"name": "Renamed Ltd"}, headers=key)
+    assert first.status_code == 200, first.text
+    again = await caller.patch(f"/clients/{client['uuid']}", {"name": "Renamed Ltd"}, headers=key)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert_problem(
+        await caller.patch(f"/clients/{client['uuid']}", {"name": "Other"}, headers=key), 409, "idempotency_key_reused"
+    )
+    settings_key = _key()
+    terms = await caller.patch("", {"payment_terms_days": 21}, headers=settings_key)
+    assert terms.status_code == 200, terms.text
+    replayed = await caller.patch("", {"payment_terms_days": 21}, headers=settings_key)
+    assert (replayed.headers["idempotent-replayed"], replayed.json()["payment_terms_days"]) == ("true", 21)

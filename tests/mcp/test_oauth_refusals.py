@@ -591,3 +591,16 @@ async def test_a_client_id_metadata_document_works_end_to_end_and_a_mismatched_o
     assert await clients_named(db, client_id=impostor) == 0
     assert await clients_named(db, client_id=missing) == 0
     assert await count_issued(db, impostor) == (0, 0)
+
+
+async def test_the_consent_page_names_each_workspace_the_app_could_reach_with_the_persons_role(
+    served: str, http: httpx.AsyncClient, account: Account
+) -> None:
+    """What is granted is said before it is granted: the signed-in person's workspaces, by
+    name and slug, with their role in each (read through the domain, as every face does)."""
+    client_id = await register(http, served)
+    async with httpx.AsyncClient(timeout=30) as browser:
+        assert (await sign_in(browser, served, account.email)).status_code in (302, 303)
+        page = await browser.get(authorize_url(served, client_id, Pkce.new()))
+    assert page.status_code == 200, page.text
+    assert f"({account.slug})</span> — your role: owner" in page.text
