@@ -5,19 +5,22 @@ appends, the result of a change (or of its rehearsal), and the scope each action
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Client, Invoice, InvoiceEvent
+from app.domain import lifecycle
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.clients import ClientService
 from app.domain.errors import NotFound
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import DryRunOut, InvoiceOut
-from app.domain.service import DomainService
+from app.domain.service import DomainService, rehearsal
 from app.domain.views import invoice_out
 
 Result = InvoiceOut | DryRunOut
@@ -55,6 +58,19 @@ class InvoiceBase(DomainService):
         if invoice is None:
             raise NotFound(f"no invoice {invoice_uuid} in this workspace", code="invoice_not_found")
         return invoice
+
+    @asynccontextmanager
+    async def acting_on(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, action: Action, dry_run: bool = False
+    ) -> AsyncIterator[Invoice]:
+        """The start of every lifecycle action on one invoice, in one place: the scope the
+        action needs, the dry run's savepoint, the invoice under a row lock, and the
+        lifecycle's leave to take the action from its current state."""
+        await self.enter(access, ACTION_SCOPE[action])
+        async with rehearsal(self.session, dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            lifecycle.require(action, invoice)
+            yield invoice
 
     def out(self, invoice: Invoice) -> InvoiceOut:
         return invoice_out(invoice, self.base_url)

@@ -167,10 +167,7 @@ class Editing(Numbers):
     async def update_invoice(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: InvoiceUpdate, *, dry_run: bool = False
     ) -> Result:
-        await self.enter(access, ACTION_SCOPE[Action.UPDATE])
-        async with rehearsal(self.session, dry_run):
-            invoice = await self.find(access, invoice_uuid, lock=True)
-            lifecycle.require(Action.UPDATE, invoice)
+        async with self.acting_on(access, invoice_uuid, Action.UPDATE, dry_run) as invoice:
             changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
             if not changes:
                 raise ValidationFailed.field("body", "nothing to update: give at least one field")

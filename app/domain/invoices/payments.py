@@ -8,15 +8,14 @@ import uuid
 import zoneinfo
 
 from app.db.models import Invoice, Payment
-from app.domain import lifecycle, money
+from app.domain import money
 from app.domain.access import WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.errors import ValidationFailed
-from app.domain.invoices.base import ACTION_SCOPE, InvoiceBase, Result
+from app.domain.invoices.base import InvoiceBase, Result
 from app.domain.invoices.pricing import check_date
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import PaymentInput
-from app.domain.service import rehearsal
 from app.domain.workspaces import today_in
 
 
@@ -24,10 +23,7 @@ class Payments(InvoiceBase):
     async def mark_paid(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
     ) -> Result:
-        await self.enter(access, ACTION_SCOPE[Action.MARK_PAID])
-        async with rehearsal(self.session, dry_run):
-            invoice = await self.find(access, invoice_uuid, lock=True)
-            lifecycle.require(Action.MARK_PAID, invoice)
+        async with self.acting_on(access, invoice_uuid, Action.MARK_PAID, dry_run) as invoice:
             balance = invoice.total_minor - invoice.paid_minor
             currency = invoice.currency
             if data.amount is None:

@@ -8,16 +8,15 @@ import uuid
 from typing import Any
 
 from app.db.models import Invoice
-from app.domain import lifecycle, mail_limits
+from app.domain import mail_limits
 from app.domain.access import WorkspaceAccess
 from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, queue_emails
 from app.domain.errors import ValidationFailed
-from app.domain.invoices.base import ACTION_SCOPE, Result
+from app.domain.invoices.base import Result
 from app.domain.invoices.numbers import Numbers
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import CancelInput, SendInput
-from app.domain.service import rehearsal
 
 NO_RECIPIENT = (
     "nobody to email: give one or more addresses in to, or an email address to the client; "
@@ -32,10 +31,7 @@ class Transitions(Numbers):
         """Lock the draft's content and give it its number: ``number`` when given (checked
         and unique in the workspace, as on update), else the one it was given while a draft,
         else the pattern's next. One unit: a refused number leaves the draft as it was."""
-        await self.enter(access, ACTION_SCOPE[Action.FINALIZE])
-        async with rehearsal(self.session, dry_run):
-            invoice = await self.find(access, invoice_uuid, lock=True)
-            lifecycle.require(Action.FINALIZE, invoice)
+        async with self.acting_on(access, invoice_uuid, Action.FINALIZE, dry_run) as invoice:
             explicit = None
             if number is not None and number.strip():
                 explicit = await self._free_explicit_number(access, number, invoice.id)
@@ -55,10 +51,7 @@ class Transitions(Numbers):
     async def send(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
     ) -> Result:
-        await self.enter(access, ACTION_SCOPE[Action.SEND])
-        async with rehearsal(self.session, dry_run):
-            invoice = await self.find(access, invoice_uuid, lock=True)
-            lifecycle.require(Action.SEND, invoice)
+        async with self.acting_on(access, invoice_uuid, Action.SEND, dry_run) as invoice:
             recipients = _recipients(invoice, data.to) if data.notify else []
             if data.notify and not recipients:
                 # Refused before anything changes: sending a draft finalizes and numbers it
@@ -89,10 +82,7 @@ class Transitions(Numbers):
     async def cancel(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: CancelInput, *, dry_run: bool = False
     ) -> Result:
-        await self.enter(access, ACTION_SCOPE[Action.CANCEL])
-        async with rehearsal(self.session, dry_run):
-            invoice = await self.find(access, invoice_uuid, lock=True)
-            lifecycle.require(Action.CANCEL, invoice)
+        async with self.acting_on(access, invoice_uuid, Action.CANCEL, dry_run) as invoice:
             before = Status(invoice.status)
             reason = (data.reason or "").strip() or None
             invoice.status = Status.CANCELLED.value
