@@ -163,7 +163,7 @@ class Invoice(UUIDv7AuditBase):
         lazy="selectin", order_by="Payment.created_at", cascade="all, delete-orphan"
     )
     history: Mapped[list[InvoiceEvent]] = relationship(
-        lazy="selectin", order_by="InvoiceEvent.id", cascade="all, delete-orphan"
+        lazy="selectin", order_by="[InvoiceEvent.created_at, InvoiceEvent.id]", cascade="all, delete-orphan"
     )
     deliveries: Mapped[list[EmailDelivery]] = relationship(
         lazy="selectin", order_by="EmailDelivery.id", cascade="all, delete-orphan"

@@ -5,7 +5,11 @@ each transition once."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
+from sqlalchemy import select, update
+
+from app.db.models import InvoiceEvent
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.overdue import sweep_overdue
@@ -148,3 +152,29 @@ async def test_a_draft_moved_into_the_past_is_not_swept(billing: Billing, access
     assert isinstance(moved, InvoiceOut)
     await sweep_overdue(billing.session, now=_utc(2025, 1, 1))
     assert (await reload(billing, access, draft.uuid)).status == "draft"
+
+
+async def test_the_history_reads_in_the_order_things_happened_whatever_their_ids(
+    billing: Billing, access: WorkspaceAccess
+) -> None:
+    """The sweep's events get their ids from the database's clock, the others from
+    Python's: two events in one millisecond may have ids that sort the wrong way round.
+    Here the send's id is made to sort after everything, as such a tie can; the history
+    still reads create, finalize, send, overdue."""
+    out = await invoice_in(billing, access, "overdue")
+    send = next(e for e in out.history if e.action == "send")
+    event = (
+        await billing.session.execute(
+            select(InvoiceEvent).where(InvoiceEvent.invoice_id == out.uuid, InvoiceEvent.action == "send")
+        )
+    ).scalar_one()
+    assert event.created_at == send.at
+    await billing.session.execute(
+        update(InvoiceEvent)
+        .where(InvoiceEvent.id == event.id)
+        .values(id=uuid.UUID("ffffffff-ffff-7fff-bfff-ffffffffffff"))
+    )
+    billing.session.expunge_all()
+    access = await billing.access(access.principal, access.workspace.slug)
+    again = await reload(billing, access, out.uuid)
+    assert [h.action for h in again.history] == ["create", "finalize", "send", "overdue"]
