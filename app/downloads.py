@@ -7,13 +7,26 @@ outside ASCII. ``pdf_filename`` turns it into a name that is safe as a file name
 system and inside a header; ``content_disposition`` sends it as RFC 6266 asks: an ASCII
 ``filename`` for every client, and ``filename*`` (RFC 8187) with the UTF-8 name when it
 differs.
+
+Also the signed, short-lived download links that MCP hands out instead of the file itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import re
 import unicodedata
+import uuid
+from dataclasses import dataclass
 from urllib.parse import quote
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+
+from app.domain.errors import DomainError, NotFound
 
 MAX_NUMBER = 64  # characters of the number kept in a file name (numbers are at most 64)
 MAX_NAME = 120  # characters of any name in a header, before its extension
@@ -63,3 +76,73 @@ def content_disposition(filename: str, disposition: str = "inline") -> str:
     if fallback != name:
         header += f"; filename*=UTF-8''{quote(name, safe='')}"
     return header
+
+
+# --- signed download links -------------------------------------------------------------------
+# A link to a document that works without a token for a few minutes: what an MCP tool hands
+# an assistant instead of the file itself. It is a JWT (HS256, joserfc) naming who asked,
+# the workspace, the invoice and the kind of document; the route that serves it checks the
+# person's membership again, so a link outlives neither its minutes nor their access.
+
+LINK_LIFETIME = dt.timedelta(minutes=10)
+_AUDIENCE = "billcraft:download"
+_KINDS = {"pdf"}
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    user_id: uuid.UUID
+    company_slug: str
+    invoice_uuid: uuid.UUID
+    kind: str
+
+
+class LinkExpired(DomainError):
+    status = 410
+    code = "download_link_expired"
+    title = "Link expired"
+
+
+class LinkInvalid(NotFound):
+    code = "download_link_invalid"
+
+
+def _key(secret: str) -> OctKey:
+    # A key of its own for links, derived from the installation's secret.
+    return OctKey.import_key(hmac.new(secret.encode(), b"billcraft download links", hashlib.sha256).digest())
+
+
+def sign_link(
+    secret: str, link: DownloadLink, *, now: dt.datetime | None = None, lifetime: dt.timedelta = LINK_LIFETIME
+) -> tuple[str, dt.datetime]:
+    """The link's token and when it stops working."""
+    expires = (now or dt.datetime.now(dt.UTC)) + lifetime
+    claims = {
+        "aud": _AUDIENCE,
+        "sub": str(link.user_id),
+        "ws": link.company_slug,
+        "inv": str(link.invoice_uuid),
+        "kind": link.kind,
+        "exp": int(expires.timestamp()),
+    }
+    return jwt.encode({"alg": "HS256"}, claims, _key(secret)), expires
+
+
+def read_link(secret: str, token: str, *, now: dt.datetime | None = None) -> DownloadLink:
+    """What a link names, or ``LinkInvalid`` (altered, forged, not a link) or ``LinkExpired``."""
+    try:
+        claims = jwt.decode(token, _key(secret), algorithms=["HS256"]).claims
+        link = DownloadLink(
+            user_id=uuid.UUID(str(claims["sub"])),
+            company_slug=str(claims["ws"]),
+            invoice_uuid=uuid.UUID(str(claims["inv"])),
+            kind=str(claims["kind"]),
+        )
+        expires = int(claims["exp"])
+    except (JoseError, KeyError, ValueError, TypeError):
+        raise LinkInvalid("this download link is not valid", code="download_link_invalid") from None
+    if claims.get("aud") != _AUDIENCE or link.kind not in _KINDS:
+        raise LinkInvalid("this download link is not valid", code="download_link_invalid")
+    if (now or dt.datetime.now(dt.UTC)).timestamp() >= expires:
+        raise LinkExpired("this download link has expired; ask for the document again for a new one")
+    return link

@@ -13,6 +13,7 @@ from litestar.types import ASGIApp
 from app.api.auth import bearer_auth
 from app.api.clients import ClientController
 from app.api.docs import SwaggerDocs
+from app.api.downloads import download
 from app.api.invoices import InvoiceController
 from app.api.openapi import finish_document
 from app.api.problems import EXCEPTION_HANDLERS
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvoiceController,
             all_stats,
             bounce_webhook,
+            download,
             *PUBLIC_ROUTES,
             *mcp.route_handlers(),
             *OAUTH_ROUTES,

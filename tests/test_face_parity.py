@@ -69,6 +69,8 @@ REST_ROUTES: dict[str, tuple[str, ...]] = {
     f"POST {WS}/invoices/{{invoice_uuid}}/cancel": ("invoice.cancel",),
     f"POST {WS}/invoices/{{invoice_uuid}}/duplicate": ("invoice.duplicate",),
     f"GET {WS}/invoices/{{invoice_uuid}}/pdf": ("invoice.pdf",),
+    # Where get_invoice_pdf's signed links lead: the PDF without a token while the link lives.
+    "GET /api/v1/downloads/{token}": ("invoice.pdf",),
     "GET /api/v1/oauth/apps": ("oauth_apps.list",),
     "DELETE /api/v1/oauth/apps/{client_id}": ("oauth_apps.revoke",),
 }
@@ -161,7 +163,7 @@ MCP_TOOLS: dict[str, tuple[str, ...]] = {
     "duplicate_invoice": ("invoice.duplicate",),
     "create_invoice_from_previous": ("invoice.from_previous",),
     "get_invoice": ("invoice.get",),
-    "get_invoice_pdf": ("invoice.pdf",),  # embedded, and a link to REST's PDF
+    "get_invoice_pdf": ("invoice.pdf",),  # a signed download link; embedded on request
     "list_invoices": ("invoice.list",),
     "suggest_invoice_number": ("invoice.next_number",),
     "finalize_invoice": ("invoice.finalize",),

@@ -75,8 +75,11 @@ class AccountService(DomainService):
         super().__init__(session)
         self._users = UserRepository(session=session)
 
+    async def find_user(self, user_id: uuid.UUID) -> User | None:
+        return await self.session.get(User, user_id)
+
     async def user(self, user_id: uuid.UUID) -> User:
-        user = await self.session.get(User, user_id)
+        user = await self.find_user(user_id)
         if user is None:
             raise NotFound("no such user", code="user_not_found")
         return user

@@ -39,6 +39,7 @@ class Call:
     args: dict[str, Any]
     action: str | None = None
     pdfs: PdfMaker | None = None
+    link_secret: str = ""  # signs download links (app.downloads.sign_link)
     _access: WorkspaceAccess | None = field(default=None, init=False)
 
     # --- arguments --------------------------------------------------------------------------

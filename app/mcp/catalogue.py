@@ -94,6 +94,7 @@ P: dict[str, Schema] = {
         "Any unique string for this request: a retry with the same key returns the first result instead of acting twice"
     ),
     "dry_run": {"type": "boolean", "description": "true: return what would happen, change nothing"},
+    "embed": {"type": "boolean", "description": "true: also return the file itself, base64 (large); default a link"},
     # clients
     "name": _s("Client name"),
     "email": _s("Billing email address"),
@@ -441,9 +442,10 @@ def _granular_tools() -> list[ToolSpec]:
         tool(
             "get_invoice_pdf",
             "Get invoice PDF",
-            "The invoice as a PDF (drafts carry a DRAFT watermark), embedded and as a download link.",
+            "The invoice as a PDF (drafts carry a DRAFT watermark): a download link that works for 10 minutes "
+            "without a token, with the file's name and size; embed true adds the file itself (base64).",
             op.invoice_pdf,
-            target,
+            (*target, "embed"),
             target,
             read_only=True,
             idempotent=True,

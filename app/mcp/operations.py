@@ -28,7 +28,7 @@ from app.domain.schemas import (
     WorkspaceSettingsUpdate,
 )
 from app.domain.service import rehearsal
-from app.downloads import pdf_filename
+from app.downloads import DownloadLink, pdf_filename, sign_link
 from app.mcp.calls import Call, ToolInputError
 
 Operation = Callable[[Call], Awaitable[Any]]
@@ -143,28 +143,40 @@ async def invoice_suggest_number(call: Call) -> Any:
 
 
 async def invoice_pdf(call: Call) -> Any:
-    """The PDF as an embedded resource (base64, application/pdf) and its download link."""
+    """The PDF as a resource link: a signed download URL that works for a few minutes without
+    a token, with the file's name, size and type, so the file itself never fills the model's
+    context. ``embed: true`` adds the file, embedded (base64), for a client that wants it."""
     access = await call.access()
+    embed = call.flag("embed")
     document = await call.billing.invoices.document(access, call.uuid())
     if call.pdfs is None:
         raise Unavailable("PDF rendering is not available on this server")
     pdf = await call.pdfs(document)
     invoice = document.invoice
-    link = f"{call.billing.base_url}/api/v1/workspaces/{access.workspace.slug}/invoices/{invoice.uuid}/pdf"
-    summary = {"uuid": str(invoice.uuid), "number": invoice.number, "status": invoice.status,
-               "draft_watermark": shows_draft_mark(invoice), "url": link, "bytes": len(pdf)}  # fmt: skip
-    return types.CallToolResult(
-        content=[
-            types.EmbeddedResource(
-                type="resource",
-                resource=types.BlobResourceContents(
-                    uri=link, mime_type="application/pdf", blob=base64.b64encode(pdf).decode()
-                ),
-            ),
-            types.TextContent(type="text", text=f"{pdf_filename(invoice.number)} ({len(pdf)} bytes): {link}"),
-        ],
-        structured_content=summary,
+    filename = pdf_filename(invoice.number)
+    token, expires = sign_link(
+        call.link_secret, DownloadLink(call.principal.user_id, access.workspace.slug, invoice.uuid, "pdf")
     )
+    url = f"{call.billing.base_url}/api/v1/downloads/{token}"
+    summary = {"uuid": str(invoice.uuid), "number": invoice.number, "status": invoice.status,
+               "draft_watermark": shows_draft_mark(invoice), "url": url, "expires_at": expires.isoformat(),
+               "filename": filename, "mime_type": "application/pdf", "bytes": len(pdf)}  # fmt: skip
+    content: list[types.ContentBlock] = [
+        types.ResourceLink(
+            type="resource_link",
+            uri=url,
+            name=filename,
+            title=f"Invoice {invoice.number or 'draft'} (PDF)",
+            mime_type="application/pdf",
+            size=len(pdf),
+        ),
+        types.TextContent(type="text", text=f"{filename} ({len(pdf)} bytes): {url}"),
+    ]
+    if embed:
+        api = f"{call.billing.base_url}/api/v1/workspaces/{access.workspace.slug}/invoices/{invoice.uuid}/pdf"
+        blob = types.BlobResourceContents(uri=api, mime_type="application/pdf", blob=base64.b64encode(pdf).decode())
+        content.insert(0, types.EmbeddedResource(type="resource", resource=blob))
+    return types.CallToolResult(content=content, structured_content=summary)
 
 
 async def stats(call: Call) -> Any:

@@ -107,7 +107,10 @@ def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalR
         async with sessions() as session:
             try:
                 principal = (await resolve(ctx, session)).via(Channel.MCP)
-                call = Call(Billing(session, base_url=settings.base_url), principal, spec.name, args, pdfs=pdfs)
+                call = Call(
+                    Billing(session, base_url=settings.base_url), principal, spec.name, args,
+                    pdfs=pdfs, link_secret=settings.secret_key,
+                )  # fmt: skip
                 result = await spec.run(call)
                 await session.commit()
                 return success(result)

@@ -60,7 +60,7 @@ async def test_billstride_draft_finalize_send_copy_and_settle_through_granular_t
         uuid = draft["uuid"]
         assert await call(client, "get_invoice", company_slug=slug, uuid=uuid) == draft
 
-        pdf = await client.call_tool("get_invoice_pdf", {"company_slug": slug, "uuid": uuid})
+        pdf = await client.call_tool("get_invoice_pdf", {"company_slug": slug, "uuid": uuid, "embed": True})
         assert not pdf.is_error, pdf.content
         embedded = [c for c in pdf.content if isinstance(c, types.EmbeddedResource)]
         assert len(embedded) == 1

@@ -1,0 +1,47 @@
+"""Signed download links, ``GET /api/v1/downloads/<token>``: the document a link names, for
+the few minutes it lives, without a bearer token (the link is the key, like a pre-signed
+URL). What MCP hands an assistant instead of the file. The person the link was made for
+must still be an active member of the workspace: that is checked again here, through the
+same domain call as every other read of the invoice."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath
+
+from app.domain.access import Channel, Principal, Scope
+from app.downloads import LinkInvalid, content_disposition, pdf_filename, read_link
+from app.faces import BillingDep
+
+
+@get(
+    "/api/v1/downloads/{token:str}",
+    summary="A document by its signed link (no token needed while the link lives)",
+    tags=["documents"],
+    security=[{}],
+    media_type="application/pdf",
+    responses={
+        200: ResponseSpec(bytes, description="application/pdf", media_type="application/pdf", generate_examples=False)
+    },
+)
+async def download(token: FromPath[str], billing: BillingDep, state: State) -> Response[bytes]:
+    link = read_link(state.settings.secret_key, token)
+    user = await billing.accounts.find_user(link.user_id)
+    if user is None or not user.is_active:
+        raise LinkInvalid("this download link is not valid", code="download_link_invalid")
+    reader = Principal(
+        user_id=user.id, name=user.name, scopes=frozenset({Scope.INVOICES_READ.value}), channel=Channel.API
+    )
+    access = await billing.access(reader, link.company_slug)
+    document = await billing.invoices.document(access, link.invoice_uuid)
+    pdf = await state.pdfs(document)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
+            "Cache-Control": "private, no-store",
+        },
+    )
