@@ -1,7 +1,8 @@
 """The tool catalogue: the action-style ``workspace``, ``client`` and ``invoice`` tools and
 the 18 granular tools, with schemas written to load in every major MCP client (an object
 at the top with ``properties``, no ``$ref``, no top-level combinators, ``items`` on every
-array, enums only for ``action`` and ``status``) and honest annotations.
+array, enums only for ``action`` and ``status``) and honest annotations. Each tool's
+``outputSchema`` comes from ``app.mcp.results`` (there, shared shapes sit under ``$defs``).
 
 Longer than the house's ~400 lines on purpose: it is a declaration, one entry per tool and
 per argument, read from top to bottom; split, what an assistant is shown would stand in
@@ -21,6 +22,7 @@ from app.domain.lifecycle import Status
 from app.mcp import operations as op
 from app.mcp.calls import Call, ToolInputError
 from app.mcp.operations import Operation
+from app.mcp.results import output_schema
 
 Schema = dict[str, Any]
 
@@ -231,11 +233,13 @@ class ToolSpec:
         else:
             scope = SCOPES[(self.name, None)]
             needs = [scope] if scope else []
+        operations = [a.operation for a in self.actions.values()] if self.actions else [self.operation]
         return types.Tool(
             name=self.name,
             title=self.title,
             description=f"{self.description} {_scope_text(needs)}".strip(),
             input_schema=self.input_schema(),
+            output_schema=output_schema([o for o in operations if o is not None]),
             annotations=self.annotations,
             _meta={SCOPES_META: needs},
         )
