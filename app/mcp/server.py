@@ -1,14 +1,17 @@
 """The MCP server on the SDK's low-level ``Server``: lists the catalogue and runs each tool
 call in its own unit of work. Every refusal is a tool error (``isError``) that says what was
-wrong and what is allowed; nothing a caller sends becomes a crash. The one protocol error is
-the specification's own for a tool that does not exist: JSON-RPC -32602, naming the tools."""
+wrong and what is allowed; nothing a caller sends becomes a crash. The one protocol error of
+tools is the specification's own for a tool that does not exist: JSON-RPC -32602, naming
+the tools. Also the seed workflows as prompts (``app.mcp.prompts``), and invoices and
+clients as resources with completions (``app.mcp.resources``), whose refusals are JSON-RPC
+errors (-32002 for a resource that is not there)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
 from importlib.metadata import version
-from typing import Any
+from typing import Any, TypeVar
 
 import mcp_types as types
 import msgspec
@@ -23,10 +26,13 @@ from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.errors import DomainError, Unauthenticated
 from app.domain.schemas import PdfMaker
+from app.mcp import prompts, resources
 from app.mcp.calls import Call
 from app.mcp.catalogue import tools_for
 
 log = structlog.get_logger("billcraft.mcp")
+T = TypeVar("T")
+RESOURCE_NOT_FOUND = -32002  # the specification's code for a resource that is not there
 
 # Finds the caller of one tool call: from the HTTP request (authenticated by the web app's
 # middleware) or, over stdio, from BILLCRAFT_TOKEN through the same verifier.
@@ -122,6 +128,58 @@ def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalR
                 log.exception("tool call failed", tool=params.name)
                 return failure("internal_error", "something went wrong on our side; nothing was changed")
 
+    async def as_caller(ctx: ServerRequestContext[Any, Any], work: Callable[[Billing, Principal], Awaitable[T]]) -> T:
+        """A read of prompts, resources or completions, as the caller, in a unit of work of
+        its own; a refusal is a JSON-RPC error (these methods have no tool-error result)."""
+        async with sessions() as session:
+            try:
+                principal = (await resolve(ctx, session)).via(Channel.MCP)
+                return await work(Billing(session, base_url=settings.base_url), principal)
+            except DomainError as exc:
+                code = RESOURCE_NOT_FOUND if exc.status == 404 else INVALID_PARAMS
+                raise MCPError(code, exc.detail, exc.to_dict()) from None
+            finally:
+                await session.rollback()  # reads only
+
+    async def list_prompts(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=prompts.prompts())
+
+    async def get_prompt(ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams) -> Any:
+        try:
+            return prompts.render(params.name, params.arguments)
+        except DomainError as exc:
+            raise MCPError(INVALID_PARAMS, exc.detail, exc.to_dict()) from None
+
+    async def list_resource_templates(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(resource_templates=resources.TEMPLATES)
+
+    async def list_resources(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        listed = await as_caller(ctx, resources.recent)
+        return types.ListResourcesResult(resources=listed)
+
+    async def read_resource(ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams) -> Any:
+        return await as_caller(
+            ctx, lambda billing, principal: resources.read(billing, principal, str(params.uri), pdfs)
+        )
+
+    async def completion(
+        ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
+    ) -> types.CompleteResult:
+        context = dict(params.context.arguments or {}) if params.context else {}
+        values = await as_caller(
+            ctx,
+            lambda billing, principal: resources.complete(
+                billing, principal, params.argument.name, params.argument.value, context
+            ),
+        )
+        return types.CompleteResult(completion=types.Completion(values=values, total=len(values), has_more=False))
+
     return Server(
         "billcraft",
         version=version("billcraft"),
@@ -129,4 +187,10 @@ def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalR
         instructions=INSTRUCTIONS,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_resource_templates,
+        on_read_resource=read_resource,
+        on_completion=completion,
     )
