@@ -21,6 +21,8 @@ from tests.api.support import assert_problem, create_client, create_invoice, get
 
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 PUBLIC = {"/health", "/ready"}
+# Keyed by a signed, short-lived link instead of a token (app/api/downloads.py).
+LINK_KEYED = {("GET", "/api/v1/downloads/{token:str}")}
 
 
 def api_routes(app: Litestar) -> set[tuple[str, str]]:
@@ -44,12 +46,17 @@ async def test_every_api_route_needs_a_bearer_token(
     app: Litestar, client: AsyncTestClient[Litestar], caller: Caller, authorization: str | None
 ) -> None:
     """Generated from the route table: every /api/v1 route and method without a usable
-    bearer token answers 401 unauthenticated with a WWW-Authenticate: Bearer challenge."""
+    bearer token answers 401 unauthenticated with a WWW-Authenticate: Bearer challenge;
+    the one keyed by a signed link instead gives nothing for a link that is not one."""
     invoice = await create_invoice(caller)
     headers = {} if authorization is None else {"Authorization": authorization}
     routes = api_routes(app)
     assert len(routes) >= 20
-    for method, path in sorted(routes):
+    assert LINK_KEYED.issubset(routes)
+    for method, path in sorted(LINK_KEYED):
+        response = await client.request(method, _fill(path, caller.slug, invoice["uuid"]), headers=headers)
+        assert_problem(response, 404, "download_link_invalid")
+    for method, path in sorted(routes - LINK_KEYED):
         response = await client.request(method, _fill(path, caller.slug, invoice["uuid"]), headers=headers)
         assert_problem(response, 401, "unauthenticated")
         assert response.headers["www-authenticate"].startswith("Bearer "), (method, path)
