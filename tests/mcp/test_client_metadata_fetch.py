@@ -37,7 +37,7 @@ from app.oauth.metadata_fetch import (
     checked_addresses,
 )
 from app.ratelimit import OAuthRateLimit
-from tests.conftest import unique
+from tests.conftest import ONE_DATABASE, unique
 from tests.mcp.oauth_support import Pkce, authorize_url, client_metadata, clients_named
 from tests.processes import ProcessEnv, free_port, serve
 
@@ -331,6 +331,7 @@ async def test_a_document_over_64_kib_is_refused_and_one_under_it_accepted(
     assert await clients_named(db, client_id=small) == 1
 
 
+@ONE_DATABASE  # independent of the database: the SQLite half runs it
 async def test_an_endless_document_is_cut_off_and_a_silent_or_trickling_host_given_up_on(
     served_local: str, http: httpx.AsyncClient
 ) -> None:

@@ -22,7 +22,7 @@ from app.domain.access import ALL_SCOPES
 from app.security_headers import DOCUMENT_CSP, PAGE_CSP
 from app.server import create_app
 from app.sessions import SESSION_COOKIE
-from tests.conftest import REDIS_URL, OwnDatabase, unique
+from tests.conftest import ONE_DATABASE, REDIS_URL, OwnDatabase, unique
 from tests.processes import ProcessEnv, serve
 from tests.tcpproxy import TcpProxy
 from tests.web.conftest import PASSWORD, MakePerson, form_to, sign_in
@@ -121,6 +121,7 @@ async def attempt(http: httpx.AsyncClient, email: str, password: str) -> httpx.R
     return await http.post("/signin", data={**fields, "email": email, "password": password})
 
 
+@ONE_DATABASE  # independent of the database: the SQLite half runs it
 async def test_five_wrong_passwords_lock_the_email_even_for_the_right_one_and_say_so(
     own_database: OwnDatabase, tmp_path: Path
 ) -> None:
