@@ -173,7 +173,7 @@ def mcp_command(print_tools: bool) -> None:
     """Serve MCP over stdio for the owner of BILLCRAFT_TOKEN."""
     import os
 
-    from app.mcp.stdio import catalogue_json, serve_stdio, tool_catalogue
+    from app.mcp.stdio import catalogue_json, tool_catalogue
 
     settings = _settings()
     if print_tools:
@@ -182,7 +182,29 @@ def mcp_command(print_tools: bool) -> None:
     token = os.environ.get("BILLCRAFT_TOKEN", "").strip()
     if not token:
         raise click.UsageError("set BILLCRAFT_TOKEN to a token from `billcraft tokens create`")
-    _run(serve_stdio(settings, token))
+    _run(_serve_mcp(settings, token))
+
+
+async def _serve_mcp(settings: Settings, token: str) -> None:
+    """The stdio MCP server's wiring, as ``create_app`` does it for HTTP: migrations, the
+    database, the PDF printer, the job runner and the outbox's route to it."""
+    from app.db.engine import database_config
+    from app.db.migrate import upgrade_async
+    from app.documents.pdf import InvoicePdfs
+    from app.mcp.stdio import serve_stdio
+    from app.ratelimit import MailLimits
+    from workers.dispatch import background, route_outbox
+
+    await upgrade_async(settings)
+    db = database_config(settings)
+    pdfs = InvoicePdfs(settings.data_dir / "pdf-cache", settings.chromium_path)
+    jobs = background(settings, db, pdfs)
+    route_outbox(db, jobs, MailLimits(settings))
+    try:
+        await serve_stdio(settings, token, db, pdfs, jobs)
+    finally:
+        await pdfs.close()
+        await db.get_engine().dispose()
 
 
 @main.group()

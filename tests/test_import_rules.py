@@ -8,8 +8,8 @@ at the top of a module or inside a function):
 - modules no face owns (``app.config``, ``app.ratelimit``, ``app.documents``...) import no
   face and no worker module.
 
-Only the composition roots wire faces and workers together: ``app.server``, ``app.cli``,
-``app.mcp.stdio`` (the stdio transport starts its own job runner and PDF printer).
+Only the composition roots wire faces and workers together: ``app.server`` and ``app.cli``
+(which also wires the stdio MCP server's job runner and PDF printer).
 
 A break fails with the offending import and the rule it breaks."""
 
@@ -27,7 +27,7 @@ FACES = ("app.api", "app.mcp", "app.web", "app.oauth")
 DOMAIN = "app.domain"
 WORKERS = "workers"
 DOCUMENTS = "app.documents"
-COMPOSITION_ROOTS = {"app.server", "app.cli", "app.mcp.stdio"}
+COMPOSITION_ROOTS = {"app.server", "app.cli"}
 
 
 def _package(module: str) -> str | None:

@@ -92,7 +92,10 @@ def failure(code: str, detail: str, **extra: Any) -> types.CallToolResult:
     )
 
 
-def build_server(settings: Settings, sessions: SessionMaker, resolve: PrincipalResolver, pdfs: PdfMaker) -> Server[Any]:
+def build_server(
+    settings: Settings, sessions: SessionMaker, resolve: PrincipalResolver, pdfs: PdfMaker | None
+) -> Server[Any]:
+    """``pdfs`` is None where nothing is printed (listing the catalogue)."""
     tools = tools_for(settings.mcp_tools)
     listing = types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
 
