@@ -20,13 +20,12 @@ from app.db.models import Invoice
 from app.domain.access import Channel, Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Conflict
+from app.domain.outputs import ClientOut, InvoiceOut
 from app.domain.overdue import sweep_overdue
 from app.domain.schemas import (
     CancelInput,
     ClientInput,
-    ClientOut,
     InvoiceCreate,
-    InvoiceOut,
     ItemInput,
     PaymentInput,
     SendInput,

@@ -30,15 +30,8 @@ from app.db.migrate import upgrade_async
 from app.db.models import Invoice, InvoiceEvent, InvoiceItem, Payment
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
-from app.domain.schemas import (
-    ClientInput,
-    InvoiceCreate,
-    InvoiceOut,
-    ItemInput,
-    PaymentInput,
-    SendInput,
-    WorkspaceCreate,
-)
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ClientInput, InvoiceCreate, ItemInput, PaymentInput, SendInput, WorkspaceCreate
 
 APP_ROLE = "billcraft_bench"
 BATCH = 5_000

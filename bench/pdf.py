@@ -19,7 +19,7 @@ import msgspec
 import workers.main  # noqa: F401  (the worker's modules, for a faithful memory figure)
 from app.documents.html import invoice_html
 from app.documents.pdf import PdfRenderer
-from app.domain.schemas import InvoiceDocument
+from app.domain.outputs import InvoiceDocument
 from bench.measure import median, tree_pss_mb
 
 WARM_RENDERS = 5

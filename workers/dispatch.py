@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from app.config import Settings
 from app.domain.mail_limits import MailQuota
 from app.domain.outbox import session_info
-from app.domain.schemas import PdfMaker
+from app.domain.outputs import PdfMaker
 from workers.jobs import Jobs
 from workers.mail import mailer_for
 

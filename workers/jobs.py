@@ -24,8 +24,8 @@ from app.config import Settings
 from app.domain.accounts import check_email
 from app.domain.deliveries import DeliveryService, Letter
 from app.domain.errors import Unavailable, ValidationFailed
+from app.domain.outputs import PdfMaker
 from app.domain.overdue import sweep_overdue
-from app.domain.schemas import PdfMaker
 from app.metrics import OUTBOX_DUE, observed
 from workers.mail import Mailer, PermanentFailure, TemporaryFailure, compose
 

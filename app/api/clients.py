@@ -11,7 +11,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from app.api.results import respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
-from app.domain.schemas import NO_NUL, ClientInput, ClientOut, ClientUpdate, Page
+from app.domain.outputs import ClientOut, Page
+from app.domain.schemas import NO_NUL, ClientInput, ClientUpdate
 from app.faces import BillingDep, PrincipalDep, needs
 
 

@@ -19,6 +19,7 @@ from app.api.results import ACTION_RESPONSE, DRY_RUN_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
 from app.domain.lifecycle import Status
+from app.domain.outputs import InvoiceOut, InvoiceSummary, NextNumberOut, Page
 from app.domain.schemas import (
     NO_NUL,
     CancelInput,
@@ -26,11 +27,7 @@ from app.domain.schemas import (
     FromPreviousInput,
     InvoiceCreate,
     InvoiceFilter,
-    InvoiceOut,
-    InvoiceSummary,
     InvoiceUpdate,
-    NextNumberOut,
-    Page,
     PaymentInput,
     SendInput,
 )

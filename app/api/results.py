@@ -8,7 +8,7 @@ from litestar import Response
 from litestar.openapi.datastructures import ResponseSpec
 
 from app.domain.idempotency import Replayed
-from app.domain.schemas import DryRunOut, InvoiceOut
+from app.domain.outputs import DryRunOut, InvoiceOut
 
 DRY_RUN_RESPONSE = {
     200: ResponseSpec(

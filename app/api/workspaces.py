@@ -11,15 +11,8 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from app.api.results import respond
 from app.domain.access import Scope
 from app.domain.idempotency import MAX_KEY_LENGTH
-from app.domain.schemas import (
-    MemberInput,
-    MemberOut,
-    Page,
-    StatsOut,
-    WorkspaceCreate,
-    WorkspaceOut,
-    WorkspaceSettingsUpdate,
-)
+from app.domain.outputs import MemberOut, Page, StatsOut, WorkspaceOut
+from app.domain.schemas import MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.faces import BillingDep, PrincipalDep, needs
 
 IdempotencyKeyHeader = Annotated[

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from app.domain.lifecycle import shows_draft_mark
-from app.domain.schemas import InvoiceDocument
+from app.domain.outputs import InvoiceDocument
 
 # Kana is only Japanese, hangul only Korean: text with either is marked with its language,
 # so that its Han characters take that region's glyph forms (the fonts differ per region).

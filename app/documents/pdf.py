@@ -29,7 +29,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, Rout
 from app import browser
 from app.documents.html import invoice_html
 from app.domain.errors import Unavailable
-from app.domain.schemas import InvoiceDocument
+from app.domain.outputs import InvoiceDocument
 
 log = structlog.get_logger("billcraft.pdf")
 

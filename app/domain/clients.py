@@ -12,7 +12,8 @@ from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.money import format_amount
-from app.domain.schemas import ClientBalanceOut, ClientInput, ClientOut, ClientUpdate, Page
+from app.domain.outputs import ClientBalanceOut, ClientOut, Page
+from app.domain.schemas import ClientInput, ClientUpdate
 from app.domain.search import contains
 from app.domain.service import DomainService
 

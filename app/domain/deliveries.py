@@ -29,7 +29,7 @@ from app.domain.access import Channel, Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.clients import client_out
 from app.domain.outbox import hand_over
-from app.domain.schemas import InvoiceDocument
+from app.domain.outputs import InvoiceDocument
 from app.domain.views import invoice_out
 from app.domain.workspaces import workspace_out
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Invoice, Workspace
 from app.domain.clients import client_out
 from app.domain.errors import NotFound
-from app.domain.schemas import InvoiceDocument
+from app.domain.outputs import InvoiceDocument
 from app.domain.views import invoice_out, shown_to_client
 from app.domain.workspaces import workspace_out
 

@@ -8,7 +8,7 @@ from typing import Any
 from app.db.models import Client, Invoice
 from app.domain import lifecycle, money
 from app.domain.lifecycle import Status
-from app.domain.schemas import (
+from app.domain.outputs import (
     ActorOut,
     ClientRef,
     DeliveryOut,

@@ -22,14 +22,8 @@ from app.domain import money, numbering, tenancy
 from app.domain.access import Principal, Role, Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.domain.schemas import (
-    MemberInput,
-    MemberOut,
-    Page,
-    WorkspaceCreate,
-    WorkspaceOut,
-    WorkspaceSettingsUpdate,
-)
+from app.domain.outputs import MemberOut, Page, WorkspaceOut
+from app.domain.schemas import MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.domain.service import DomainService
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")

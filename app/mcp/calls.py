@@ -19,7 +19,8 @@ from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
 from app.domain.idempotency import Replayed
-from app.domain.schemas import PdfMaker, friendly
+from app.domain.outputs import PdfMaker
+from app.domain.schemas import friendly
 
 S = TypeVar("S", bound=msgspec.Struct)
 

@@ -19,7 +19,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from mcp.server.transport_security import TransportSecuritySettings
 
 from app.config import Settings
-from app.domain.schemas import PdfMaker
+from app.domain.outputs import PdfMaker
 from app.mcp.server import build_server, http_principal
 
 MCP_PATH = "/api/mcp"

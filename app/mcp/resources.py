@@ -20,7 +20,8 @@ import msgspec
 from app.domain.access import Principal
 from app.domain.billing import Billing
 from app.domain.errors import Forbidden, NotFound, Unavailable
-from app.domain.schemas import InvoiceFilter, PdfMaker
+from app.domain.outputs import PdfMaker
+from app.domain.schemas import InvoiceFilter
 
 SCHEME = "billcraft://"
 JSON = "application/json"

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from app.domain.schemas import (
+from app.domain.outputs import (
     ClientOut,
     DryRunOut,
     InvoiceOut,

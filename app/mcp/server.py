@@ -25,7 +25,7 @@ from app.config import Settings
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.errors import DomainError, Unauthenticated
-from app.domain.schemas import PdfMaker
+from app.domain.outputs import PdfMaker
 from app.mcp import prompts, resources
 from app.mcp.calls import Call
 from app.mcp.catalogue import tools_for

@@ -15,7 +15,7 @@ from mcp.server.stdio import stdio_server
 from app.config import Settings
 from app.db.engine import database_config
 from app.domain.billing import Billing
-from app.domain.schemas import PdfMaker
+from app.domain.outputs import PdfMaker
 from app.mcp.server import build_server, token_principal
 
 

@@ -16,7 +16,8 @@ from litestar.datastructures import FormMultiDict
 
 from app.domain.errors import ValidationFailed
 from app.domain.invoices import quote
-from app.domain.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate, ItemInput, QuoteOut, friendly
+from app.domain.outputs import InvoiceOut, QuoteOut
+from app.domain.schemas import InvoiceCreate, InvoiceUpdate, ItemInput, friendly
 from app.web.pages import to_struct
 
 ROW_FIELDS = ("description", "quantity", "unit_price", "tax_rate")

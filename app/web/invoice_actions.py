@@ -22,7 +22,8 @@ from app.domain.errors import Conflict, InvalidTransition, NotFound, ValidationF
 from app.domain.invoices import InvoiceService, Result
 from app.domain.lifecycle import Status
 from app.domain.mail_limits import EmailLimitReached
-from app.domain.schemas import CancelInput, DuplicateInput, InvoiceOut, PaymentInput, SendInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import CancelInput, DuplicateInput, PaymentInput, SendInput
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
 from app.web.invoices import base_path, detail_page, refusal

@@ -22,11 +22,8 @@ from app.domain.deliveries import stalled_emails
 from app.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from app.domain.invoices import ACTION_SCOPE, permitted_actions
 from app.domain.lifecycle import Action, Status, is_finalized_draft
-from app.domain.schemas import (
-    FromPreviousInput,
-    InvoiceFilter,
-    InvoiceOut,
-)
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import FromPreviousInput, InvoiceFilter
 from app.domain.workspaces import today_in
 from app.faces import BillingDep
 from app.security_headers import DOCUMENT_CSP

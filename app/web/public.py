@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.documents.html import LABELS, document_view
 from app.domain.deliveries import DeliveryService
 from app.domain.errors import NotFound
+from app.domain.outputs import ClientOut, InvoiceDocument
 from app.domain.public import public_document
-from app.domain.schemas import ClientOut, InvoiceDocument
 from app.downloads import content_disposition, pdf_filename
 
 # Litestar adds "; charset=utf-8" to text types itself.

@@ -18,16 +18,9 @@ from sqlalchemy import func, select
 from app.db.models import Invoice, InvoiceEvent
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
+from app.domain.outputs import InvoiceOut
 from app.domain.overdue import sweep_overdue
-from app.domain.schemas import (
-    CancelInput,
-    InvoiceCreate,
-    InvoiceOut,
-    ItemInput,
-    MemberInput,
-    PaymentInput,
-    SendInput,
-)
+from app.domain.schemas import CancelInput, InvoiceCreate, ItemInput, MemberInput, PaymentInput, SendInput
 from app.domain.workspaces import today_in
 from tests.conftest import unique
 

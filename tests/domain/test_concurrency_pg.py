@@ -21,8 +21,9 @@ from app.domain.access import Principal
 from app.domain.billing import Billing
 from app.domain.errors import InvalidTransition
 from app.domain.idempotency import Replayed
+from app.domain.outputs import InvoiceOut
 from app.domain.overdue import sweep_overdue
-from app.domain.schemas import CancelInput, InvoiceCreate, InvoiceOut, PaymentInput
+from app.domain.schemas import CancelInput, InvoiceCreate, PaymentInput
 from app.domain.workspaces import today_in
 from tests.conftest import TARGET, make_principal, make_workspace
 from tests.domain.helpers import count_invoices, create, fresh_billing, invoice_in, item

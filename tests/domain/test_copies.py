@@ -11,14 +11,8 @@ import pytest
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import NotFound, ValidationFailed
-from app.domain.schemas import (
-    ClientInput,
-    DuplicateInput,
-    FromPreviousInput,
-    InvoiceOut,
-    PaymentInput,
-    SendInput,
-)
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ClientInput, DuplicateInput, FromPreviousInput, PaymentInput, SendInput
 from app.domain.workspaces import today_in
 from tests.conftest import make_workspace
 from tests.domain.helpers import create, invoice_in, item

@@ -17,7 +17,8 @@ from app.domain.billing import Billing
 from app.domain.deliveries import MAX_ATTEMPTS, DeliveryService, backoff
 from app.domain.errors import ValidationFailed
 from app.domain.outbox import DISPATCH, PENDING
-from app.domain.schemas import DryRunOut, InvoiceFilter, InvoiceOut, SendInput
+from app.domain.outputs import DryRunOut, InvoiceOut
+from app.domain.schemas import InvoiceFilter, SendInput
 from tests.domain.helpers import count_events, create, fresh_billing, invoice_in
 
 LEASE = dt.timedelta(seconds=60)

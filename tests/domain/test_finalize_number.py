@@ -10,7 +10,8 @@ import pytest
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Conflict, ValidationFailed
-from app.domain.schemas import InvoiceOut, InvoiceUpdate
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import InvoiceUpdate
 from tests.domain.helpers import create
 
 

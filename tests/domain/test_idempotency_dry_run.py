@@ -17,16 +17,8 @@ from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Conflict, InvalidTransition, ValidationFailed
 from app.domain.idempotency import Replayed, fingerprint
-from app.domain.schemas import (
-    CancelInput,
-    ClientInput,
-    DryRunOut,
-    InvoiceCreate,
-    InvoiceOut,
-    InvoiceUpdate,
-    PaymentInput,
-    SendInput,
-)
+from app.domain.outputs import DryRunOut, InvoiceOut
+from app.domain.schemas import CancelInput, ClientInput, InvoiceCreate, InvoiceUpdate, PaymentInput, SendInput
 from tests.domain.helpers import count_invoices, create, fresh_billing, invoice_in, item
 
 D = Decimal

@@ -12,15 +12,8 @@ from app.domain import lifecycle
 from app.domain.access import Channel, Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import InvalidTransition, NotFound, ValidationFailed
-from app.domain.schemas import (
-    CancelInput,
-    ClientInput,
-    DuplicateInput,
-    InvoiceOut,
-    InvoiceUpdate,
-    PaymentInput,
-    SendInput,
-)
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import CancelInput, ClientInput, DuplicateInput, InvoiceUpdate, PaymentInput, SendInput
 from app.domain.workspaces import today_in
 from tests.conftest import make_principal, make_workspace
 from tests.domain.helpers import (

@@ -22,7 +22,8 @@ from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
 from app.domain.mail_limits import QUOTA, EmailLimitReached
-from app.domain.schemas import DryRunOut, InvoiceOut, SendInput, WorkspaceSettingsUpdate
+from app.domain.outputs import DryRunOut, InvoiceOut
+from app.domain.schemas import SendInput, WorkspaceSettingsUpdate
 from app.domain.workspaces import check_timezone
 from app.ratelimit import MailLimits
 from tests.conftest import make_principal, make_workspace

@@ -14,7 +14,8 @@ from app.domain import money
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
-from app.domain.schemas import InvoiceOut, InvoiceUpdate
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import InvoiceUpdate
 from tests.conftest import make_principal, make_workspace
 from tests.domain.helpers import create, fresh_billing, item
 

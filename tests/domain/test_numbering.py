@@ -13,7 +13,8 @@ from app.domain import numbering
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
-from app.domain.schemas import InvoiceOut, InvoiceUpdate, SendInput, WorkspaceSettingsUpdate
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import InvoiceUpdate, SendInput, WorkspaceSettingsUpdate
 from app.domain.workspaces import today_in
 from tests.domain.helpers import create, fresh_billing
 

@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from app.db.models import InvoiceEvent
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
+from app.domain.outputs import InvoiceOut
 from app.domain.overdue import sweep_overdue
-from app.domain.schemas import InvoiceOut, InvoiceUpdate, PaymentInput, SendInput
+from app.domain.schemas import InvoiceUpdate, PaymentInput, SendInput
 from tests.conftest import make_principal, make_workspace
 from tests.domain.helpers import count_events, create, invoice_in, reload
 

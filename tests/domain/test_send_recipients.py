@@ -13,7 +13,8 @@ import pytest
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
-from app.domain.schemas import ClientInput, DryRunOut, InvoiceOut, SendInput
+from app.domain.outputs import DryRunOut, InvoiceOut
+from app.domain.schemas import ClientInput, SendInput
 from tests.domain.helpers import create, invoice_in
 
 

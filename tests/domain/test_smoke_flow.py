@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
-from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, ItemInput, PaymentInput, SendInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ClientInput, InvoiceCreate, ItemInput, PaymentInput, SendInput
 
 
 async def test_invoice_walks_from_draft_to_paid_with_server_totals(billing: Billing, access: WorkspaceAccess) -> None:

@@ -9,7 +9,8 @@ import datetime as dt
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import MAX_ATTEMPTS, DeliveryService, backoff, stalled_emails
-from app.domain.schemas import InvoiceOut, SendInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import SendInput
 from tests.conftest import make_principal, make_workspace
 from tests.domain.helpers import create
 

@@ -13,7 +13,8 @@ import pytest
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Conflict, NotFound, ValidationFailed
-from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, InvoiceUpdate, ItemInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceUpdate, ItemInput
 from tests.conftest import make_workspace
 from tests.domain.helpers import count_invoices, create, fresh_billing, item
 

@@ -23,10 +23,10 @@ from app.documents.pdf import find_chromium
 from app.domain import tenancy
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
+from app.domain.outputs import InvoiceOut
 from app.domain.schemas import (
     ClientInput,
     InvoiceCreate,
-    InvoiceOut,
     ItemInput,
     MemberInput,
     PaymentInput,

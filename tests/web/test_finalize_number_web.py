@@ -10,7 +10,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from app.domain.schemas import InvoiceCreate, InvoiceOut, ItemInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import InvoiceCreate, ItemInput
 from tests.conftest import unique
 from tests.web.conftest import Person
 from tests.web.test_pages import Browser, badge, domain, flashes, followed, form_at, invoice_of, invoice_path, loaded

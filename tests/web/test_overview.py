@@ -10,7 +10,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from app.domain.schemas import InvoiceCreate, InvoiceOut, ItemInput, SendInput, WorkspaceCreate
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import InvoiceCreate, ItemInput, SendInput, WorkspaceCreate
 from tests.conftest import unique
 from tests.web.conftest import MakePerson
 from tests.web.test_pages import Browser, domain, loaded

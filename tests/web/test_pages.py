@@ -27,7 +27,8 @@ from litestar.routes import HTTPRoute
 from app.config import Settings
 from app.domain.access import Channel, Principal, WorkspaceAccess
 from app.domain.billing import Billing
-from app.domain.schemas import InvoiceFilter, InvoiceOut, PaymentInput, SendInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import InvoiceFilter, PaymentInput, SendInput
 from app.server import create_app
 from app.web import public
 from app.web.invoice_actions import ACTIONS

@@ -12,7 +12,8 @@ from typing import Any
 
 import msgspec
 
-from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, ItemInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ClientInput, InvoiceCreate, ItemInput
 from tests.web.conftest import Person
 from tests.web.test_pages import Browser, badge, domain, flashes, followed, form_at, invoice_of, loaded
 

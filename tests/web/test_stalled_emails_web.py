@@ -12,7 +12,8 @@ import uuid
 from typing import Any
 
 from app.domain.deliveries import DeliveryService, backoff
-from app.domain.schemas import InvoiceOut, SendInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import SendInput
 from tests.web.conftest import MakePerson, Person
 from tests.web.test_pages import Browser, domain, loaded
 

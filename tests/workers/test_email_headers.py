@@ -28,7 +28,8 @@ from app.documents.pdf import InvoicePdfs
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import DeliveryService, Letter
-from app.domain.schemas import InvoiceOut, SendInput
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import SendInput
 from tests.domain.helpers import create
 from tests.properties import odd_text, profile, replayable
 from tests.smtp import smtp_server

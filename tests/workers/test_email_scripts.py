@@ -20,7 +20,8 @@ from app.documents.html import text_language
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import DeliveryService
-from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, SendInput, WorkspaceSettingsUpdate
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ClientInput, InvoiceCreate, SendInput, WorkspaceSettingsUpdate
 from tests.conftest import ONE_DATABASE
 from tests.domain.helpers import item
 from tests.workers.scripts import SAMPLES, Sample

@@ -33,7 +33,8 @@ from app.documents.html import invoice_html
 from app.documents.pdf import PdfRenderer
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
-from app.domain.schemas import ClientInput, InvoiceCreate, InvoiceOut, ItemInput, WorkspaceSettingsUpdate
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ClientInput, InvoiceCreate, ItemInput, WorkspaceSettingsUpdate
 from tests.conftest import ONE_DATABASE
 from tests.workers.scripts import (
     SAMPLES,

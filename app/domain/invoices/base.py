@@ -19,7 +19,7 @@ from app.domain.accounts import utcnow
 from app.domain.clients import ClientService
 from app.domain.errors import NotFound
 from app.domain.lifecycle import Action, Status
-from app.domain.schemas import DryRunOut, InvoiceOut
+from app.domain.outputs import DryRunOut, InvoiceOut
 from app.domain.service import DomainService, rehearsal
 from app.domain.views import invoice_out
 

@@ -18,7 +18,7 @@ from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.errors import Conflict
 from app.domain.invoices.base import InvoiceBase
-from app.domain.schemas import NextNumberOut
+from app.domain.outputs import NextNumberOut
 from app.domain.workspaces import today_in
 
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 from app.db.models import Invoice, InvoiceItem
 from app.domain import money
 from app.domain.errors import ValidationFailed
-from app.domain.schemas import ItemInput, QuoteLine, QuoteOut
+from app.domain.outputs import QuoteLine, QuoteOut
+from app.domain.schemas import ItemInput
 
 MAX_QUANTITY = Decimal(1_000_000)
 MAX_UNIT_PRICE = Decimal(1_000_000_000)

@@ -15,7 +15,8 @@ from app.domain.deliveries import DeliveryStatus
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import InvoiceBase
 from app.domain.lifecycle import Status
-from app.domain.schemas import InvoiceDocument, InvoiceFilter, InvoiceOut, InvoiceSummary, Page
+from app.domain.outputs import InvoiceDocument, InvoiceOut, InvoiceSummary, Page
+from app.domain.schemas import InvoiceFilter
 from app.domain.search import contains
 from app.domain.views import SUMMARY_COLUMNS, invoice_summary
 from app.domain.workspaces import workspace_out

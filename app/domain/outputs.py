@@ -1,0 +1,275 @@
+"""What every face answers with: msgspec Structs for output (the invoice JSON of REST and
+MCP alike, lists, statistics) and the document an invoice is printed from. What they accept
+is in ``app.domain.schemas``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Generic, Protocol, TypeVar
+
+from msgspec import Struct
+
+from app.domain.access import Role
+from app.domain.lifecycle import Action, Status
+
+T = TypeVar("T")
+
+
+class Page(Struct, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+    has_more: bool
+
+    @classmethod
+    def whole(cls, items: list[T]) -> Page[T]:
+        """A list that is never long enough to page (workspaces, members) in the list shape."""
+        return cls(items=items, total=len(items), page=1, per_page=max(len(items), 1), has_more=False)
+
+
+class ClientRef(Struct):
+    uuid: uuid.UUID
+    name: str
+
+
+class ItemOut(Struct):
+    description: str
+    quantity: str
+    unit_price: str
+    tax_rate: str | None
+    amount: str
+    tax_amount: str
+
+
+class PaymentOut(Struct):
+    uuid: uuid.UUID
+    amount: str
+    payment_date: dt.date
+    payment_method: str
+    recorded_at: dt.datetime
+
+
+class ActorOut(Struct):
+    uuid: uuid.UUID | None
+    name: str
+
+
+class HistoryOut(Struct):
+    action: str
+    from_status: Status | None
+    to_status: Status | None
+    at: dt.datetime
+    actor: ActorOut
+    channel: str
+    oauth_client: str | None
+    note: str | None
+    data: dict[str, Any] | None
+
+
+class DeliveryOut(Struct):
+    """One email of the invoice to one recipient: queued, sending, sent, opened, bounced or
+    failed (for good, after its retries), with the time of each step."""
+
+    uuid: uuid.UUID
+    to: str
+    kind: str
+    status: str
+    attempts: int
+    queued_at: dt.datetime
+    sent_at: dt.datetime | None
+    opened_at: dt.datetime | None
+    bounced_at: dt.datetime | None
+    failed_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
+    reason: str | None
+
+
+class InvoiceOut(Struct):
+    uuid: uuid.UUID
+    number: str | None
+    title: str
+    status: Status
+    client: ClientRef | None
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+    notes: str
+    tax_rate: str
+    items: list[ItemOut]
+    subtotal: str
+    tax_amount: str
+    total: str
+    amount_paid: str
+    balance_due: str
+    finalized_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    paid_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    cancel_reason: str | None
+    payments: list[PaymentOut]
+    history: list[HistoryOut]
+    deliveries: list[DeliveryOut]
+    allowed_actions: list[Action]
+    public_url: str | None  # null for a draft: its public page (/i/<token>) serves every other invoice
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class InvoiceSummary(Struct):
+    """One row of an invoice list: enough to choose, without items and history."""
+
+    uuid: uuid.UUID
+    number: str | None
+    title: str
+    status: Status
+    client: ClientRef | None
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+    total: str
+    balance_due: str
+    created_at: dt.datetime
+
+
+class DryRunOut(Struct):
+    """What a mutation would do: the resulting invoice, its recipients; nothing changed."""
+
+    dry_run: bool
+    invoice: InvoiceOut
+    recipients: list[str]
+
+
+class QuoteLine(Struct):
+    amount: str
+    tax_amount: str
+
+
+class QuoteOut(Struct):
+    """What a set of items comes to, priced by the same rules as a saved invoice."""
+
+    currency: str
+    lines: list[QuoteLine]
+    subtotal: str
+    tax_amount: str
+    total: str
+
+
+class InvoiceDocument(Struct):
+    """Everything printed on an invoice: the invoice, the business issuing it, its client."""
+
+    invoice: InvoiceOut
+    workspace: WorkspaceOut
+    client: ClientOut | None
+
+
+class PdfMaker(Protocol):
+    """Turns an invoice document into PDF bytes (provided by the worker package, wired at
+    the composition root: the domain never imports it)."""
+
+    async def __call__(self, document: InvoiceDocument) -> bytes: ...
+
+
+class ClientOut(Struct):
+    uuid: uuid.UUID
+    name: str
+    email: str
+    phone: str
+    address_line1: str
+    address_line2: str
+    city: str
+    postal_code: str
+    region: str
+    country: str
+    tax_number: str
+    website: str
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ClientBalanceOut(Struct):
+    """What one client owes in one currency: invoiced (sent, paid or overdue), paid, still
+    open, and the part of it that is overdue."""
+
+    currency: str
+    invoiced: str
+    paid: str
+    outstanding: str
+    overdue: str
+    open_invoices: int
+
+
+class WorkspaceOut(Struct):
+    uuid: uuid.UUID
+    name: str
+    company_slug: str
+    # The caller's Role; documents (PDF, email, public page) are read by no member and say
+    # "client" or "owner" here, so it stays text.
+    role: str
+    default_currency: str
+    timezone: str
+    locale: str
+    legal_name: str
+    address: str
+    tax_id: str
+    email: str
+    payment_instructions: str
+    number_pattern: str
+    payment_terms_days: int
+    created_at: dt.datetime
+
+
+class MemberOut(Struct):
+    user_uuid: uuid.UUID
+    email: str
+    name: str
+    role: Role
+
+
+class NextNumberOut(Struct):
+    number: str
+    source: str
+
+
+class MonthOut(Struct):
+    month: str
+    invoiced: str
+    paid: str
+
+
+class CurrencyStats(Struct):
+    currency: str
+    total_invoiced: str
+    total_paid: str
+    total_outstanding: str
+    total_overdue: str
+    invoice_count: int
+    counts_by_status: dict[str, int]
+    average_days_to_payment: float | None
+    monthly: list[MonthOut]
+
+
+class StatsOut(Struct):
+    scope: str
+    workspaces: list[str]
+    counts_by_status: dict[str, int]
+    billable_finalizations: int
+    currencies: list[CurrencyStats]
+
+
+class WorkspaceShare(Struct):
+    """One workspace's part of a person's figures across their workspaces, in one currency;
+    the shares are percents of that currency's total over all of them (None when it is 0)."""
+
+    company_slug: str
+    name: str
+    currency: str
+    total_invoiced: str
+    total_paid: str
+    total_outstanding: str
+    total_overdue: str
+    invoice_count: int
+    share_of_invoiced: float | None
+    share_of_outstanding: float | None
