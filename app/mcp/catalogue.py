@@ -1,281 +1,15 @@
 """The tool catalogue: the action-style ``workspace``, ``client`` and ``invoice`` tools and
-the 18 granular tools, with schemas written to load in every major MCP client (an object
-at the top with ``properties``, no ``$ref``, no top-level combinators, ``items`` on every
-array, enums only for ``action`` and ``status``) and honest annotations. Each tool's
-``outputSchema`` comes from ``app.mcp.results`` (there, shared shapes sit under ``$defs``).
-
-Longer than the house's ~400 lines on purpose: it is a declaration, one entry per tool and
-per argument, read from top to bottom; split, what an assistant is shown would stand in
-several places, and the logic is elsewhere (``operations``, ``calls``)."""
+the 18 granular tools, each a ``ToolSpec`` (``app.mcp.specs``) over the operations of
+``app.mcp.operations``, with honest annotations. Input schemas are an object at the top
+with ``properties``, no ``$ref`` and no top-level combinators, so that every major MCP
+client loads them; each tool's ``outputSchema`` comes from ``app.mcp.results``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
-import mcp_types as types
-
-from app.domain.access import Scope
-from app.domain.deliveries import DeliveryStatus
-from app.domain.lifecycle import Status
 from app.mcp import operations as op
-from app.mcp.calls import Call, ToolInputError
+from app.mcp.arguments import CLIENT_PROPS, MUTATION, SETTINGS_PROPS, text_arg
 from app.mcp.operations import Operation
-from app.mcp.results import output_schema
-
-Schema = dict[str, Any]
-
-
-def _s(description: str) -> Schema:
-    return {"type": "string", "description": description}
-
-
-def _n(description: str) -> Schema:
-    return {"type": "number", "description": description}
-
-
-def _i(description: str, minimum: int, maximum: int) -> Schema:
-    return {"type": "integer", "description": description, "minimum": minimum, "maximum": maximum}
-
-
-STATUSES = [s.value for s in Status]
-DELIVERY_STATUSES = [s.value for s in DeliveryStatus]
-P: dict[str, Schema] = {
-    "company_slug": _s("Workspace identifier (company_slug, from the workspace tool)"),
-    "uuid": _s("Invoice UUID (from a list result)"),
-    "client_uuid": _s("Client UUID (from the client tool or list_clients)"),
-    "title": _s("Invoice title or reference name, e.g. 'Website redesign'"),
-    "currency": _s("ISO 4217 code such as USD, EUR, BRL, JPY (default: the workspace currency)"),
-    "number": _s("Explicit invoice number; unique in the workspace (default: assigned at finalize)"),
-    "issue_date": _s("Issue date, YYYY-MM-DD (default: today in the workspace's time zone)"),
-    "due_date": _s("Payment deadline, YYYY-MM-DD (default: issue date + the workspace's payment terms)"),
-    "notes": _s("Notes or payment instructions shown on the invoice"),
-    "tax_rate": _n("Tax percentage applied to each line, e.g. 10 for 10%"),
-    "items": {
-        "type": "array",
-        "description": "Line items; on update the list replaces all items. Totals are computed by the server.",
-        "maxItems": 200,
-        "items": {
-            "type": "object",
-            "properties": {
-                "description": _s("What was delivered, e.g. 'Frontend Development - Phase 1'"),
-                "quantity": _n("Quantity or hours, e.g. 40"),
-                "unit_price": _n("Price per unit in the invoice currency, e.g. 150.00"),
-                "tax_rate": _n("Tax percentage for this line only, overriding the invoice's"),
-            },
-            "required": ["description", "quantity", "unit_price"],
-        },
-    },
-    "status": {"type": "string", "enum": STATUSES, "description": "Filter by status"},
-    "delivery_status": {
-        "type": "string",
-        "enum": DELIVERY_STATUSES,
-        "description": "Only invoices with an email in this state, e.g. bounced",
-    },
-    "date_from": _s("Issued on or after, YYYY-MM-DD"),
-    "date_to": _s("Issued on or before, YYYY-MM-DD"),
-    "search": _s("Text to look for in titles and numbers (clients: names and emails)"),
-    "page": _i("Page number, from 1", 1, 100_000),
-    "per_page": _i("Results per page", 1, 100),
-    "to": {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "Recipient emails (default: the client's email)",
-    },
-    "message": _s("A personal message for the email"),
-    "notify": {
-        "type": "boolean",
-        "description": "false: record it as sent without emailing anyone (it went out another way); default true",
-    },
-    "amount": _n("Amount received (default: the whole balance due); partial payments are allowed"),
-    "payment_date": _s("Date the payment was received, YYYY-MM-DD (default: today)"),
-    "payment_method": _s("How it was paid, e.g. 'Bank transfer', 'Credit card', 'Wire transfer'"),
-    "reason": _s("Why it is cancelled; kept in the invoice history"),
-    "idempotency_key": _s(
-        "Any unique string for this request: a retry with the same key returns the first result instead of acting twice"
-    ),
-    "dry_run": {"type": "boolean", "description": "true: return what would happen, change nothing"},
-    "embed": {"type": "boolean", "description": "true: also return the file itself, base64 (large); default a link"},
-    # clients
-    "name": _s("Client name"),
-    "email": _s("Billing email address"),
-    "phone": _s("Phone number"),
-    "address_line1": _s("Street address"),
-    "address_line2": _s("Address, second line"),
-    "city": _s("City"),
-    "postal_code": _s("Postal code"),
-    "region": _s("State or region"),
-    "country": _s("ISO 3166 two-letter country code, e.g. US"),
-    "tax_number": _s("VAT or tax number"),
-    "website": _s("Website"),
-    # business settings
-    "default_currency": _s("Default ISO 4217 currency for new invoices"),
-    "timezone": _s("IANA time zone used for 'today', e.g. Europe/Paris"),
-    "locale": _s("Locale for formatting, e.g. en_US"),
-    "legal_name": _s("Legal business name shown on invoices"),
-    "address": _s("Business address shown on invoices"),
-    "tax_id": _s("Your tax id shown on invoices"),
-    "payment_instructions": _s("Payment instructions printed on every invoice"),
-    "number_pattern": _s("Invoice number pattern, e.g. INV-{YYYY}-{SEQ:4}"),
-    "payment_terms_days": _i("Default days between issue and due date", 0, 365),
-    # members
-    "role": _s("Role in the workspace: owner, admin, member (default) or viewer; you can grant up to your own role"),
-    "user_uuid": _s("The member's user_uuid (from list_members); your own to leave the workspace"),
-}
-CLIENT_PROPS = [*op.CLIENT_FIELDS]
-SETTINGS_PROPS = [f for f in op.SETTINGS_FIELDS if f != "name"]
-MUTATION = ["idempotency_key", "dry_run"]
-
-
-# The OAuth scope each tool (and each action) needs, as the domain enforces it; listed to
-# clients in each tool's _meta and description. A test checks each against the domain.
-SCOPES_META = "billcraft/scopes"
-_R, _W, _S, _P = (
-    Scope.INVOICES_READ.value,
-    Scope.INVOICES_WRITE.value,
-    Scope.INVOICES_SEND.value,
-    Scope.PAYMENTS_WRITE.value,
-)
-_CR, _CW, _ADMIN = Scope.CLIENTS_READ.value, Scope.CLIENTS_WRITE.value, Scope.WORKSPACE_ADMIN.value
-SCOPES: dict[tuple[str, str | None], str | None] = {
-    ("workspace", "list"): None,
-    ("workspace", "get"): None,
-    ("workspace", "stats"): _R,
-    **{("workspace", a): _ADMIN for a in ("list_members", "add_member", "change_role", "remove_member")},
-    ("client", "list"): _CR,
-    ("client", "get"): _CR,
-    ("client", "create"): _CW,
-    ("client", "update"): _CW,
-    **{("invoice", a): _R for a in ("list", "get", "stats")},
-    **{("invoice", a): _W for a in ("create", "update", "cancel")},
-    ("invoice", "send"): _S,
-    ("invoice", "mark_paid"): _P,
-    **{(t, None): _W for t in ("create_invoice", "update_invoice", "delete_invoice", "duplicate_invoice",
-                               "create_invoice_from_previous", "finalize_invoice", "cancel_invoice")},
-    **{(t, None): _R for t in ("get_invoice", "get_invoice_pdf", "list_invoices", "suggest_invoice_number",
-                               "get_billing_analytics")},
-    ("send_invoice", None): _S,
-    ("mark_invoice_paid", None): _P,
-    ("list_clients", None): _CR,
-    ("save_client", None): _CW,
-    ("get_business_settings", None): None,
-    ("update_business_settings", None): _ADMIN,
-}  # fmt: skip
-
-
-def _scope_text(needs: dict[str, str | None] | list[str]) -> str:
-    if isinstance(needs, dict):
-        by_scope: dict[str, list[str]] = {}
-        for action, scope in needs.items():
-            if scope:
-                by_scope.setdefault(scope, []).append(action)
-        return "Scopes: " + "; ".join(f"{s} for {', '.join(a)}" for s, a in by_scope.items()) + "."
-    return f"Needs the scope {needs[0]}." if needs else ""
-
-
-def _ann(
-    title: str,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    open_world: bool = False,
-) -> types.ToolAnnotations:
-    return types.ToolAnnotations(
-        title=title,
-        read_only_hint=read_only,
-        destructive_hint=destructive,
-        idempotent_hint=idempotent,
-        open_world_hint=open_world,
-    )
-
-
-@dataclass(frozen=True)
-class Action:
-    operation: Operation
-    required: tuple[str, ...] = ()
-    takes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    name: str
-    title: str
-    description: str
-    properties: tuple[str, ...]
-    required: tuple[str, ...]
-    annotations: types.ToolAnnotations
-    operation: Operation | None = None
-    actions: Mapping[str, Action] = field(default_factory=dict)
-    overrides: Mapping[str, Schema] = field(default_factory=dict)
-
-    def input_schema(self) -> Schema:
-        props: dict[str, Schema] = {}
-        if self.actions:
-            props["action"] = {
-                "type": "string",
-                "enum": list(self.actions),
-                "description": "What to do: " + ", ".join(self.actions),
-            }
-        for name in self.properties:
-            props[name] = self.overrides.get(name, P[name])
-        schema: Schema = {"type": "object", "properties": props}
-        required = (["action"] if self.actions else []) + list(self.required)
-        if required:
-            schema["required"] = required
-        return schema
-
-    def tool(self) -> types.Tool:
-        needs: dict[str, str | None] | list[str]
-        if self.actions:
-            needs = {a: SCOPES[(self.name, a)] for a in self.actions}
-        else:
-            scope = SCOPES[(self.name, None)]
-            needs = [scope] if scope else []
-        operations = [a.operation for a in self.actions.values()] if self.actions else [self.operation]
-        return types.Tool(
-            name=self.name,
-            title=self.title,
-            description=f"{self.description} {_scope_text(needs)}".strip(),
-            input_schema=self.input_schema(),
-            output_schema=output_schema([o for o in operations if o is not None]),
-            annotations=self.annotations,
-            _meta={SCOPES_META: needs},
-        )
-
-    async def run(self, call: Call) -> Any:
-        allowed = set(self.properties) | ({"action"} if self.actions else set())
-        unknown = sorted(set(call.args) - allowed)
-        if unknown:
-            raise ToolInputError.field(
-                unknown[0], f"unknown argument {unknown[0]!r}; {self.name} takes: {', '.join(sorted(allowed))}"
-            )
-        if not self.actions:
-            assert self.operation is not None
-            return await self.operation(call)
-        name = call.args.get("action")
-        if name is None:
-            raise ToolInputError.field("action", f"action is required; valid actions: {', '.join(self.actions)}")
-        action = self.actions.get(name) if isinstance(name, str) else None
-        if action is None:
-            raise ToolInputError.field(
-                "action", f"unknown action {name!r} for {self.name}; valid actions: {', '.join(self.actions)}"
-            )
-        call.action = name
-        extra = sorted(set(call.args) - {"action", *action.required, *action.takes, *self._always()})
-        if extra:
-            raise ToolInputError.field(
-                extra[0],
-                f"{', '.join(extra)} does not apply to action {name}; it takes: "
-                + ", ".join(sorted({*action.required, *action.takes})),
-            )
-        for needed in action.required:
-            call.require(needed)
-        return await action.operation(call)
-
-    def _always(self) -> set[str]:
-        return {"company_slug"}
+from app.mcp.specs import Action, ToolSpec, hints
 
 
 def _action_tools() -> list[ToolSpec]:
@@ -295,8 +29,8 @@ def _action_tools() -> list[ToolSpec]:
             ),
             properties=("company_slug", "email", "role", "user_uuid", *MUTATION),
             required=(),
-            annotations=_ann("Workspaces", destructive=True, idempotent=True),
-            overrides={"email": _s("Email of the person to add; they must already have a Billcraft account")},
+            annotations=hints("Workspaces", destructive=True, idempotent=True),
+            overrides={"email": text_arg("Email of the person to add; they must already have a Billcraft account")},
             actions={
                 "list": Action(op.workspace_list),
                 "get": Action(op.workspace_get, required=("company_slug",)),
@@ -320,8 +54,8 @@ def _action_tools() -> list[ToolSpec]:
             ),
             properties=("company_slug", "uuid", "search", "page", "per_page", *CLIENT_PROPS, *MUTATION),
             required=("company_slug",),
-            annotations=_ann("Clients"),
-            overrides={"uuid": _s("Client UUID (from list)")},
+            annotations=hints("Clients"),
+            overrides={"uuid": text_arg("Client UUID (from list)")},
             actions={
                 "list": Action(op.client_list, takes=("search", "page", "per_page")),
                 "get": Action(op.client_get, required=("uuid",)),
@@ -356,7 +90,7 @@ def _action_tools() -> list[ToolSpec]:
                 *MUTATION,
             ),
             required=("company_slug",),
-            annotations=_ann("Invoices", destructive=True, open_world=True),
+            annotations=hints("Invoices", destructive=True, open_world=True),
             actions={
                 "list": Action(op.invoice_list, takes=op.LIST_FIELDS),
                 "get": Action(op.invoice_get, required=("uuid",)),
@@ -382,11 +116,11 @@ def _granular_tools() -> list[ToolSpec]:
         operation: Operation,
         properties: tuple[str, ...],
         required: tuple[str, ...],
-        **hints: bool,
+        **flags: bool,
     ) -> ToolSpec:
-        mutating = not hints.get("read_only", False)
+        mutating = not flags.get("read_only", False)
         props = (*properties, *MUTATION) if mutating else properties
-        return ToolSpec(name, title, description, props, required, _ann(title, **hints), operation)
+        return ToolSpec(name, title, description, props, required, hints(title, **flags), operation)
 
     return [
         tool(
@@ -540,9 +274,9 @@ def _granular_tools() -> list[ToolSpec]:
             "Create a client, or update one when uuid is given (only the fields given change).",
             (*slug, "uuid", *CLIENT_PROPS, *MUTATION),
             slug,
-            _ann("Save client"),
+            hints("Save client"),
             op.client_save,
-            overrides={"uuid": _s("Client UUID to update (omit to create)")},
+            overrides={"uuid": text_arg("Client UUID to update (omit to create)")},
         ),
         tool(
             "get_business_settings",

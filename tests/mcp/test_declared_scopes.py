@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.access import ALL_SCOPES
 from app.domain.billing import Billing
-from app.mcp.catalogue import SCOPES_META
+from app.mcp.specs import SCOPES_META
 from tests.mcp.conftest import NewAccount, http_client
 from tests.mcp.support import THREE_ITEMS, call, invoice, refused
 from tests.mcp.test_isolation import call_adapting, initial_arguments, pairs

@@ -1,0 +1,116 @@
+"""The arguments of the MCP tools, each described once: the JSON Schema of every property a
+tool may take (``P``), written to load in every major MCP client (plain types, ``items`` on
+every array, enums only for ``action`` and ``status``), and the groups of them tools share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.domain.deliveries import DeliveryStatus
+from app.domain.lifecycle import Status
+from app.mcp import operations as op
+
+Schema = dict[str, Any]
+
+
+def text_arg(description: str) -> Schema:
+    return {"type": "string", "description": description}
+
+
+def _n(description: str) -> Schema:
+    return {"type": "number", "description": description}
+
+
+def _i(description: str, minimum: int, maximum: int) -> Schema:
+    return {"type": "integer", "description": description, "minimum": minimum, "maximum": maximum}
+
+
+STATUSES = [s.value for s in Status]
+DELIVERY_STATUSES = [s.value for s in DeliveryStatus]
+P: dict[str, Schema] = {
+    "company_slug": text_arg("Workspace identifier (company_slug, from the workspace tool)"),
+    "uuid": text_arg("Invoice UUID (from a list result)"),
+    "client_uuid": text_arg("Client UUID (from the client tool or list_clients)"),
+    "title": text_arg("Invoice title or reference name, e.g. 'Website redesign'"),
+    "currency": text_arg("ISO 4217 code such as USD, EUR, BRL, JPY (default: the workspace currency)"),
+    "number": text_arg("Explicit invoice number; unique in the workspace (default: assigned at finalize)"),
+    "issue_date": text_arg("Issue date, YYYY-MM-DD (default: today in the workspace's time zone)"),
+    "due_date": text_arg("Payment deadline, YYYY-MM-DD (default: issue date + the workspace's payment terms)"),
+    "notes": text_arg("Notes or payment instructions shown on the invoice"),
+    "tax_rate": _n("Tax percentage applied to each line, e.g. 10 for 10%"),
+    "items": {
+        "type": "array",
+        "description": "Line items; on update the list replaces all items. Totals are computed by the server.",
+        "maxItems": 200,
+        "items": {
+            "type": "object",
+            "properties": {
+                "description": text_arg("What was delivered, e.g. 'Frontend Development - Phase 1'"),
+                "quantity": _n("Quantity or hours, e.g. 40"),
+                "unit_price": _n("Price per unit in the invoice currency, e.g. 150.00"),
+                "tax_rate": _n("Tax percentage for this line only, overriding the invoice's"),
+            },
+            "required": ["description", "quantity", "unit_price"],
+        },
+    },
+    "status": {"type": "string", "enum": STATUSES, "description": "Filter by status"},
+    "delivery_status": {
+        "type": "string",
+        "enum": DELIVERY_STATUSES,
+        "description": "Only invoices with an email in this state, e.g. bounced",
+    },
+    "date_from": text_arg("Issued on or after, YYYY-MM-DD"),
+    "date_to": text_arg("Issued on or before, YYYY-MM-DD"),
+    "search": text_arg("Text to look for in titles and numbers (clients: names and emails)"),
+    "page": _i("Page number, from 1", 1, 100_000),
+    "per_page": _i("Results per page", 1, 100),
+    "to": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Recipient emails (default: the client's email)",
+    },
+    "message": text_arg("A personal message for the email"),
+    "notify": {
+        "type": "boolean",
+        "description": "false: record it as sent without emailing anyone (it went out another way); default true",
+    },
+    "amount": _n("Amount received (default: the whole balance due); partial payments are allowed"),
+    "payment_date": text_arg("Date the payment was received, YYYY-MM-DD (default: today)"),
+    "payment_method": text_arg("How it was paid, e.g. 'Bank transfer', 'Credit card', 'Wire transfer'"),
+    "reason": text_arg("Why it is cancelled; kept in the invoice history"),
+    "idempotency_key": text_arg(
+        "Any unique string for this request: a retry with the same key returns the first result instead of acting twice"
+    ),
+    "dry_run": {"type": "boolean", "description": "true: return what would happen, change nothing"},
+    "embed": {"type": "boolean", "description": "true: also return the file itself, base64 (large); default a link"},
+    # clients
+    "name": text_arg("Client name"),
+    "email": text_arg("Billing email address"),
+    "phone": text_arg("Phone number"),
+    "address_line1": text_arg("Street address"),
+    "address_line2": text_arg("Address, second line"),
+    "city": text_arg("City"),
+    "postal_code": text_arg("Postal code"),
+    "region": text_arg("State or region"),
+    "country": text_arg("ISO 3166 two-letter country code, e.g. US"),
+    "tax_number": text_arg("VAT or tax number"),
+    "website": text_arg("Website"),
+    # business settings
+    "default_currency": text_arg("Default ISO 4217 currency for new invoices"),
+    "timezone": text_arg("IANA time zone used for 'today', e.g. Europe/Paris"),
+    "locale": text_arg("Locale for formatting, e.g. en_US"),
+    "legal_name": text_arg("Legal business name shown on invoices"),
+    "address": text_arg("Business address shown on invoices"),
+    "tax_id": text_arg("Your tax id shown on invoices"),
+    "payment_instructions": text_arg("Payment instructions printed on every invoice"),
+    "number_pattern": text_arg("Invoice number pattern, e.g. INV-{YYYY}-{SEQ:4}"),
+    "payment_terms_days": _i("Default days between issue and due date", 0, 365),
+    # members
+    "role": text_arg(
+        "Role in the workspace: owner, admin, member (default) or viewer; you can grant up to your own role"
+    ),
+    "user_uuid": text_arg("The member's user_uuid (from list_members); your own to leave the workspace"),
+}
+CLIENT_PROPS = [*op.CLIENT_FIELDS]
+SETTINGS_PROPS = [f for f in op.SETTINGS_FIELDS if f != "name"]
+MUTATION = ["idempotency_key", "dry_run"]
