@@ -1,6 +1,7 @@
 """What the faces that answer HTTP share, owned by none of them (REST, the web pages and the
 OAuth pages import it; they never import each other): the request's unit of work and its
-authenticated principal as dependencies, and the OpenAPI declaration of a route's scope.
+authenticated principal as dependencies, the OpenAPI declaration of a route's scope, and
+the answer that carries an invoice's PDF (REST, signed links, the web and public pages).
 
 How a handler asks for the two: ``billing: BillingDep, principal: PrincipalDep``."""
 
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, Scope
 from app.domain.billing import Billing
+from app.domain.outputs import InvoiceDocument
+from app.downloads import content_disposition, pdf_filename
 
 
 async def provide_billing(db_session: NamedDependency[AsyncSession], state: State) -> Billing:
@@ -35,3 +38,19 @@ def needs(scope: Scope) -> list[dict[str, list[str]]]:
     (Declaring documents it; the domain enforces it, in ``DomainService.enter`` and
     ``Principal.require_scope``; tests/api/test_declared_scopes.py checks the two agree.)"""
     return [{"bearer": []}, {"oauth2": [scope.value]}]
+
+
+async def pdf_response(
+    state: State, document: InvoiceDocument, headers: dict[str, str] | None = None
+) -> Response[bytes]:
+    """The invoice's PDF, shown in the browser, named after its number."""
+    pdf = await state.pdfs(document)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            **(headers or {}),
+            "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
+        },
+    )

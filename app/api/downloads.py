@@ -12,8 +12,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from app.domain.access import Channel, Principal, Scope
-from app.downloads import LinkInvalid, content_disposition, pdf_filename, read_link
-from app.faces import BillingDep
+from app.downloads import LinkInvalid, read_link
+from app.faces import BillingDep, pdf_response
 
 
 @get(
@@ -35,13 +35,4 @@ async def download(token: FromPath[str], billing: BillingDep, state: State) -> R
         user_id=user.id, name=user.name, scopes=frozenset({Scope.INVOICES_READ.value}), channel=Channel.API
     )
     access = await billing.access(reader, link.company_slug)
-    document = await billing.invoices.document(access, link.invoice_uuid)
-    pdf = await state.pdfs(document)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return await pdf_response(state, await billing.invoices.document(access, link.invoice_uuid))

@@ -31,8 +31,7 @@ from app.domain.schemas import (
     PaymentInput,
     SendInput,
 )
-from app.downloads import content_disposition, pdf_filename
-from app.faces import BillingDep, PrincipalDep, needs
+from app.faces import BillingDep, PrincipalDep, needs, pdf_response
 
 DryRun = Annotated[bool, QueryParameter(name="dry_run", description="Show what would happen; change nothing")]
 
@@ -161,15 +160,7 @@ class InvoiceController(Controller):
         state: State,
     ) -> Response[bytes]:
         document = await billing.invoices.document(await billing.access(principal, company_slug), invoice_uuid)
-        pdf = await state.pdfs(document)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
-                "Cache-Control": "private, no-cache",
-            },
-        )
+        return await pdf_response(state, document, {"Cache-Control": "private, no-cache"})
 
     @patch(
         "/{invoice_uuid:uuid}",

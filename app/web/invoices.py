@@ -25,13 +25,12 @@ from app.domain.lifecycle import Action, Status, is_finalized_draft
 from app.domain.outputs import InvoiceOut
 from app.domain.schemas import FromPreviousInput, InvoiceFilter
 from app.domain.workspaces import today_in
-from app.faces import BillingDep
+from app.faces import BillingDep, pdf_response
 from app.security_headers import DOCUMENT_CSP
 from app.sessions import flash, read_form, text
 from app.web.editor import Editor
 from app.web.format import status_word
 from app.web.pages import HTML, PRIVATE, AnyRequest, Segment, Viewer, ViewerDep, change, page, parse_uuid, to_struct
-from app.web.public import pdf_response
 
 STATUSES = [s.value for s in Status]
 PER_PAGE = 25

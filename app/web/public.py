@@ -29,7 +29,7 @@ from app.domain.deliveries import DeliveryService
 from app.domain.errors import NotFound
 from app.domain.outputs import ClientOut, InvoiceDocument
 from app.domain.public import public_document
-from app.downloads import content_disposition, pdf_filename
+from app.faces import pdf_response
 
 # Litestar adds "; charset=utf-8" to text types itself.
 HTML = "text/html"
@@ -47,22 +47,6 @@ STATUS_WORDS = {
     "cancelled": "Cancelled",
 }
 Token = FromPath[str]
-
-
-async def pdf_response(
-    state: State, document: InvoiceDocument, headers: dict[str, str] | None = None
-) -> Response[bytes]:
-    """The invoice's PDF, shown in the browser, named after its number."""
-    pdf = await state.pdfs(document)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "Cache-Control": "private, no-store",
-            **(headers or {}),
-            "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
-        },
-    )
 
 
 def country_name(code: str, locale: Locale) -> str:
