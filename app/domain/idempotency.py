@@ -30,6 +30,20 @@ def fingerprint(operation: str, arguments: Any) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
+def check_key(key: object) -> str | None:
+    """A key as every face may send one: a string of 1 to ``MAX_KEY_LENGTH`` characters
+    without NUL, or nothing."""
+    if key is None:
+        return None
+    if not isinstance(key, str):
+        raise ValidationFailed.field("idempotency_key", "must be a string")
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise ValidationFailed.field("idempotency_key", f"1 to {MAX_KEY_LENGTH} characters")
+    if "\x00" in key:
+        raise ValidationFailed.field("idempotency_key", "must not contain the NUL character (U+0000)")
+    return key
+
+
 class Replayed(msgspec.Struct):
     """A stored first answer, returned as it was."""
 
@@ -43,7 +57,7 @@ class Idempotency:
     async def run(
         self,
         principal: Principal,
-        key: str | None,
+        key: object,
         operation: str,
         arguments: Any,
         perform: Callable[[], Awaitable[Any]],
@@ -57,10 +71,9 @@ class Idempotency:
         The record is inserted before the work, in the same transaction: a concurrent twin
         on PostgreSQL waits on the unique key, then finds the committed answer.
         """
+        key = check_key(key)
         if key is None or dry_run:
             return await perform()
-        if not 1 <= len(key) <= MAX_KEY_LENGTH:
-            raise ValidationFailed.field("idempotency_key", f"1 to {MAX_KEY_LENGTH} characters")
         digest = fingerprint(operation, arguments)
         previous = await self._previous(principal.user_id, key, digest)
         if previous is not None:

@@ -1,6 +1,6 @@
 """One path for every change a face asks for: REST, MCP and the web each name the
 operation, the workspace, the target and the input, and hand over the work; here, once,
-the idempotency key is checked and honoured (the same key means the same operation from
+the idempotency key is honoured (and checked, by ``Idempotency.run``) (the same key means the same operation from
 every face), the change is made all or nothing (a refusal leaves nothing of it in the unit
 of work, whether or not the face commits afterwards), a dry run is rehearsed in a
 savepoint, and the result is shaped.
@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from app.domain.access import Principal, WorkspaceAccess
-from app.domain.errors import ValidationFailed
-from app.domain.idempotency import MAX_KEY_LENGTH
 from app.domain.service import atomic, rehearsal
 
 if TYPE_CHECKING:
@@ -30,18 +28,6 @@ def operation_name(operation: str, access: WorkspaceAccess | None, target: objec
     sent it (``invoice.send:acme:<uuid>``)."""
     slug = access.workspace.slug if access else ""
     return f"{operation}:{slug}:{target if target is not None else ''}"
-
-
-def check_key(key: object) -> str | None:
-    if key is None:
-        return None
-    if not isinstance(key, str):
-        raise ValidationFailed.field("idempotency_key", "must be a string")
-    if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ValidationFailed.field("idempotency_key", f"1 to {MAX_KEY_LENGTH} characters")
-    if "\x00" in key:
-        raise ValidationFailed.field("idempotency_key", "must not contain the NUL character (U+0000)")
-    return key
 
 
 async def mutate(
@@ -61,7 +47,6 @@ async def mutate(
 
     ``noun`` marks an operation whose domain method does not rehearse itself: its dry run
     is rehearsed here and answered as ``{"dry_run": true, noun: result}``."""
-    checked = check_key(key)
 
     async def attempt() -> Any:
         async with atomic(billing.session):
@@ -73,7 +58,7 @@ async def mutate(
 
     return await billing.idempotency.run(
         principal,
-        checked,
+        key,
         operation_name(operation, access, target),
         data,
         attempt,
