@@ -62,14 +62,7 @@ async def create_client(request: AnyRequest, company_slug: Segment, viewer: View
     access = await billing.access(viewer.principal, company_slug)
     try:
         data = to_struct(ClientInput, values)
-        created = await change(
-            billing,
-            viewer,
-            "client.create",
-            lambda: billing.clients.create_client(access, data),
-            data=data,
-            access=access,
-        )
+        created = await change(billing, viewer, "client.create", lambda: billing.clients.create_client(access, data))
     except ValidationFailed as error:
         return await _form_page(
             request, company_slug, viewer, billing, values=values, errors=field_errors(error), status=422
@@ -115,11 +108,10 @@ async def update_client(
     try:
         data = to_struct(ClientUpdate, values)
         updated = await change(
-            billing, viewer, "client.update", lambda: billing.clients.update_client(access, key, data),
-            data=data, access=access, target=key,
-        )  # fmt: skip
+            billing, viewer, "client.update", lambda: billing.clients.update_client(access, key, data)
+        )
     except ValidationFailed as error:
-        client = await billing.clients.get_out(await billing.access(viewer.principal, company_slug), key)
+        client = await billing.clients.get_out(access, key)
         return await _form_page(
             request, company_slug, viewer, billing, client=client, values=values, errors=field_errors(error),
             status=422,
@@ -137,14 +129,7 @@ async def delete_client(
     key = parse_uuid(client_uuid)
     client = await billing.clients.get_out(access, key)
     try:
-        await change(
-            billing,
-            viewer,
-            "client.delete",
-            lambda: billing.clients.delete_client(access, key),
-            access=access,
-            target=key,
-        )
+        await change(billing, viewer, "client.delete", lambda: billing.clients.delete_client(access, key))
     except Conflict as error:
         flash(request, f"{client.name} is kept: {error.detail}.", "error")
         return Redirect(f"/w/{company_slug}/clients/{key}", status_code=303)

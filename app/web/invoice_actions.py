@@ -175,14 +175,12 @@ async def invoice_action(
     typed: dict[str, Any] = {}
     try:
         done = await change(
-            billing, viewer, f"invoice.{action}", lambda: act(billing.invoices, access, key, form, typed),
-            access=access, target=key,
-        )  # fmt: skip
+            billing, viewer, f"invoice.{action}", lambda: act(billing.invoices, access, key, form, typed)
+        )
     except REFUSALS as error:
         seen = text(form, "seen_status") or None
         reshown = _reshown_form(error, action, typed, seen)
         if reshown is not None:
-            access = await billing.access(viewer.principal, company_slug)
             return await detail_page(request, access, viewer, billing, key, forms={action: reshown}, status=422)
         flash(request, _refused_message(error, seen), "error")
         return Redirect(base_path(company_slug, key), status_code=303)
@@ -241,7 +239,7 @@ async def send_drafts(request: AnyRequest, company_slug: Segment, viewer: Viewer
         try:
             # One change each: a refused one leaves nothing, the others stay sent.
             sending = functools.partial(billing.invoices.send, access, key, SendInput())
-            done = _invoice(await change(billing, viewer, "invoice.send", sending, access=access, target=key))
+            done = _invoice(await change(billing, viewer, "invoice.send", sending))
             sent.append(f"{done.number} ({name})")
         except (ValidationFailed, InvalidTransition, EmailLimitReached) as error:
             refused.append(f"{name}: {error.detail}")

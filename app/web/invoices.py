@@ -135,15 +135,13 @@ async def _editor_post(
         if invoice is None:
             draft = editor.create_input()
             saved = await change(
-                billing, viewer, "invoice.create", lambda: billing.invoices.create_invoice(access, draft),
-                data=draft, access=access,
-            )  # fmt: skip
+                billing, viewer, "invoice.create", lambda: billing.invoices.create_invoice(access, draft)
+            )
         else:
             edited, target = editor.update_input(), invoice.uuid
             saved = await change(
-                billing, viewer, "invoice.update", lambda: billing.invoices.update_invoice(access, target, edited),
-                data=edited, access=access, target=target,
-            )  # fmt: skip
+                billing, viewer, "invoice.update", lambda: billing.invoices.update_invoice(access, target, edited)
+            )
     except (ValidationFailed, InvalidTransition, NotFound) as error:
         if isinstance(error, InvalidTransition):
             flash(request, refusal(error, invoice.status if invoice else None), "error")
@@ -154,7 +152,6 @@ async def _editor_post(
             error if isinstance(error, ValidationFailed) else ValidationFailed.field("client_uuid", error.detail)
         )
         editor.price()
-        access = await billing.access(viewer.principal, slug)
         return await _editor_page(request, access, viewer, billing, editor, invoice, status=422)
     assert isinstance(saved, InvoiceOut)
     flash(request, "The draft is saved." if invoice else "The draft is created. Finalize or send it when it is ready.")
@@ -306,10 +303,7 @@ async def delete_draft(
         await billing.invoices.get_out(access, key)  # another workspace's invoice: not found, as everywhere
         return Redirect(f"{base_path(company_slug, key)}/delete", status_code=303)
     try:
-        await change(
-            billing, viewer, "invoice.delete", lambda: billing.invoices.delete_invoice(access, key),
-            access=access, target=key,
-        )  # fmt: skip
+        await change(billing, viewer, "invoice.delete", lambda: billing.invoices.delete_invoice(access, key))
     except InvalidTransition as error:
         flash(request, refusal(error, text(form, "seen_status") or None), "error")
         return Redirect(base_path(company_slug, key), status_code=303)
@@ -363,9 +357,8 @@ async def from_previous(request: AnyRequest, company_slug: Segment, viewer: View
     try:
         start = FromPreviousInput(client_uuid=parse_uuid(text(form, "client_uuid")))
         created = await change(
-            billing, viewer, "invoice.from_previous", lambda: billing.invoices.from_previous(access, start),
-            data=start, access=access,
-        )  # fmt: skip
+            billing, viewer, "invoice.from_previous", lambda: billing.invoices.from_previous(access, start)
+        )
     except NotFound as error:
         flash(request, f"No invoice to start from: {error.detail}.", "error")
         return Redirect(base_path(company_slug), status_code=303)

@@ -65,19 +65,12 @@ async def change(
     viewer: Viewer,
     operation: str,
     perform: Callable[[], Awaitable[T]],
-    *,
-    data: Any = None,
-    access: WorkspaceAccess | None = None,
-    target: uuid.UUID | None = None,
 ) -> T:
     """A change asked for on a page, through the domain's one path (``Billing.mutate``,
-    with no key and no dry run): refused, it raises and leaves nothing of itself in the
-    page's unit of work, even when the page answers the refusal with a redirect (which
-    commits)."""
-    result = await billing.mutate(
-        viewer.principal, operation, data, lambda _dry_run: perform(), access=access, target=target
-    )
-    return cast(T, result)
+    with no key and no dry run, so nothing but the operation's name is needed): refused,
+    it raises and leaves nothing of itself in the page's unit of work, even when the page
+    answers the refusal with a redirect (which commits)."""
+    return cast(T, await billing.mutate(viewer.principal, operation, None, lambda _dry_run: perform()))
 
 
 async def provide_viewer(request: AnyRequest, db_session: NamedDependency[AsyncSession]) -> Viewer:

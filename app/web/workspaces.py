@@ -79,9 +79,8 @@ async def create_workspace(request: AnyRequest, viewer: ViewerDep, billing: Bill
     try:
         data = to_struct(WorkspaceCreate, {k: v for k, v in values.items() if v})
         created = await change(
-            billing, viewer, "workspace.create", lambda: billing.workspaces.create_workspace(viewer.principal, data),
-            data=data,
-        )  # fmt: skip
+            billing, viewer, "workspace.create", lambda: billing.workspaces.create_workspace(viewer.principal, data)
+        )
     except (ValidationFailed, Conflict) as error:
         errors = field_errors(error) if isinstance(error, ValidationFailed) else {"company_slug": error.detail}
         return await page(
@@ -171,9 +170,11 @@ async def save_settings(request: AnyRequest, company_slug: Segment, viewer: View
     try:
         data = to_struct(WorkspaceSettingsUpdate, values)
         await change(
-            billing, viewer, "workspace.settings",
-            lambda: billing.workspaces.update_settings(viewer.principal, company_slug, data), data=data,
-        )  # fmt: skip
+            billing,
+            viewer,
+            "workspace.settings",
+            lambda: billing.workspaces.update_settings(viewer.principal, company_slug, data),
+        )
     except ValidationFailed as error:
         return await _settings_page(
             request, company_slug, viewer, billing, values=values, errors=field_errors(error), status=422
@@ -217,9 +218,11 @@ async def add_member(request: AnyRequest, company_slug: Segment, viewer: ViewerD
     try:
         adding = to_struct(MemberInput, values)
         member = await change(
-            billing, viewer, "workspace.member.add",
-            lambda: billing.workspaces.add_member(viewer.principal, company_slug, adding), data=adding,
-        )  # fmt: skip
+            billing,
+            viewer,
+            "workspace.member.add",
+            lambda: billing.workspaces.add_member(viewer.principal, company_slug, adding),
+        )
     except (ValidationFailed, NotFound, Forbidden) as error:
         if isinstance(error, ValidationFailed):
             errors = field_errors(error)
@@ -239,9 +242,11 @@ async def remove_member(request: AnyRequest, company_slug: Segment, viewer: View
     leaving = user_uuid == viewer.me.id
     try:
         await change(
-            billing, viewer, "workspace.member.remove",
-            lambda: billing.workspaces.remove_member(viewer.principal, company_slug, user_uuid), target=user_uuid,
-        )  # fmt: skip
+            billing,
+            viewer,
+            "workspace.member.remove",
+            lambda: billing.workspaces.remove_member(viewer.principal, company_slug, user_uuid),
+        )
     except (Conflict, Forbidden) as error:
         flash(request, f"Nobody was removed: {error.detail}.", "error")
         return Redirect(f"/w/{company_slug}/members", status_code=303)
