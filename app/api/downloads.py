@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
-from app.domain.access import Channel, Principal, Scope
+from app.domain.access import Scope
 from app.downloads import LinkInvalid, read_link
 from app.faces import BillingDep, pdf_response
 
@@ -28,11 +28,8 @@ from app.faces import BillingDep, pdf_response
 )
 async def download(token: FromPath[str], billing: BillingDep, state: State) -> Response[bytes]:
     link = read_link(state.settings.secret_key, token)
-    user = await billing.accounts.find_user(link.user_id)
-    if user is None or not user.is_active:
+    reader = await billing.accounts.acting_with(link.user_id, Scope.INVOICES_READ)
+    if reader is None:
         raise LinkInvalid("this download link is not valid", code="download_link_invalid")
-    reader = Principal(
-        user_id=user.id, name=user.name, scopes=frozenset({Scope.INVOICES_READ.value}), channel=Channel.API
-    )
     access = await billing.access(reader, link.company_slug)
     return await pdf_response(state, await billing.invoices.document(access, link.invoice_uuid))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ApiToken, OAuthToken, User
-from app.domain.access import Channel, Principal, parse_scopes
+from app.domain.access import Channel, Principal, Scope, parse_scopes
 from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from app.domain.service import DomainService
 
@@ -75,14 +75,19 @@ class AccountService(DomainService):
         super().__init__(session)
         self._users = UserRepository(session=session)
 
-    async def find_user(self, user_id: uuid.UUID) -> User | None:
-        return await self.session.get(User, user_id)
-
     async def user(self, user_id: uuid.UUID) -> User:
-        user = await self.find_user(user_id)
+        user = await self.session.get(User, user_id)
         if user is None:
             raise NotFound("no such user", code="user_not_found")
         return user
+
+    async def acting_with(self, user_id: uuid.UUID, scope: Scope) -> Principal | None:
+        """A person who is still active, allowed ``scope`` and nothing more: what a download
+        link grants the one it was made for. None when they are gone or deactivated."""
+        user = await self.session.get(User, user_id)
+        if user is None or not user.is_active:
+            return None
+        return Principal(user_id=user.id, name=user.name, scopes=frozenset({scope.value}), channel=Channel.API)
 
     async def create_user(self, email: str, password: str, name: str = "") -> User:
         email = check_email(email)
