@@ -4,8 +4,8 @@
 ``invoice`` tool's get), ``.../invoices/{uuid}/pdf`` its PDF, and
 ``billcraft://{company_slug}/clients/{uuid}`` the client. Every read goes through the same
 domain calls as the tools, so a stranger's or an unknown address is not found. The list of
-resources is the caller's most recent invoices; completions offer the caller's workspace
-slugs, client names and invoice uuids (by number or title)."""
+resources is up to 20 of the caller's recent invoices; completions offer the caller's
+workspace slugs, client names and invoice uuids (by number or title)."""
 
 from __future__ import annotations
 
@@ -27,28 +27,15 @@ SCHEME = "billcraft://"
 JSON = "application/json"
 PDF = "application/pdf"
 TEMPLATES = [
-    types.ResourceTemplate(
-        name="invoice",
-        title="Invoice",
-        uri_template=SCHEME + "{company_slug}/invoices/{uuid}",
-        description="An invoice with its items, payments, history and deliveries (JSON)",
-        mime_type=JSON,
-    ),
-    types.ResourceTemplate(
-        name="invoice_pdf",
-        title="Invoice PDF",
-        uri_template=SCHEME + "{company_slug}/invoices/{uuid}/pdf",
-        description="The invoice as a PDF (drafts carry a DRAFT watermark)",
-        mime_type=PDF,
-    ),
-    types.ResourceTemplate(
-        name="client",
-        title="Client",
-        uri_template=SCHEME + "{company_slug}/clients/{uuid}",
-        description="A client of the workspace (JSON)",
-        mime_type=JSON,
-    ),
-]
+    types.ResourceTemplate(name=name, title=title, uri_template=SCHEME + path, description=about, mime_type=mime)
+    for name, title, path, about, mime in (
+        ("invoice", "Invoice", "{company_slug}/invoices/{uuid}",
+         "An invoice with its items, payments, history and deliveries (JSON)", JSON),
+        ("invoice_pdf", "Invoice PDF", "{company_slug}/invoices/{uuid}/pdf",
+         "The invoice as a PDF (drafts carry a DRAFT watermark)", PDF),
+        ("client", "Client", "{company_slug}/clients/{uuid}", "A client of the workspace (JSON)", JSON),
+    )
+]  # fmt: skip
 _ADDRESS = re.compile(
     r"^billcraft://(?P<slug>[^/]+)/(?P<kind>invoices|clients)/(?P<uuid>[0-9a-fA-F-]{36})(?P<pdf>/pdf)?$"
 )
@@ -84,19 +71,22 @@ async def read(billing: Billing, principal: Principal, uri: str, pdfs: PdfMaker 
 
 
 async def recent(billing: Billing, principal: Principal) -> list[types.Resource]:
-    """The caller's most recent invoices, from each workspace they may read invoices in."""
+    """Up to ``RECENT`` of the caller's invoices, newest first within each workspace they may
+    read invoices in, workspace by workspace (in name order)."""
     listed: list[types.Resource] = []
     for workspace in (await billing.workspaces.list_for(principal)).items:
+        if len(listed) >= RECENT:
+            break
         access = await billing.access(principal, workspace.company_slug)
         try:
-            page = await billing.invoices.list_page(access, InvoiceFilter(per_page=RECENT))
+            page = await billing.invoices.list_page(access, InvoiceFilter(per_page=RECENT - len(listed)))
         except Forbidden:
             continue
         for invoice in page.items:
             name = f"{invoice.number or 'Draft'}: {invoice.title}"
             uri = f"{SCHEME}{workspace.company_slug}/invoices/{invoice.uuid}"
-            listed.append(types.Resource(name=name, uri=uri, mime_type=JSON, description=f"{workspace.name}"))
-    return listed[:RECENT]
+            listed.append(types.Resource(name=name, uri=uri, mime_type=JSON, description=workspace.name))
+    return listed
 
 
 async def complete(
