@@ -257,6 +257,16 @@ def test_an_email_sent_once_is_delivered_once_with_two_workers(cluster: Cluster,
     assert delivered == len(recipients)
 
 
+async def _sweep_once(queue_name: str) -> None:
+    queue = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        job = await queue.enqueue_job("overdue_sweep", _job_id=f"sweep-{uuid.uuid4().hex}", _queue_name=queue_name)
+        assert job is not None
+        await job.result(timeout=60)
+    finally:
+        await queue.aclose()
+
+
 def scrape(address: str) -> str:
     """A process's metrics ("" while its listener is not up yet)."""
     try:
@@ -291,11 +301,20 @@ def test_metrics_and_request_ids_make_each_replica_observable(cluster: Cluster, 
     web = scrape(cluster.web_metrics[0])
     assert sample(web, "billcraft_requests_total", path=template, status_code="401") >= 1
     assert team.slug not in web, "no series is labelled with a workspace's own slug"
-    # Jobs by outcome and the queue's depth, on the workers.
-    worker_metrics = scrape(cluster.worker_metrics[0])
-    assert "billcraft_job_duration_seconds_count" in worker_metrics
-    assert "billcraft_queue_depth{" in worker_metrics
-    assert sample(worker_metrics, "billcraft_queue_depth") >= 0
+    # Jobs by outcome and the queue's depth, on the workers. A job run now is timed by
+    # whichever worker took it, so the count is summed over both.
+    before = sum(sample(scrape(a), "billcraft_job_duration_seconds_count", job="overdue_sweep")
+                 for a in cluster.worker_metrics)  # fmt: skip
+    asyncio.run(_sweep_once(cluster.queue))
+    wait_until(
+        lambda: sum(sample(scrape(a), "billcraft_job_duration_seconds_count", job="overdue_sweep")
+                    for a in cluster.worker_metrics) > before,
+        what="a worker to time the sweep it ran",
+    )  # fmt: skip
+    for address in cluster.worker_metrics:
+        worker_metrics = scrape(address)
+        assert "# TYPE billcraft_job_duration_seconds histogram" in worker_metrics
+        assert sample(worker_metrics, "billcraft_queue_depth", queue=cluster.queue) >= 0
     # The request's log line (JSON) carries its id.
     log = (cluster.logs / "web0.log").read_text(errors="replace").splitlines()
     lines = [json.loads(line) for line in log if request_id in line]
