@@ -311,10 +311,11 @@ def test_metrics_and_request_ids_make_each_replica_observable(cluster: Cluster, 
                     for a in cluster.worker_metrics) > before,
         what="a worker to time the sweep it ran",
     )  # fmt: skip
-    for address in cluster.worker_metrics:
-        worker_metrics = scrape(address)
-        assert "# TYPE billcraft_job_duration_seconds histogram" in worker_metrics
-        assert sample(worker_metrics, "billcraft_queue_depth", queue=cluster.queue) >= 0
+    exported = ("# TYPE billcraft_job_duration_seconds histogram", f'billcraft_queue_depth{{queue="{cluster.queue}"}}')
+    wait_until(
+        lambda: all(all(series in scrape(a) for series in exported) for a in cluster.worker_metrics),
+        what="every worker to export its job timings and the queue's depth",
+    )
     # The request's log line (JSON) carries its id.
     log = (cluster.logs / "web0.log").read_text(errors="replace").splitlines()
     lines = [json.loads(line) for line in log if request_id in line]
