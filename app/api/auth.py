@@ -27,6 +27,7 @@ PUBLIC_PATHS = [
     r"^/api/mcp/\.well-known/",
     r"^/oauth/",
     r"^/account(/|$)",
+    r"^/approvals(/|$)",
     r"^/$",  # the web app's pages: the browser session is their key
     r"^/(signin|signup|signout)$",
     r"^/workspaces/new$",

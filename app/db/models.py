@@ -69,6 +69,10 @@ class Workspace(UUIDv7AuditBase):
     payment_instructions: Mapped[str] = mapped_column(Text, default="")
     number_pattern: Mapped[str] = mapped_column(String(64), default="INV-{YYYY}-{SEQ:4}")
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Which changes an assistant must have a person confirm, and over which MCP transports
+    # (comma-separated; ``app.domain.approvals`` holds the choices and the defaults).
+    confirm_actions: Mapped[str] = mapped_column(String(200), default="send,finalize,cancel,delete,bulk")
+    confirm_channels: Mapped[str] = mapped_column(String(100), default="mcp_http,mcp_stdio")
 
 
 class Membership(UUIDv7AuditBase):
@@ -326,3 +330,27 @@ class OAuthToken(UUIDv7AuditBase):
     rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class Approval(UUIDv7AuditBase):
+    """A change an assistant asked for that waits for its person: confirmed in the MCP client
+    (elicitation) or on the approval page, declined, or expired. Single use: once decided it
+    is never decided again, so a replayed confirmation finds nothing to confirm."""
+
+    __tablename__ = "approval"
+    __table_args__ = (Index("ix_approval_user_status", "user_id", "status"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    operation: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(255), default=None)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    how: Mapped[str] = mapped_column(String(16))  # elicitation, input_required or link
+    oauth_client_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

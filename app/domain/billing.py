@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import mutations
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.accounts import AccountService
+from app.domain.approvals import ApprovalService
 from app.domain.clients import ClientService
 from app.domain.idempotency import Idempotency
 from app.domain.invoices import InvoiceService
@@ -41,6 +42,10 @@ class Billing:
     @cached_property
     def stats(self) -> StatsService:
         return StatsService(self.session)
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        return ApprovalService(self.session)
 
     @cached_property
     def idempotency(self) -> Idempotency:

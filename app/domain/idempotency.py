@@ -107,6 +107,11 @@ class Idempotency:
         await self.session.flush()
         return result
 
+    async def replay(self, principal: Principal, key: str, operation: str, arguments: Any) -> Replayed | None:
+        """The stored answer for this key, without running anything (``None``: not used yet)."""
+        digest = fingerprint(operation, msgspec.to_builtins(arguments))
+        return await self._previous(principal.user_id, key, digest)
+
     async def _previous(self, user_id: uuid.UUID, key: str, digest: str) -> Replayed | None:
         await tenancy.bind(self.session, None)  # a key is the user's, across their workspaces
         now = utcnow()

@@ -218,6 +218,25 @@ class WorkspaceOut(Struct):
     payment_instructions: str
     number_pattern: str
     payment_terms_days: int
+    # Which changes an assistant must have a person confirm, over which MCP transports.
+    confirm_actions: list[str]
+    confirm_channels: list[str]
+    created_at: dt.datetime
+
+
+class ApprovalOut(Struct):
+    """A change an assistant asked for, waiting for its person (or what became of it)."""
+
+    uuid: uuid.UUID
+    company_slug: str
+    action: str
+    status: str  # pending, approved, declined, failed, expired
+    summary: dict[str, Any]
+    how: str  # elicitation, input_required or link
+    url: str
+    expires_at: dt.datetime
+    decided_at: dt.datetime | None
+    outcome: dict[str, Any] | None
     created_at: dt.datetime
 
 

@@ -186,3 +186,11 @@ class WorkspaceSettingsUpdate(Input):
 class MemberInput(Input):
     email: Email
     role: Text = "member"
+
+
+class ConfirmationSettings(Input):
+    """Which changes an assistant must have a person confirm (``app.domain.approvals``):
+    every choice listed, an empty list for none."""
+
+    confirm_actions: Annotated[list[Text], Meta(max_length=6)]
+    confirm_channels: Annotated[list[Text], Meta(max_length=2)]

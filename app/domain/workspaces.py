@@ -87,6 +87,8 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
         payment_instructions=workspace.payment_instructions,
         number_pattern=workspace.number_pattern,
         payment_terms_days=workspace.payment_terms_days,
+        confirm_actions=[a for a in workspace.confirm_actions.split(",") if a],
+        confirm_channels=[c for c in workspace.confirm_channels.split(",") if c],
         created_at=workspace.created_at,
     )
 

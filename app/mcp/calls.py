@@ -10,19 +10,24 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import msgspec
 
 from app.domain.access import Principal, WorkspaceAccess
+from app.domain.approvals import Request, needs_confirmation
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
 from app.domain.idempotency import Replayed
 from app.domain.outputs import PdfMaker
 from app.domain.schemas import friendly
 
+if TYPE_CHECKING:
+    from app.mcp.confirm import Confirmer
+
 S = TypeVar("S", bound=msgspec.Struct)
+Perform = Callable[[bool], Awaitable[Any]]
 
 _AT = re.compile(r"\s*-\s*at `\$\.?(.*)`$")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")
@@ -41,6 +46,7 @@ class Call:
     action: str | None = None
     pdfs: PdfMaker | None = None
     link_secret: str = ""  # signs download links (app.downloads.sign_link)
+    confirmer: Confirmer | None = None  # how to ask the person (None: nobody to ask, e.g. listing)
     _access: WorkspaceAccess | None = field(default=None, init=False)
 
     # --- arguments --------------------------------------------------------------------------
@@ -91,8 +97,21 @@ class Call:
         noun: str | None = None,
     ) -> Any:
         """Run a change through the domain's one path (``Billing.mutate``), with this call's
-        ``dry_run`` and ``idempotency_key``."""
+        ``dry_run`` and ``idempotency_key``; first, where the workspace wants it, the person
+        confirms (``app.mcp.confirm``), and until they have, the answer says what waits."""
         access = await self.access() if "company_slug" in self.args else None
+        dry_run = self.flag("dry_run")
+        confirmer = self.confirmer
+        if (
+            confirmer is not None
+            and access is not None
+            and not dry_run
+            and needs_confirmation(access.workspace, operation, confirmer.channel)
+        ):
+            request = Request(access, operation, target, payload, self.args.get("idempotency_key"), confirmer.how())
+            answer = await confirmer.obtain(self, request, perform)
+            if answer is not None:
+                return answer
         result = await self.billing.mutate(
             self.principal,
             operation,
@@ -101,10 +120,13 @@ class Call:
             access=access,
             target=target,
             key=self.args.get("idempotency_key"),
-            dry_run=self.flag("dry_run"),
+            dry_run=dry_run,
             noun=noun,
         )
-        return result.response if isinstance(result, Replayed) else result
+        answer = result.response if isinstance(result, Replayed) else result
+        if confirmer is not None and confirmer.approval is not None:
+            await self.billing.approvals.record(confirmer.approval, {"result": msgspec.to_builtins(answer)})
+        return answer
 
 
 def _as_input_error(message: str, back: dict[str, str]) -> ToolInputError:

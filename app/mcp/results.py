@@ -25,6 +25,7 @@ from app.domain.outputs import (
     WorkspaceOut,
 )
 from app.mcp import operations as op
+from app.mcp.confirm import AwaitingApproval
 from app.mcp.operations import Operation
 
 Schema = dict[str, Any]
@@ -72,18 +73,20 @@ class PdfLink(Struct):
 
 
 INVOICE_CHANGE = (InvoiceOut, DryRunOut)
+# A change the workspace has its person confirm may answer that it waits for them instead.
+CONFIRMED_CHANGE = (*INVOICE_CHANGE, AwaitingApproval)
 OUTPUTS: dict[Operation, tuple[Any, ...]] = {
     op.invoice_list: (Page[InvoiceSummary],),
     op.invoice_get: (InvoiceOut,),
     op.invoice_create: INVOICE_CHANGE,
     op.invoice_update: INVOICE_CHANGE,
-    op.invoice_finalize: INVOICE_CHANGE,
-    op.invoice_send: INVOICE_CHANGE,
-    op.invoice_mark_paid: INVOICE_CHANGE,
-    op.invoice_cancel: INVOICE_CHANGE,
+    op.invoice_finalize: CONFIRMED_CHANGE,
+    op.invoice_send: CONFIRMED_CHANGE,
+    op.invoice_mark_paid: CONFIRMED_CHANGE,
+    op.invoice_cancel: CONFIRMED_CHANGE,
     op.invoice_duplicate: INVOICE_CHANGE,
     op.invoice_from_previous: INVOICE_CHANGE,
-    op.invoice_delete: (InvoiceDeleted,),
+    op.invoice_delete: (InvoiceDeleted, AwaitingApproval),
     op.invoice_suggest_number: (NextNumberOut,),
     op.invoice_pdf: (PdfLink,),
     op.stats: (StatsOut,),

@@ -29,6 +29,7 @@ from app.domain.outputs import PdfMaker
 from app.mcp import prompts, resources
 from app.mcp.calls import Call
 from app.mcp.catalogue import tools_for
+from app.mcp.confirm import Confirmer
 
 log = structlog.get_logger("billcraft.mcp")
 T = TypeVar("T")
@@ -72,9 +73,11 @@ def to_json(value: Any) -> Any:
     return msgspec.to_builtins(value)
 
 
-def success(value: Any) -> types.CallToolResult:
-    if isinstance(value, types.CallToolResult):  # a tool that shapes its own content (the PDF)
-        return value
+def success(value: Any) -> types.CallToolResult | types.InputRequiredResult:
+    if isinstance(value, types.CallToolResult | types.InputRequiredResult):
+        return value  # a tool that shapes its own content (the PDF), or a question for the person
+    if isinstance(value, DomainError):  # a refusal whose unit of work is kept (a declined confirmation)
+        return failure(value.code, value.detail, **value.extra)
     data = to_json(value)
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
@@ -106,19 +109,24 @@ def build_server(
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | types.InputRequiredResult:
         spec = tools.get(params.name)
         if spec is None:
             # The specification's answer for a tool that is not there: a protocol error
             # (invalid params), not a tool result a model would read as the tool's own.
             raise MCPError(INVALID_PARAMS, f"unknown tool {params.name!r}; tools: {', '.join(tools)}")
-        args = dict(params.arguments or {})
+        # A client in OpenAI's strict mode sends every property, null for those it means to leave out.
+        args = {name: value for name, value in (params.arguments or {}).items() if value is not None}
         async with sessions() as session:
             try:
                 principal = (await resolve(ctx, session)).via(Channel.MCP)
+                confirmer = Confirmer(
+                    channel="mcp_http" if ctx.request is not None else "mcp_stdio", secret=settings.secret_key,
+                    ctx=ctx, input_responses=params.input_responses, request_state=params.request_state,
+                )  # fmt: skip
                 call = Call(
                     Billing(session, base_url=settings.base_url), principal, spec.name, args,
-                    pdfs=pdfs, link_secret=settings.secret_key,
+                    pdfs=pdfs, link_secret=settings.secret_key, confirmer=confirmer,
                 )  # fmt: skip
                 result = await spec.run(call)
                 await session.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from app.web import account, clients, invoice_actions, invoices, workspaces
+from app.web import account, approvals, clients, invoice_actions, invoices, workspaces
 from app.web.pages import EXCEPTION_HANDLERS, provide_viewer
 
 
@@ -15,6 +15,7 @@ def web_router() -> Router:
         path="/",
         route_handlers=[
             *account.ROUTES,
+            *approvals.ROUTES,
             *workspaces.ROUTES,
             *clients.ROUTES,
             *invoices.ROUTES,

@@ -13,9 +13,16 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 
 from app.domain.access import Role, Scope
+from app.domain.approvals import confirmation_settings
 from app.domain.deliveries import stalled_emails
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.domain.schemas import InvoiceFilter, MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
+from app.domain.schemas import (
+    ConfirmationSettings,
+    InvoiceFilter,
+    MemberInput,
+    WorkspaceCreate,
+    WorkspaceSettingsUpdate,
+)
 from app.domain.workspaces import iana_time_zones
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
@@ -153,6 +160,9 @@ async def _settings_page(
         access=access,
         section="settings",
         values=values,
+        confirm={"actions": current.confirm_actions, "channels": current.confirm_channels},
+        confirm_action_choices=CONFIRM_ACTION_CHOICES,
+        confirm_channel_choices=CONFIRM_CHANNEL_CHOICES,
         **{"errors": {}, **extra},
         **choices(),
     )
@@ -180,6 +190,39 @@ async def save_settings(request: AnyRequest, company_slug: Segment, viewer: View
             request, company_slug, viewer, billing, values=values, errors=field_errors(error), status=422
         )
     flash(request, "Settings saved. New invoices and PDFs use them from now on.")
+    return Redirect(f"/w/{company_slug}/settings", status_code=303)
+
+
+CONFIRM_ACTION_CHOICES = [
+    ("send", "Emailing an invoice or a reminder to a client"),
+    ("finalize", "Finalizing a draft (it gets its number for good)"),
+    ("cancel", "Cancelling an invoice"),
+    ("delete", "Deleting a draft"),
+    ("mark_paid", "Recording a payment"),
+    ("bulk", "Anything done to several invoices at once"),
+]
+CONFIRM_CHANNEL_CHOICES = [
+    ("mcp_http", "Over the internet (Claude, ChatGPT, Cursor, VS Code…)"),
+    ("mcp_stdio", "On your own computer (billcraft mcp)"),
+]
+
+
+@post("/w/{company_slug:str}/settings/confirmations", include_in_schema=False)
+async def save_confirmations(
+    request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep
+) -> Redirect:
+    form = await read_form(request)
+    data = ConfirmationSettings(
+        confirm_actions=[str(v) for v in form.getall("confirm_actions", [])],
+        confirm_channels=[str(v) for v in form.getall("confirm_channels", [])],
+    )
+    await change(
+        billing,
+        viewer,
+        "workspace.confirmations",
+        lambda: confirmation_settings(billing, viewer.principal, company_slug, data),
+    )
+    flash(request, "Saved. Assistants ask you first for what is ticked.")
     return Redirect(f"/w/{company_slug}/settings", status_code=303)
 
 
@@ -265,6 +308,7 @@ ROUTES = [
     overview,
     settings_page,
     save_settings,
+    save_confirmations,
     members_page,
     add_member,
     remove_member,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import mcp_types as types
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -79,22 +80,46 @@ async def owner(new_account: NewAccount) -> Account:
     return await new_account()
 
 
+class Person:
+    """The person behind an MCP client, answering the server's confirmation forms: agreeing
+    (the suite's default: its stories are about what the change does) or declining. Every
+    question asked is kept, to check what the person was shown."""
+
+    def __init__(self, agrees: bool = True) -> None:
+        self.agrees = agrees
+        self.asked: list[types.ElicitRequestParams] = []
+
+    async def __call__(self, context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        self.asked.append(params)
+        if self.agrees:
+            return types.ElicitResult(action="accept", content={"confirm": True})
+        return types.ElicitResult(action="decline")
+
+
 @asynccontextmanager
-async def http_client(base: str, token: str, mode: str = "auto") -> AsyncIterator[Client]:
-    """An SDK client on Streamable HTTP at /api/mcp with the token as bearer."""
+async def http_client(
+    base: str, token: str, mode: str = "auto", person: Person | None = None, elicits: bool = True
+) -> AsyncIterator[Client]:
+    """An SDK client on Streamable HTTP at /api/mcp with the token as bearer; it answers
+    confirmations as ``person`` (one who agrees by default), or, with ``elicits=False``,
+    declares no elicitation at all."""
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    async with http, Client(streamable_http_client(f"{base}/api/mcp", http_client=http), mode=mode) as client:
+    callback = (person or Person()) if elicits else None
+    transport = streamable_http_client(f"{base}/api/mcp", http_client=http)
+    async with http, Client(transport, mode=mode, elicitation_callback=callback) as client:
         yield client
 
 
 @asynccontextmanager
 async def stdio_mcp(
-    env: ProcessEnv, token: str, log_path: Path, mode: str = "legacy", **settings: str
+    env: ProcessEnv, token: str, log_path: Path, mode: str = "legacy", person: Person | None = None, **settings: str
 ) -> AsyncIterator[Client]:
     """``billcraft mcp`` as a subprocess of the SDK's stdio transport, acting for ``token``.
     The transport stops the process by its handle when the block ends (closes its stdin,
     then terminates and finally kills it); its stderr goes to ``log_path``."""
     params = StdioServerParameters(command=str(BIN), args=["mcp"], env=env.env(token=token, **settings))
     with log_path.open("w") as errlog:
-        async with Client(stdio_client(params, errlog=errlog), mode=mode) as client:
+        async with Client(
+            stdio_client(params, errlog=errlog), mode=mode, elicitation_callback=person or Person()
+        ) as client:
             yield client
