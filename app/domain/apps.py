@@ -56,6 +56,17 @@ async def connected_apps(session: AsyncSession, principal: Principal) -> list[Co
     ]
 
 
+async def granted_scopes(session: AsyncSession, user_id: object, client_id: str) -> set[str]:
+    """What this person already let the app do (its live tokens): the consent page marks
+    the scopes a new request adds to it (step-up)."""
+    rows = await session.execute(
+        select(OAuthToken.scope).where(
+            OAuthToken.user_id == user_id, OAuthToken.client_id == client_id, *_live(utcnow())
+        )
+    )
+    return {scope for line in rows.scalars() for scope in (line or "").split()}
+
+
 async def revoke_app(session: AsyncSession, principal: Principal, client_id: str) -> None:
     """Revoke every token the app holds for this person: it must ask again."""
     principal.require_scope(Scope.WORKSPACE_ADMIN)

@@ -1,10 +1,17 @@
 """MCP inside the web app: Streamable HTTP at ``/api/mcp`` (stateless, so any replica can
 answer any request) and the legacy SSE transport at ``/api/mcp/sse``. Requests reach these
 handlers already authenticated by the app's middleware; Host and Origin are checked
-against ``BILLCRAFT_BASE_URL`` (and loopback) to stop DNS rebinding."""
+against ``BILLCRAFT_BASE_URL`` (and loopback) to stop DNS rebinding.
+
+Scopes by step-up (MCP authorization, 2025-11-25): a tool call with an OAuth token that
+lacks the scope its tool or action needs is answered HTTP 403 with a ``WWW-Authenticate``
+``insufficient_scope`` challenge naming the scopes to ask for (those granted and the one
+missing), so the client asks the person for more consent and calls again. A personal
+token cannot be consented to again: its calls keep the ``insufficient_scope`` tool error."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,8 +26,10 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from mcp.server.transport_security import TransportSecuritySettings
 
 from app.config import Settings
+from app.domain.access import Principal
 from app.domain.outputs import PdfMaker
 from app.mcp.server import build_server, http_principal
+from app.mcp.specs import SCOPES
 
 MCP_PATH = "/api/mcp"
 SSE_PATH = "/api/mcp/sse"
@@ -42,6 +51,7 @@ class McpTransports:
 
     def __init__(self, settings: Settings, db: SQLAlchemyAsyncConfig, pdfs: PdfMaker) -> None:
         self.server = build_server(settings, db.create_session_maker(), http_principal, pdfs)
+        self.base_url = settings.base_url
         security = transport_security(settings.base_url)
         self.manager = StreamableHTTPSessionManager(
             app=self.server, stateless=True, json_response=True, security_settings=security
@@ -55,8 +65,18 @@ class McpTransports:
             yield
 
     def route_handlers(self) -> list[ASGIRouteHandler]:
+        metadata = f"{self.base_url}/.well-known/oauth-protected-resource/api/mcp"
+
         @asgi(MCP_PATH, copy_scope=False)
         async def streamable_http(scope: Scope, receive: Receive, send: Send) -> None:
+            user = scope.get("user")
+            if scope.get("method") == "POST" and isinstance(user, Principal) and user.oauth_client_id:
+                body = await _read_body(receive)
+                missing = _missing_scope(user, body)
+                if missing is not None:
+                    await _challenge(send, user, missing, metadata, body)
+                    return
+                receive = _replay(body)
             await self.streamable(scope, receive, send)  # type: ignore[arg-type]
 
         @asgi(SSE_PATH, copy_scope=False)
@@ -70,3 +90,71 @@ class McpTransports:
             await self.sse.handle_post_message(scope, receive, send)  # type: ignore[arg-type]
 
         return [streamable_http, sse, messages]
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    """The request's body again, for the SDK's transport, which reads it itself."""
+    sent = False
+
+    async def receive() -> Any:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _missing_scope(principal: Principal, body: bytes) -> str | None:
+    """The scope a ``tools/call`` needs that the token lacks (None: nothing missing, or not
+    a tool call this check understands; the call itself then says what is wrong)."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or message.get("method") != "tools/call":
+        return None
+    params = message.get("params")
+    if not isinstance(params, dict) or not isinstance(params.get("name"), str):
+        return None
+    arguments: Any = params.get("arguments")
+    if not isinstance(arguments, dict):
+        arguments = {}
+    action = arguments.get("action") if isinstance(arguments.get("action"), str) else None
+    needed = SCOPES.get((params["name"], action)) or SCOPES.get((params["name"], None))
+    return needed if needed and needed not in principal.scopes else None
+
+
+async def _challenge(send: Send, principal: Principal, missing: str, metadata: str, body: bytes) -> None:
+    wanted = " ".join(sorted({*principal.scopes, missing}))
+    try:
+        request_id = json.loads(body).get("id")
+    except (ValueError, AttributeError):
+        request_id = None
+    detail = f"this token lacks the scope {missing}; ask the person to consent to it and call again"
+    data = {"code": "insufficient_scope", "required_scope": missing}
+    error = {"code": -32001, "message": detail, "data": data}
+    payload = json.dumps({"jsonrpc": "2.0", "id": request_id, "error": error}).encode()
+    challenge = f'Bearer error="insufficient_scope", scope="{wanted}", resource_metadata="{metadata}"'
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"www-authenticate", challenge.encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    start: Any = {"type": "http.response.start", "status": 403, "headers": headers}
+    await send(start)
+    body_message: Any = {"type": "http.response.body", "body": payload}
+    await send(body_message)

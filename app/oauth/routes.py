@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db.models import OAuthClient
 from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS, Channel, Principal, Scope
-from app.domain.apps import ConnectedApp, connected_apps, revoke_app
+from app.domain.apps import ConnectedApp, connected_apps, granted_scopes, revoke_app
 from app.domain.workspaces import WorkspaceService
 from app.faces import PrincipalDep, needs
 from app.oauth import store
@@ -166,13 +166,18 @@ async def authorize_page(request: Request[Any, Any, Any], state: State, db_sessi
     scope = grant.client.get_allowed_scope(params.get("scope")) or " ".join(sorted(ALL_SCOPES))
     person = Principal(user_id=user.id, name=user.name, channel=Channel.WEB)
     workspaces = (await WorkspaceService(db_session).list_for(person)).items
+    granted = await granted_scopes(db_session, user.id, grant.client.client_id)
     return Template(
         "consent.html",
         context={
             "client_name": grant.client.client_name,
             "client_id": grant.client.client_id,
             "redirect_host": urlsplit(params.get("redirect_uri", "")).netloc,
-            "scopes": [{"name": s, "description": SCOPE_DESCRIPTIONS[s]} for s in scope.split()],
+            "scopes": [
+                {"name": s, "description": SCOPE_DESCRIPTIONS[s], "added": bool(granted) and s not in granted}
+                for s in scope.split()
+            ],
+            "step_up": bool(granted) and not set(scope.split()) <= granted,
             "workspaces": workspaces,
             "user_email": user.email,
             "csrf_token": csrf_token(request),

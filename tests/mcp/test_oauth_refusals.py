@@ -10,6 +10,7 @@ Every refusal is checked for its precise OAuth error and for issuing nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from tests.conftest import unique
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.oauth_browser import Browser, code_and_state, forms
 from tests.mcp.oauth_support import (
+    MCP_ACCEPT,
     PASSWORD,
     REDIRECT,
     Pkce,
@@ -44,7 +46,6 @@ from tests.mcp.oauth_support import (
     through_browser,
     tokens_of,
 )
-from tests.mcp.support import refused
 from tests.processes import ProcessEnv, serve
 
 SESSION_COOKIE = "billcraft_session"
@@ -311,22 +312,46 @@ async def test_a_revoked_token_is_refused_and_revoking_an_unknown_token_answers_
     assert unknown.status_code == 200, unknown.text
 
 
-async def test_a_token_without_the_write_scope_cannot_write_over_mcp_or_rest(
+async def test_a_token_without_the_write_scope_is_challenged_to_step_up_over_mcp_and_refused_over_rest(
     served: str, http: httpx.AsyncClient, account: Account
 ) -> None:
-    """A grant for scope invoices:read only: creating an invoice over MCP is a tool error
-    insufficient_scope naming invoices:write, and over REST a 403 whose WWW-Authenticate says
+    """A grant for scope invoices:read only. Over MCP, creating an invoice is answered HTTP 403
+    with a step-up challenge (MCP authorization 2025-11-25): error="insufficient_scope",
+    scope= what was granted plus invoices:write, and where the resource's metadata is; the
+    person is asked again, the consent page marks invoices:write as new, and with the new
+    token the same call works. Over REST a 403 whose WWW-Authenticate says
     error="insufficient_scope" scope="invoices:write"; reading still works."""
     mcp = await connect(http, served, account, scope="invoices:read")
     assert mcp.scope.split() == ["invoices:read"]
     async with http_client(served, mcp.access) as client:
         listed = await client.call_tool("invoice", {"action": "list", "company_slug": account.slug})
         assert not listed.is_error, listed.content
-        result = await client.call_tool("invoice", {"action": "create", "company_slug": account.slug, "title": "No"})
-    text, error = refused(result)
-    assert error["code"] == "insufficient_scope"
-    assert error["required_scope"] == "invoices:write"
-    assert "invoices:write" in text
+    create = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+              "params": {"name": "invoice", "arguments": {"action": "create", "company_slug": account.slug,
+                                                          "title": "Stepped up"}}}  # fmt: skip
+    headers = {"Authorization": f"Bearer {mcp.access}", **MCP_ACCEPT, "MCP-Protocol-Version": "2025-11-25"}
+    challenged = await http.post(f"{served}/api/mcp", json=create, headers=headers)
+    assert challenged.status_code == 403, challenged.text
+    header = challenged.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in header
+    assert 'scope="invoices:read invoices:write"' in header
+    assert f'resource_metadata="{served}/.well-known/oauth-protected-resource/api/mcp"' in header
+    assert challenged.json()["error"]["data"]["required_scope"] == "invoices:write"
+
+    more = "invoices:read invoices:write"
+    browser = Browser(served, account.email, PASSWORD)
+    pkce = Pkce.new()
+    async with browser.http:
+        landed = await browser.visit(authorize_url(served, mcp.client_id, pkce, scope=more))
+    consent = browser.pages[-1]
+    assert "now asks for more" in consent
+    assert re.search(r'<strong class="badge">new</strong> <code>invoices:write</code>', consent)
+    assert not re.search(r'<strong class="badge">new</strong> <code>invoices:read</code>', consent)
+    stepped = tokens_of(mcp.client_id, await exchange(http, served, mcp.client_id, code_and_state(landed)["code"],
+                                                      pkce.verifier))  # fmt: skip
+    async with http_client(served, stepped.access) as client:
+        made = await client.call_tool("invoice", {"action": "create", "company_slug": account.slug, "title": "Up"})
+        assert not made.is_error, made.content
 
     rest = await connect(http, served, account, scope="invoices:read", resource=f"{served}/api/v1")
     response = await http.post(
@@ -343,7 +368,8 @@ async def test_a_token_without_the_write_scope_cannot_write_over_mcp_or_rest(
         f"{served}/api/v1/workspaces/{account.slug}/invoices", headers={"Authorization": f"Bearer {rest.access}"}
     )
     assert invoices.status_code == 200, invoices.text
-    assert invoices.json()["total"] == 0, "nothing was created"
+    titles = [i["title"] for i in invoices.json()["items"]]
+    assert titles == ["Up"], "only the call made after stepping up created anything"
 
 
 # --- the authorization response -------------------------------------------------------------
