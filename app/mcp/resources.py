@@ -22,6 +22,7 @@ from app.domain.billing import Billing
 from app.domain.errors import Forbidden, NotFound, Unavailable
 from app.domain.outputs import PdfMaker
 from app.domain.schemas import InvoiceFilter
+from app.mcp import card
 
 SCHEME = "billcraft://"
 JSON = "application/json"
@@ -48,6 +49,8 @@ def _not_found(uri: str) -> NotFound:
 
 
 async def read(billing: Billing, principal: Principal, uri: str, pdfs: PdfMaker | None) -> types.ReadResourceResult:
+    if uri == card.URI:
+        return card.read()
     match = _ADDRESS.match(uri)
     if match is None or (match["pdf"] and match["kind"] != "invoices"):
         raise _not_found(uri)
@@ -73,13 +76,13 @@ async def read(billing: Billing, principal: Principal, uri: str, pdfs: PdfMaker 
 async def recent(billing: Billing, principal: Principal) -> list[types.Resource]:
     """Up to ``RECENT`` of the caller's invoices, newest first within each workspace they may
     read invoices in, workspace by workspace (in name order)."""
-    listed: list[types.Resource] = []
+    listed: list[types.Resource] = [card.RESOURCE]
     for workspace in (await billing.workspaces.list_for(principal)).items:
-        if len(listed) >= RECENT:
+        if len(listed) > RECENT:
             break
         access = await billing.access(principal, workspace.company_slug)
         try:
-            page = await billing.invoices.list_page(access, InvoiceFilter(per_page=RECENT - len(listed)))
+            page = await billing.invoices.list_page(access, InvoiceFilter(per_page=RECENT + 1 - len(listed)))
         except Forbidden:
             continue
         for invoice in page.items:

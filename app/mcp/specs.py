@@ -11,8 +11,10 @@ from typing import Any
 import mcp_types as types
 
 from app.domain.access import Scope
+from app.mcp import card
 from app.mcp.arguments import P, Schema
 from app.mcp.calls import Call, ToolInputError
+from app.mcp.icons import icons_for
 from app.mcp.operations import Operation
 from app.mcp.results import output_schema
 
@@ -50,6 +52,29 @@ SCOPES: dict[tuple[str, str | None], str | None] = {
     ("get_business_settings", None): None,
     ("update_business_settings", None): _ADMIN,
 }  # fmt: skip
+
+
+def closed(properties: dict[str, Schema], required: list[str]) -> Schema:
+    """An object as OpenAI's strict mode wants it, which every other host loads too: closed
+    (``additionalProperties: false``), every property listed in ``required``, and those a
+    caller may leave out nullable, so "not given" is ``null`` (the server reads a null as
+    absent). Objects inside arrays are closed the same way."""
+    props: dict[str, Schema] = {}
+    for name, schema in properties.items():
+        items = schema.get("items")
+        if isinstance(items, dict) and items.get("type") == "object":
+            schema = {**schema, "items": closed(items["properties"], items.get("required", []))}
+        props[name] = schema if name in required else nullable(schema)
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def nullable(schema: Schema) -> Schema:
+    """``schema`` or null: a type list for plain types; for an enum, ``anyOf`` the enum or
+    null, so enum values stay strings (Gemini takes only string enums)."""
+    if "enum" in schema:
+        choice = {k: v for k, v in schema.items() if k != "description"}
+        return {"anyOf": [choice, {"type": "null"}], "description": schema["description"]}
+    return {**schema, "type": [schema["type"], "null"]}
 
 
 def _scope_text(needs: dict[str, str | None] | list[str]) -> str:
@@ -108,11 +133,7 @@ class ToolSpec:
             }
         for name in self.properties:
             props[name] = self.overrides.get(name, P[name])
-        schema: Schema = {"type": "object", "properties": props}
-        required = (["action"] if self.actions else []) + list(self.required)
-        if required:
-            schema["required"] = required
-        return schema
+        return closed(props, (["action"] if self.actions else []) + list(self.required))
 
     def tool(self) -> types.Tool:
         needs: dict[str, str | None] | list[str]
@@ -129,7 +150,8 @@ class ToolSpec:
             input_schema=self.input_schema(),
             output_schema=output_schema([o for o in operations if o is not None]),
             annotations=self.annotations,
-            _meta={SCOPES_META: needs},
+            icons=icons_for(self.name),
+            _meta={SCOPES_META: needs, **card.tool_meta(self.name)},
         )
 
     async def run(self, call: Call) -> Any:

@@ -225,3 +225,21 @@ async def gitscrum_workflow(client: Client, slug: str) -> None:
     )
     assert (phase1["subtotal"], phase1["tax_amount"], phase1["total"]) == ("14400.00", "1440.00", "15840.00")
     assert phase1["status"] == "draft"
+
+
+def plain(schema: dict[str, Any]) -> dict[str, Any]:
+    """An argument's schema without its "or null" (strict mode's way to say optional)."""
+    if "anyOf" in schema:
+        choice = next(s for s in schema["anyOf"] if s.get("type") != "null")
+        return {**choice, "description": schema.get("description", "")}
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return {**schema, "type": next(t for t in kind if t != "null")}
+    return schema
+
+
+def truly_required(schema: dict[str, Any]) -> list[str]:
+    """The arguments a call must give: required and not nullable (strict mode lists every
+    property as required and marks the optional ones nullable)."""
+    properties = schema["properties"]
+    return [name for name in schema.get("required", []) if plain(properties[name]) is properties[name]]

@@ -20,7 +20,7 @@ from mcp import Client
 
 from tests.conftest import unique
 from tests.mcp.conftest import Account, NewAccount, http_client
-from tests.mcp.support import THREE_ITEMS, call, invoice, ok, refused, text_of
+from tests.mcp.support import THREE_ITEMS, call, invoice, ok, refused, text_of, truly_required
 
 NOT_FOUND = {"workspace_not_found", "invoice_not_found", "client_not_found"}
 
@@ -153,7 +153,7 @@ def initial_arguments(tool: types.Tool, action: str | None, slug: str, target: s
         arguments["uuid"] = target
     if "client_uuid" in properties:
         arguments["client_uuid"] = client_uuid
-    for name in tool.input_schema.get("required", []):
+    for name in truly_required(tool.input_schema):
         if name not in arguments:
             assert name in VALID, f"{tool.name} requires {name}: teach this test a valid value for it"
             arguments[name] = VALID[name]

@@ -52,7 +52,18 @@ from mcp import Client
 
 from app.mcp.catalogue import ACTION_TOOLS as ACTION_SPECS
 from tests.mcp.conftest import Account, NewAccount, http_client
-from tests.mcp.support import ACTION_TOOLS, GRANULAR_TOOLS, THREE_ITEMS, call, invoice, ok, refused, text_of
+from tests.mcp.support import (
+    ACTION_TOOLS,
+    GRANULAR_TOOLS,
+    THREE_ITEMS,
+    call,
+    invoice,
+    ok,
+    plain,
+    refused,
+    text_of,
+    truly_required,
+)
 from tests.properties import (
     Drawn,
     Field,
@@ -253,7 +264,9 @@ def action_call(tool: types.Tool, targets: Targets) -> st.SearchStrategy[ToolCal
     """An action-style call: mostly a listed action with the arguments it takes (its required
     ones named when missing), sometimes an argument of another action, or no valid action."""
     properties: dict[str, Any] = tool.input_schema["properties"]
-    fields = {name: field_for(tool.name, name, sub, targets) for name, sub in properties.items() if name != "action"}
+    fields = {
+        name: field_for(tool.name, name, plain(sub), targets) for name, sub in properties.items() if name != "action"
+    }
     spec = ACTION_SPECS[tool.name]
 
     @st.composite
@@ -288,8 +301,8 @@ def fields_action(properties: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 def granular_call(tool: types.Tool, targets: Targets) -> st.SearchStrategy[ToolCall]:
     properties: dict[str, Any] = tool.input_schema["properties"]
-    fields = {name: field_for(tool.name, name, sub, targets) for name, sub in properties.items()}
-    required = tool.input_schema.get("required", [])
+    fields = {name: field_for(tool.name, name, plain(sub), targets) for name, sub in properties.items()}
+    required = truly_required(tool.input_schema)
     extra = st.sampled_from(["verbose", "uuid_", "total", "status_", ""]).filter(lambda key: key not in properties)
 
     @st.composite

@@ -3,6 +3,7 @@ checked on the catalogue as the live server lists it, so a new tool cannot break
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -10,8 +11,8 @@ import pytest
 
 from app.config import Settings
 from app.mcp.stdio import tool_catalogue
+from tests.mcp.support import plain, truly_required
 
-NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 GRANULAR = {
     "create_invoice", "update_invoice", "delete_invoice", "duplicate_invoice", "create_invoice_from_previous",
     "get_invoice", "get_invoice_pdf", "list_invoices", "suggest_invoice_number", "finalize_invoice",
@@ -23,7 +24,6 @@ ACTIONS = {
     "client": ["list", "get", "create", "update"],
     "invoice": ["list", "get", "create", "update", "send", "mark_paid", "cancel", "stats"],
 }
-COMBINATORS = {"oneOf", "anyOf", "allOf", "not", "enum"}
 HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
 
 
@@ -33,7 +33,7 @@ async def tools(migrated: Settings) -> list[dict[str, Any]]:
 
 
 def _walk(schema: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
-    """Every sub-schema with the path that leads to it."""
+    """Every sub-schema with the path that leads to it (``|n`` for the n-th of an anyOf)."""
     found: list[tuple[str, dict[str, Any]]] = []
     if isinstance(schema, dict):
         found.append((path, schema))
@@ -43,37 +43,133 @@ def _walk(schema: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
                     found += _walk(sub, f"{path}.{name}")
             elif key == "items":
                 found += _walk(value, f"{path}[]")
+            elif key == "anyOf":
+                for n, sub in enumerate(value):
+                    found += _walk(sub, f"{path}|{n}")
     return found
 
 
-def test_the_server_lists_the_three_action_tools_and_the_eighteen_granular_ones(tools: list[dict[str, Any]]) -> None:
-    names = [t["name"] for t in tools]
-    assert len(names) == len(set(names)) == 21
-    assert set(names) == set(ACTIONS) | GRANULAR
+JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
 
 
-def test_every_schema_keeps_to_the_rules_every_client_loads(tools: list[dict[str, Any]]) -> None:
+def _types(sub: dict[str, Any]) -> list[str]:
+    kind = sub.get("type")
+    return kind if isinstance(kind, list) else [kind] if kind else []
+
+
+# What each host refuses or mishandles, as one rule per check: (host, rule, check) where
+# check(tool name, path, sub-schema, whole input schema) -> a problem or None. The catalogue
+# is linted against all five, so a tool that one host would drop fails here first.
+def _objects_closed(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    if "object" not in _types(sub):
+        return None
+    if sub.get("additionalProperties") is not False:
+        return "an object without additionalProperties: false"
+    if set(sub.get("required", [])) != set(sub.get("properties", {})):
+        return "a property missing from required"
+    return None
+
+
+def _optional_is_nullable(_: str, path: str, sub: dict[str, Any], schema: Any) -> str | None:
+    # Strict mode's "optional": listed as required, null allowed; a type list holds one other type.
+    kinds = _types(sub)
+    if len(kinds) > 2 or (len(kinds) == 2 and "null" not in kinds):
+        return f"type {kinds}: one type, or one type and null"
+    return None
+
+
+def _strict_keywords(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    allowed = {"type", "description", "properties", "required", "additionalProperties", "items", "enum", "anyOf",
+               "minimum", "maximum", "maxItems", "minItems", "pattern", "format"}  # fmt: skip
+    extra = set(sub) - allowed
+    return f"keywords strict mode does not take: {sorted(extra)}" if extra else None
+
+
+def _root_object(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    if path:
+        return None
+    if sub.get("type") != "object" or not isinstance(sub.get("properties"), dict):
+        return "the root must be type object with properties"
+    if {"oneOf", "anyOf", "allOf", "not", "enum"} & sub.keys():
+        return "no combinator or enum at the root"
+    return None
+
+
+def _no_references(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    found = {"$ref", "$defs", "definitions", "$schema"} & sub.keys()
+    return f"{sorted(found)}" if found else None
+
+
+def _arrays_have_items(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    if "array" in _types(sub) and not isinstance(sub.get("items"), dict):
+        return "an array without items"
+    return None
+
+
+def _known_types(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    kinds = _types(sub)
+    if not kinds and path and "anyOf" not in sub:
+        return "no type"
+    unknown = set(kinds) - JSON_TYPES
+    return f"type {sorted(unknown)} is not a JSON Schema type" if unknown else None
+
+
+def _string_enums(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    if "enum" in sub and not all(isinstance(v, str) for v in sub["enum"]):
+        return "enum values must be strings"
+    if "enum" in sub and path.split("|")[0].rsplit(".", 1)[-1] not in {"action", "status", "delivery_status"}:
+        return "enums only for action and status (DESIGN section 4)"
+    return None
+
+
+def _described(_: str, path: str, sub: dict[str, Any], __: Any) -> str | None:
+    # Hosts show these to the model: every argument says what it is.
+    if path and "[]" not in path and "|" not in path and not sub.get("description"):
+        return "an argument without a description"
+    return None
+
+
+def _name_rule(limit: int) -> Any:
+    def check(name: str, path: str, _: dict[str, Any], __: Any) -> str | None:
+        return None if path or re.match(rf"^[a-zA-Z0-9_-]{{1,{limit}}}$", name) else f"name over {limit} or odd"
+
+    return check
+
+
+HOSTS: dict[str, list[Any]] = {
+    "OpenAI (strict mode)": [_root_object, _objects_closed, _optional_is_nullable, _strict_keywords, _no_references,
+                             _arrays_have_items, _known_types, _name_rule(64)],
+    "Claude": [_root_object, _no_references, _known_types, _name_rule(64), _described],
+    # Cursor joins the server's name to the tool's ("billcraft_" + name) within 60 characters.
+    "Cursor": [_root_object, _no_references, _arrays_have_items, _name_rule(60 - len("billcraft_"))],
+    "VS Code Copilot": [_root_object, _arrays_have_items, _no_references, _known_types, _name_rule(64)],
+    "Gemini": [_root_object, _no_references, _string_enums, _known_types, _arrays_have_items, _name_rule(64)],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("host", list(HOSTS))
+def test_every_input_schema_keeps_to_each_hosts_rules(host: str, tools: list[dict[str, Any]]) -> None:
+    problems = []
     for tool in tools:
-        name, schema = tool["name"], tool["inputSchema"]
-        assert NAME.match(name), name
-        assert schema.get("type") == "object", name
-        assert isinstance(schema.get("properties"), dict), f"{name}: properties must be present"
-        assert not COMBINATORS & schema.keys(), f"{name}: top-level {COMBINATORS & schema.keys()}"
-        assert set(schema.get("required", [])) <= schema["properties"].keys(), name
+        schema = tool["inputSchema"]
         for path, sub in _walk(schema):
-            assert "$ref" not in sub, f"{name}{path}: $ref"
-            assert "$defs" not in sub, f"{name}{path}: $defs"
-            assert "definitions" not in sub, f"{name}{path}: definitions"
-            if sub.get("type") == "array":
-                assert isinstance(sub.get("items"), dict), f"{name}{path}: array without items"
-            if "enum" in sub:
-                allowed = {"action", "status", "delivery_status"}
-                assert path.rsplit(".", 1)[-1] in allowed, f"{name}{path}: enum outside {sorted(allowed)}"
-            if path:
-                assert sub.get("type") in {"string", "number", "integer", "boolean", "array", "object"}, path
-                assert isinstance(sub.get("type"), str), f"{name}{path}: one type, not a list"
-            if path and "[]" not in path:
-                assert sub.get("description"), f"{name}{path}: no description"
+            for rule in HOSTS[host]:
+                problem = rule(tool["name"], path, sub, schema)
+                if problem:
+                    problems.append(f"{tool['name']}{path}: {problem} ({rule.__name__})")
+    assert problems == [], f"{host} would refuse or misread:\n" + "\n".join(problems)
+
+
+def test_a_nullable_argument_is_one_the_tools_take_without_it(tools: list[dict[str, Any]]) -> None:
+    """Strict mode marks "optional" by null: the arguments that are not nullable are exactly
+    those a call must give (the action, the workspace where the tool needs one, the target)."""
+    by_name = {t["name"]: t["inputSchema"] for t in tools}
+    assert truly_required(by_name["send_invoice"]) == ["company_slug", "uuid"]
+    assert set(truly_required(by_name["invoice"])) == {"action", "company_slug"}
+    assert truly_required(by_name["create_invoice"]) == ["company_slug", "title"]
+    items = by_name["create_invoice"]["properties"]["items"]
+    assert items["type"] == ["array", "null"]
+    assert truly_required(items["items"]) == ["description", "quantity", "unit_price"]
 
 
 def test_every_tool_has_a_title_a_description_and_all_four_hints(tools: list[dict[str, Any]]) -> None:
@@ -111,7 +207,8 @@ def test_action_tools_enumerate_their_actions_and_take_company_slug(tools: list[
         assert schema["properties"]["action"]["enum"] == actions
         assert "action" in schema["required"]
         assert "company_slug" in schema["properties"]
-    assert by_name["invoice"]["properties"]["status"]["enum"] == ["draft", "sent", "paid", "overdue", "cancelled"]
+    status = plain(by_name["invoice"]["properties"]["status"])
+    assert status["enum"] == ["draft", "sent", "paid", "overdue", "cancelled"]
 
 
 def test_every_mutating_tool_takes_idempotency_key_and_dry_run(tools: list[dict[str, Any]]) -> None:
@@ -119,5 +216,19 @@ def test_every_mutating_tool_takes_idempotency_key_and_dry_run(tools: list[dict[
         if tool["annotations"]["readOnlyHint"]:
             continue
         properties = tool["inputSchema"]["properties"]
-        assert properties["idempotency_key"]["type"] == "string", tool["name"]
-        assert properties["dry_run"]["type"] == "boolean", tool["name"]
+        assert plain(properties["idempotency_key"])["type"] == "string", tool["name"]
+        assert plain(properties["dry_run"])["type"] == "boolean", tool["name"]
+
+
+def test_every_tool_carries_an_inline_icon_that_fetches_nothing(tools: list[dict[str, Any]]) -> None:
+    """Hosts show the icons; each is an SVG inside the listing (a data: URI), with no script
+    and no address to fetch, so showing it reaches no one."""
+    for tool in tools:
+        (icon,) = tool["icons"]
+        assert icon["mimeType"] == "image/svg+xml", tool["name"]
+        head, _, data = icon["src"].partition(",")
+        assert head == "data:image/svg+xml;base64", tool["name"]
+        svg = base64.b64decode(data).decode()
+        assert (svg[:4], svg[-6:]) == ("<svg", "</svg>"), tool["name"]
+        assert ("script" in svg.lower(), "href" in svg.lower()) == (False, False), tool["name"]
+        assert re.findall(r"https?://[^\"']+", svg) == ["http://www.w3.org/2000/svg"], tool["name"]
