@@ -5,12 +5,17 @@ GitScrum billing workflow through the ``invoice`` tool."""
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 import httpx
 import pytest
 
+from app.domain.access import Channel, Principal
+from app.domain.approvals import confirmation_settings
+from app.domain.billing import Billing
+from app.domain.schemas import ConfirmationSettings
 from tests.conftest import unique
-from tests.mcp.conftest import Account, http_client
+from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import ALL_TOOLS, call, gitscrum_workflow
 from tests.processes import BIN, ProcessEnv
 
@@ -69,3 +74,36 @@ async def test_each_http_request_is_independent_so_a_second_connection_sees_the_
     async with http_client(served, owner.token, mode=mode) as second:
         got = await call(second, "get_invoice", company_slug=owner.slug, uuid=made["uuid"])
     assert (got["uuid"], got["title"], got["status"]) == (made["uuid"], f"Stateless {mode}", "draft")
+
+
+async def _no_confirmations(db: Any, account: Account) -> None:
+    """What a workspace admin does on the settings page: no change needs the person."""
+    async with db.create_session_maker()() as session:
+        billing = Billing(session)
+        user = await billing.accounts.by_email(account.email)
+        person = Principal(user_id=user.id, name=user.name, channel=Channel.WEB)
+        choice = ConfirmationSettings(confirm_actions=[], confirm_channels=["mcp_http", "mcp_stdio"])
+        await confirmation_settings(billing, person, account.slug, choice)
+        await session.commit()
+
+
+async def test_both_protocol_eras_on_one_endpoint_list_the_same_tools_in_the_same_order_and_run_the_workflow(
+    served: str, new_account: NewAccount, db: Any
+) -> None:
+    """One /api/mcp serves a handshake-era client (2025-11-25, initialize) and a stateless one
+    (2026-07-28, server/discover): the same catalogue, tool for tool in the same order, and
+    the GitScrum workflow, whose send each client confirms its own way (a form on the
+    stateless revision, the approval link on the handshake one, here turned off)."""
+    listings: dict[str, list[str]] = {}
+    for mode, version in (("legacy", "2025-11-25"), ("auto", "2026-07-28")):
+        account = await new_account()
+        async with http_client(served, account.token, mode=mode) as client:
+            assert client.protocol_version == version
+            listings[mode] = [t.name for t in (await client.list_tools()).tools]
+            if mode == "legacy":
+                # Stateless HTTP on the handshake revision cannot ask (it would answer with
+                # the approval link): this workspace's admin has turned confirmations off.
+                await _no_confirmations(db, account)
+            await gitscrum_workflow(client, account.slug)
+    assert listings["legacy"] == listings["auto"]
+    assert len(listings["auto"]) == 21
