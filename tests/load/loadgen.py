@@ -46,6 +46,7 @@ from typing import Any
 
 import httpx
 import httpx2
+import mcp_types
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -387,7 +388,8 @@ class LoadClient:
                 ) as http,
             ):
                 started = time.perf_counter()
-                async with Client(streamable_http_client(f"{self.base}/api/mcp", http_client=http)) as mcp:
+                transport = streamable_http_client(f"{self.base}/api/mcp", http_client=http)
+                async with Client(transport, elicitation_callback=_person_agrees) as mcp:
                     self.recorder.connect_seconds.append(time.perf_counter() - started)
                     self.web, self.mcp = web, mcp
                     run.arrive()
@@ -738,6 +740,12 @@ def _code(response: httpx.Response) -> str | None:
 
 def _text(content: Sequence[Any]) -> str:
     return " ".join(str(getattr(block, "text", block)) for block in content)
+
+
+async def _person_agrees(context: Any, params: mcp_types.ElicitRequestParams) -> mcp_types.ElicitResult:
+    """The person behind each client confirms every send and cancel the server asks about
+    (the confirmation's round trip is part of the load)."""
+    return mcp_types.ElicitResult(action="accept", content={"confirm": True})
 
 
 def _exception(exc: BaseException) -> str:
