@@ -69,10 +69,13 @@ class McpTransports:
 
         @asgi(MCP_PATH, copy_scope=False)
         async def streamable_http(scope: Scope, receive: Receive, send: Send) -> None:
-            user = scope.get("user")
-            if scope.get("method") == "POST" and isinstance(user, Principal) and user.oauth_client_id:
+            if scope.get("method") == "POST":
                 body = await _read_body(receive)
-                missing = _missing_scope(user, body)
+                if len(body) > MAX_BODY:
+                    await _answer(send, 413, [], _error(None, -32600, "the message is over 4 MiB", {}))
+                    return
+                user = scope.get("user")
+                missing = _missing_scope(user, body) if isinstance(user, Principal) and user.oauth_client_id else None
                 if missing is not None:
                     await _challenge(send, user, missing, metadata, body)
                     return
@@ -92,13 +95,20 @@ class McpTransports:
         return [streamable_http, sse, messages]
 
 
+MAX_BODY = 4 * 1024 * 1024  # one JSON-RPC message; the SDK's transport sets no limit of its own
+
+
 async def _read_body(receive: Receive) -> bytes:
+    """The whole body, or as soon as it is past ``MAX_BODY``, what was read of it."""
     chunks: list[bytes] = []
-    while True:
+    size = 0
+    while size <= MAX_BODY:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
@@ -146,15 +156,20 @@ async def _challenge(send: Send, principal: Principal, missing: str, metadata: s
         request_id = None
     detail = f"this token lacks the scope {missing}; ask the person to consent to it and call again"
     data = {"code": "insufficient_scope", "required_scope": missing}
-    error = {"code": -32001, "message": detail, "data": data}
-    payload = json.dumps({"jsonrpc": "2.0", "id": request_id, "error": error}).encode()
     challenge = f'Bearer error="insufficient_scope", scope="{wanted}", resource_metadata="{metadata}"'
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"www-authenticate", challenge.encode()),
-        (b"content-length", str(len(payload)).encode()),
-    ]
-    start: Any = {"type": "http.response.start", "status": 403, "headers": headers}
+    await _answer(send, 403, [(b"www-authenticate", challenge.encode())], _error(request_id, -32001, detail, data))
+
+
+def _error(request_id: object, code: int, message: str, data: dict[str, str]) -> bytes:
+    error: dict[str, object] = {"code": code, "message": message}
+    if data:
+        error["data"] = data
+    return json.dumps({"jsonrpc": "2.0", "id": request_id, "error": error}).encode()
+
+
+async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], payload: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *headers]
+    start: Any = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
-    body_message: Any = {"type": "http.response.body", "body": payload}
-    await send(body_message)
+    body: Any = {"type": "http.response.body", "body": payload}
+    await send(body)

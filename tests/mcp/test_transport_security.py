@@ -78,3 +78,16 @@ async def test_without_a_valid_bearer_token_mcp_answers_401(
     assert response.headers["www-authenticate"].lower().startswith("bearer")
     assert response.json()["code"] in {"unauthenticated", "invalid_token"}
     assert "jsonrpc" not in response.text
+
+
+async def test_a_message_over_4_mib_is_refused_before_anything_reads_it_whole(
+    http: httpx.AsyncClient, owner: Account
+) -> None:
+    """The SDK's transport sets no limit on a message; the endpoint does: 413, a JSON-RPC
+    error; an ordinary message still goes through."""
+    huge = b'{"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "' + b"x" * (4 * 1024 * 1024) + b'"}}'
+    refused = await http.post("/api/mcp", content=huge, headers={**_bearer(owner), "Content-Type": "application/json"})
+    assert refused.status_code == 413
+    assert refused.json()["error"]["code"] == -32600
+    fine = await http.post("/api/mcp", json=INITIALIZE, headers=_bearer(owner))
+    assert fine.status_code == 200, fine.text
