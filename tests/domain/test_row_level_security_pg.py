@@ -19,6 +19,7 @@ from app.db.migrate import row_security_bypassed
 from app.db.models import Client, Invoice
 from app.domain import tenancy
 from app.domain.access import WorkspaceAccess
+from app.domain.approvals import Request
 from app.domain.billing import Billing
 from app.domain.schemas import ClientInput, InvoiceFilter, PaymentInput, SendInput
 from tests.conftest import TARGET, make_principal, make_workspace
@@ -47,7 +48,8 @@ async def visible(session: AsyncSession, table: str, column: str, workspace_id: 
 
 async def a_full_workspace(billing: Billing) -> WorkspaceAccess:
     """A workspace with a row in every tenant table: a paid invoice that was sent by email
-    (items, payment, history, delivery), a client, a number counter and an idempotency key."""
+    (items, payment, history, delivery), a client, a number counter, an idempotency key and
+    an approval."""
     owner = await make_principal(billing, "rls")
     access = await make_workspace(billing, owner)
     await billing.clients.create_client(access, ClientInput(name="Acme", email="client@example.com"))
@@ -61,6 +63,10 @@ async def a_full_workspace(billing: Billing) -> WorkspaceAccess:
         lambda: billing.invoices.mark_paid(access, sent.uuid, PaymentInput()),
         access.workspace_id,
     )
+    # And a change an assistant asked for, waiting for its person.
+    draft = await invoice_in(billing, access, "draft")
+    request = Request(access, "invoice.finalize", draft.uuid, None, None, "link")
+    await billing.approvals.ask(owner, request, {"message": "Finalize?"})
     await billing.session.flush()
     return access
 
