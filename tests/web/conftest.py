@@ -15,7 +15,9 @@ import pytest
 
 from app.config import Settings
 from app.domain.access import Channel, Principal
+from app.domain.approvals import Request
 from app.domain.billing import Billing
+from app.domain.outputs import InvoiceOut
 from app.domain.schemas import ClientInput, InvoiceCreate, ItemInput, MemberInput, WorkspaceCreate
 from tests.conftest import unique
 from tests.processes import ProcessEnv, serve
@@ -37,7 +39,8 @@ def site(web_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @dataclass
 class Person:
-    """A user with a password, owner of a workspace holding one client and one draft."""
+    """A user with a password, owner of a workspace holding one client and one draft, and
+    an assistant's request to finalize it that waits for their approval."""
 
     email: str
     slug: str
@@ -45,6 +48,7 @@ class Person:
     client_name: str
     invoice_uuid: str
     invoice_title: str
+    approval_uuid: str
 
 
 MakePerson = Callable[..., Awaitable[Person]]
@@ -71,14 +75,18 @@ def make_person(db: Any) -> MakePerson:
                     items=[ItemInput(description="Design", quantity=Decimal(3), unit_price=Decimal("100"))],
                 ),
             )
+            assert isinstance(invoice, InvoiceOut)
+            request = Request(access, "invoice.finalize", invoice.uuid, None, None, "link")
+            approval = await billing.approvals.ask(principal, request, {"message": "Finalize?"})
             await session.commit()
         return Person(
             email=email,
             slug=workspace.company_slug,
             client_uuid=str(client.uuid),
             client_name=client.name,
-            invoice_uuid=str(invoice.uuid),  # type: ignore[union-attr]
-            invoice_title=invoice.title,  # type: ignore[union-attr]
+            invoice_uuid=str(invoice.uuid),
+            invoice_title=invoice.title,
+            approval_uuid=str(approval.id),
         )
 
     return make

@@ -91,7 +91,12 @@ def web_routes(migrated: Settings) -> list[Route]:
 
 
 def ids_of(who: Person) -> dict[str, str]:
-    return {"company_slug": who.slug, "client_uuid": who.client_uuid, "invoice_uuid": who.invoice_uuid}
+    return {
+        "company_slug": who.slug,
+        "client_uuid": who.client_uuid,
+        "invoice_uuid": who.invoice_uuid,
+        "approval_id": who.approval_uuid,
+    }
 
 
 def routes(table: list[Route], method: str, *, in_workspace: bool = False) -> list[Route]:
