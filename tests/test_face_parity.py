@@ -85,6 +85,10 @@ WEB_ROUTES: dict[str, tuple[str, ...]] = {
     "GET /account/workspaces": ("stats.all_workspaces",),
     f"GET {W}/settings": ("workspace.get",),
     f"POST {W}/settings": ("workspace.settings.update",),
+    f"POST {W}/settings/confirmations": ("workspace.confirmations.update",),
+    "GET /approvals": ("approval.list",),
+    "GET /approvals/{approval_id}": ("approval.get",),
+    "POST /approvals/{approval_id}": ("approval.decide",),
     f"GET {W}/members": ("workspace.members.list",),
     f"POST {W}/members": ("workspace.members.add", "workspace.members.change_role"),
     f"POST {W}/members/remove": ("workspace.members.remove",),
@@ -242,6 +246,18 @@ INTENTIONAL: dict[str, Only] = {
         "web",
         "known drift (docs/ARCHITECTURE.md section 4): bulk send exists only in the web's invoice "
         "list; REST and MCP callers send each invoice",
+    ),
+    "workspace.confirmations.update": Only(
+        "web",
+        "which changes an assistant must have its person confirm is set by a person in the browser: "
+        "never through a token an assistant may hold (issue 20)",
+    ),
+    "approval.list": Only("web", "the person's approvals of what their assistants asked (issue 20)"),
+    "approval.get": Only("web", "the summary the person checks before approving (issue 20)"),
+    "approval.decide": Only(
+        "web",
+        "a person approves or declines in the browser; a token that could approve would let the "
+        "assistant confirm itself (issue 20)",
     ),
     "public.invoice_page": Only(
         "web", "the client's page, reached without an account: REST and MCP give its address as public_url"

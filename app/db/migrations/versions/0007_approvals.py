@@ -26,11 +26,15 @@ SETTING = "nullif(current_setting('billcraft.workspace_id', true), '')"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("workspace") as batch:
-        batch.add_column(
-            sa.Column("confirm_actions", sa.String(200), nullable=False, server_default="send,finalize,cancel,delete,bulk")
-        )
-        batch.add_column(sa.Column("confirm_channels", sa.String(100), nullable=False, server_default="mcp_http,mcp_stdio"))
+    # Not in batch mode, here or in the downgrade: on SQLite a batch copies the table and drops
+    # the old one, and with foreign keys on, dropping the workspace deletes all it holds.
+    op.add_column(
+        "workspace",
+        sa.Column("confirm_actions", sa.String(200), nullable=False, server_default="send,finalize,cancel,delete,bulk"),
+    )
+    op.add_column(
+        "workspace", sa.Column("confirm_channels", sa.String(100), nullable=False, server_default="mcp_http,mcp_stdio")
+    )
     op.create_table(
         "approval",
         sa.Column("id", GUID, nullable=False),
@@ -66,6 +70,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_approval_user_status", table_name="approval")
     op.drop_table("approval")
-    with op.batch_alter_table("workspace") as batch:
-        batch.drop_column("confirm_channels")
-        batch.drop_column("confirm_actions")
+    op.drop_column("workspace", "confirm_channels")
+    op.drop_column("workspace", "confirm_actions")
