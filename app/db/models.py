@@ -148,6 +148,11 @@ class Invoice(UUIDv7AuditBase):
     tax_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Early-payment discount (Skonto): this percent off when paid within this many days of
+    # the issue date (app/domain/invoices/early_payment.py); what was granted, once settled.
+    early_discount_percent: Mapped[Decimal | None] = mapped_column(DecimalText(), default=None)
+    early_discount_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    discount_taken_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     finalized_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

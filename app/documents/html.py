@@ -74,6 +74,9 @@ LABELS = {
     "notes": "Notes",
     "payment": "Payment",
     "tax_id": "Tax ID",
+    "early_payment": "Early payment",
+    "early_payment_terms": "{percent} % discount if paid by {date}: {amount}",
+    "early_payment_taken": "Early-payment discount",
 }
 
 
@@ -112,6 +115,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         if client.tax_number:
             client_lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
     paid = Decimal(invoice.amount_paid)
+    early = invoice.early_payment
     return dict(
         lang=document_language(locale),
         heading=LABELS["invoice"] if invoice.finalized_at else LABELS["draft_heading"],
@@ -145,7 +149,15 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
             "paid_any": paid > 0,
             "paid": money(invoice.amount_paid),
             "balance": money(invoice.balance_due),
+            "discount_taken": money(early.taken) if early and early.taken else None,
         },
+        early_payment=LABELS["early_payment_terms"].format(
+            percent=format_decimal(Decimal(early.percent), locale=locale),
+            date=format_date(early.pay_by, "long", locale=locale),
+            amount=money(early.amount),
+        )
+        if early
+        else None,
         labels=LABELS,
     )
 

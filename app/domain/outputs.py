@@ -86,6 +86,17 @@ class DeliveryOut(Struct):
     reason: str | None
 
 
+class EarlyPaymentOut(Struct):
+    """The early-payment discount (Skonto): ``percent`` off when paid by ``pay_by``."""
+
+    percent: str
+    days: int
+    pay_by: dt.date
+    discount: str  # what the discount comes to
+    amount: str  # what settles the invoice in full by then
+    taken: str | None  # the discount granted, once the invoice was settled in time
+
+
 class InvoiceOut(Struct):
     uuid: uuid.UUID
     number: str | None
@@ -103,6 +114,7 @@ class InvoiceOut(Struct):
     total: str
     amount_paid: str
     balance_due: str
+    early_payment: EarlyPaymentOut | None
     finalized_at: dt.datetime | None
     sent_at: dt.datetime | None
     paid_at: dt.datetime | None

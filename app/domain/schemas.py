@@ -70,6 +70,9 @@ class InvoiceCreate(Input):
     notes: LongText = ""
     tax_rate: Decimal = Decimal(0)
     items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] = msgspec.field(default_factory=list)
+    # Skonto: this percent off when paid within this many days (app/domain/invoices/early_payment.py).
+    early_payment_discount: Decimal | None = None
+    early_payment_days: int | None = None
 
 
 class InvoiceUpdate(Input):
@@ -84,6 +87,8 @@ class InvoiceUpdate(Input):
     notes: LongText | UnsetType = UNSET
     tax_rate: Decimal | UnsetType = UNSET
     items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] | UnsetType = UNSET
+    early_payment_discount: Decimal | UnsetType | None = UNSET  # null or 0: no early-payment discount
+    early_payment_days: int | UnsetType | None = UNSET
 
 
 class SendInput(Input):

@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from app.db.models import Client, Invoice
-from app.domain import lifecycle, money
+from app.domain import early_payment, lifecycle, money
 from app.domain.lifecycle import Status
 from app.domain.outputs import (
     ActorOut,
     ClientRef,
     DeliveryOut,
+    EarlyPaymentOut,
     HistoryOut,
     InvoiceOut,
     InvoiceSummary,
@@ -84,7 +85,8 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         tax_amount=amount(invoice.tax_minor, currency),
         total=amount(invoice.total_minor, currency),
         amount_paid=amount(invoice.paid_minor, currency),
-        balance_due=amount(invoice.total_minor - invoice.paid_minor, currency),
+        balance_due=amount(invoice.total_minor - invoice.paid_minor - invoice.discount_taken_minor, currency),
+        early_payment=_early_payment(invoice),
         finalized_at=invoice.finalized_at,
         sent_at=invoice.sent_at,
         paid_at=invoice.paid_at,
@@ -138,6 +140,22 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
     )
 
 
+def _early_payment(invoice: Invoice) -> EarlyPaymentOut | None:
+    last_day = early_payment.pay_by(invoice)
+    if invoice.early_discount_percent is None or invoice.early_discount_days is None or last_day is None:
+        return None
+    discount, currency = early_payment.discount_minor(invoice), invoice.currency
+    taken = invoice.discount_taken_minor
+    return EarlyPaymentOut(
+        percent=plain_decimal(invoice.early_discount_percent),
+        days=invoice.early_discount_days,
+        pay_by=last_day,
+        discount=money.format_amount(discount, currency),
+        amount=money.format_amount(invoice.total_minor - discount, currency),
+        taken=money.format_amount(taken, currency) if taken else None,
+    )
+
+
 def invoice_summary(row: Any) -> InvoiceSummary:
     """A list row from the columns of ``SUMMARY_COLUMNS`` (no invoice object is loaded)."""
     currency = row.currency
@@ -151,7 +169,7 @@ def invoice_summary(row: Any) -> InvoiceSummary:
         issue_date=row.issue_date,
         due_date=row.due_date,
         total=money.format_amount(row.total_minor, currency),
-        balance_due=money.format_amount(row.total_minor - row.paid_minor, currency),
+        balance_due=money.format_amount(row.total_minor - row.paid_minor - row.discount_taken_minor, currency),
         created_at=row.created_at,
     )
 
@@ -159,6 +177,6 @@ def invoice_summary(row: Any) -> InvoiceSummary:
 # What a list row reads: the invoice's own columns and its client's name (outer join).
 SUMMARY_COLUMNS = (
     Invoice.id, Invoice.number, Invoice.title, Invoice.status, Invoice.currency, Invoice.issue_date,
-    Invoice.due_date, Invoice.total_minor, Invoice.paid_minor, Invoice.created_at,
+    Invoice.due_date, Invoice.total_minor, Invoice.paid_minor, Invoice.discount_taken_minor, Invoice.created_at,
     Client.id.label("client_id"), Client.name.label("client_name"),
 )  # fmt: skip

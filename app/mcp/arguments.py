@@ -38,6 +38,10 @@ P: dict[str, Schema] = {
     "due_date": text_arg("Payment deadline, YYYY-MM-DD (default: issue date + the workspace's payment terms)"),
     "notes": text_arg("Notes or payment instructions shown on the invoice"),
     "tax_rate": _n("Tax percentage applied to each line, e.g. 10 for 10%"),
+    "early_payment_discount": _n(
+        "Early-payment discount (Skonto) in percent, e.g. 2 for '2% if paid within 10 days'; 0 removes it"
+    ),
+    "early_payment_days": _i("Days from the issue date the early-payment discount holds (default 10)", 1, 365),
     "items": {
         "type": "array",
         "description": "Line items; on update the list replaces all items. Totals are computed by the server.",

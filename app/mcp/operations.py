@@ -33,7 +33,10 @@ from app.mcp.calls import Call, ToolInputError
 
 Operation = Callable[[Call], Awaitable[Any]]
 
-INVOICE_FIELDS = ("title", "client_uuid", "currency", "number", "issue_date", "due_date", "notes", "tax_rate", "items")
+INVOICE_FIELDS = (
+    "title", "client_uuid", "currency", "number", "issue_date", "due_date", "notes", "tax_rate", "items",
+    "early_payment_discount", "early_payment_days",
+)  # fmt: skip
 LIST_FIELDS = ("status", "client_uuid", "delivery_status", "date_from", "date_to", "search", "page", "per_page")
 SEND_FIELDS = ("to", "message", "notify")
 PAYMENT_FIELDS = ("amount", "payment_date", "payment_method")

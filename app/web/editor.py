@@ -25,7 +25,9 @@ ROW_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
 FIELD_LABELS = {
     "title": "Title", "client_uuid": "Client", "currency": "Currency", "issue_date": "Issue date",
     "due_date": "Due date", "tax_rate": "Tax rate", "notes": "Notes", "items": "Items", "number": "Number",
+    "early_payment_discount": "Early-payment discount", "early_payment_days": "Days for the discount",
 }  # fmt: skip
+EARLY = ("early_payment_discount", "early_payment_days")
 ROW_LABELS = {"description": "description", "quantity": "quantity", "unit_price": "unit price", "tax_rate": "tax %"}
 MAX_ROWS = 200
 _INDEX = re.compile(r"^items\[(\d+)\]\.?(.*)$")
@@ -48,6 +50,7 @@ class Editor:
         values = {
             "title": "", "client_uuid": client_uuid, "currency": currency, "issue_date": issue.isoformat(),
             "due_date": due.isoformat(), "tax_rate": "0", "notes": "",
+            "early_payment_discount": "", "early_payment_days": "",
         }  # fmt: skip
         return cls(values=values, rows=[dict.fromkeys(ROW_FIELDS, "")])
 
@@ -61,6 +64,8 @@ class Editor:
             "due_date": invoice.due_date.isoformat(),
             "tax_rate": invoice.tax_rate,
             "notes": invoice.notes,
+            "early_payment_discount": invoice.early_payment.percent if invoice.early_payment else "",
+            "early_payment_days": str(invoice.early_payment.days) if invoice.early_payment else "",
         }
         rows = [
             {
@@ -79,6 +84,7 @@ class Editor:
     def read(cls, form: FormMultiDict) -> Editor:
         values = {k: _text(form.get(k)) for k in ("title", "client_uuid", "currency", "issue_date", "due_date")}
         values["tax_rate"] = _text(form.get("tax_rate"))
+        values.update({name: _text(form.get(name)) for name in EARLY})
         values["notes"] = str(form.get("notes") or "").strip()
         columns = {f: [_text(v) for v in form.getall(f"item_{f}", [])] for f in ROW_FIELDS}
         count = min(max((len(c) for c in columns.values()), default=0), MAX_ROWS)
@@ -168,6 +174,8 @@ class Editor:
             "notes": v.get("notes", ""),
             "tax_rate": _decimal(v.get("tax_rate"), field_name="tax_rate"),
             "items": self.items(),
+            "early_payment_discount": _decimal(v.get("early_payment_discount"), "early_payment_discount") or None,
+            "early_payment_days": _whole(v.get("early_payment_days", ""), "early_payment_days"),
         }
         for name in ("issue_date", "due_date"):
             data[name] = _date(v.get(name, ""), name)
@@ -189,6 +197,14 @@ class Editor:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _whole(value: str, field_name: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed.field(field_name, "must be a whole number of days, such as 10")
+    return int(value)
 
 
 def _decimal(value: str | None, field_name: str = "tax_rate") -> Decimal:

@@ -80,6 +80,7 @@ class Copies(Editing):
             notes=source.notes,
             tax_rate=source.tax_rate,
             items=[item_input(line) for line in source.items],
+            early_discount=(source.early_discount_percent, source.early_discount_days),
         )
         self.session.add(copy)
         return copy

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from app.db.models import Invoice
-from app.domain import lifecycle, money
+from app.domain import early_payment, lifecycle, money
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import ACTION_SCOPE, Result
@@ -86,6 +86,10 @@ async def _items(edit: Edit, value: list[ItemInput]) -> dict[str, Any]:
     return {}  # priced after every rule, once the currency and tax rate are known
 
 
+async def _early_payment(edit: Edit, value: object) -> dict[str, Any]:
+    return {}  # checked after every rule, against the dates the invoice will have
+
+
 # In the order their errors are reported; every field of ``InvoiceUpdate`` has one.
 FIELD_RULES: dict[str, FieldRule] = {
     "title": _title,
@@ -97,6 +101,8 @@ FIELD_RULES: dict[str, FieldRule] = {
     "due_date": _due_date,
     "number": _number,
     "items": _items,
+    early_payment.PERCENT: _early_payment,
+    early_payment.DAYS: _early_payment,
 }
 # Changing one of these prices every line again.
 REPRICING = {"items", "currency", "tax_rate"}
@@ -116,6 +122,7 @@ class Editing(Numbers):
                 notes=data.notes,
                 tax_rate=data.tax_rate,
                 items=data.items,
+                early_discount=(data.early_payment_discount, data.early_payment_days),
             )
             if data.number is not None:
                 invoice.number = await self._free_explicit_number(access, data.number, None)
@@ -135,6 +142,7 @@ class Editing(Numbers):
         notes: str,
         tax_rate: Decimal,
         items: Sequence[ItemInput],
+        early_discount: tuple[Decimal | None, int | None] = (None, None),
     ) -> Invoice:
         workspace = access.workspace
         title = not_blank(title, "title")
@@ -142,6 +150,7 @@ class Editing(Numbers):
         issue = check_date(issue_date, "issue_date") if issue_date else today_in(workspace)
         due = check_date(due_date, "due_date") if due_date else issue + dt.timedelta(days=workspace.payment_terms_days)
         check_dates(issue, due)
+        percent, days = early_payment.check_terms(*early_discount, issue, due, days_given=True)
         client = await self._client(access, client_uuid)
         invoice = Invoice(
             workspace_id=access.workspace_id,
@@ -154,6 +163,8 @@ class Editing(Numbers):
             due_date=due,
             notes=notes.strip(),
             tax_rate=check_tax_rate(tax_rate),
+            early_discount_percent=percent,
+            early_discount_days=days,
             public_token=secrets.token_urlsafe(24),
             items=[],
             payments=[],
@@ -176,7 +187,13 @@ class Editing(Numbers):
             for name, rule in FIELD_RULES.items():
                 if name in changes:
                     values.update(await rule(edit, changes[name]))
-            check_dates(values.get("issue_date", invoice.issue_date), values.get("due_date", invoice.due_date))
+            issue, due = values.get("issue_date", invoice.issue_date), values.get("due_date", invoice.due_date)
+            check_dates(issue, due)
+            percent = changes.get(early_payment.PERCENT, invoice.early_discount_percent)
+            days = changes.get(early_payment.DAYS, invoice.early_discount_days)
+            values["early_discount_percent"], values["early_discount_days"] = early_payment.check_terms(
+                percent, days, issue, due, days_given=early_payment.DAYS in changes
+            )
             if REPRICING & changes.keys():
                 items = changes["items"] if "items" in changes else [item_input(x) for x in invoice.items]
                 currency = values.get("currency", invoice.currency)

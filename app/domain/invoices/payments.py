@@ -1,6 +1,7 @@
 """Payments: ``mark_paid`` records one (the balance due when no amount is given), checked
 against the balance in the currency's minor units; the invoice becomes paid when the
-payments cover its total, and keeps its days to payment for the statistics."""
+payments cover its total (less an early-payment discount earned in time,
+``app.domain.invoices.early_payment``), and keeps its days to payment for the statistics."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 import zoneinfo
 
 from app.db.models import Invoice, Payment
-from app.domain import money
+from app.domain import early_payment, money
 from app.domain.access import WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.errors import ValidationFailed
@@ -24,7 +25,7 @@ class Payments(InvoiceBase):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
     ) -> Result:
         async with self.acting_on(access, invoice_uuid, Action.MARK_PAID, dry_run) as invoice:
-            balance = invoice.total_minor - invoice.paid_minor
+            balance = invoice.total_minor - invoice.paid_minor - invoice.discount_taken_minor
             currency = invoice.currency
             if data.amount is None:
                 amount = balance
@@ -64,10 +65,12 @@ class Payments(InvoiceBase):
                         payment_method=method,
                     )
                 )
+            discount = early_payment.granted(invoice, paid_on, amount)
             invoice.paid_minor += amount
+            invoice.discount_taken_minor += discount
             before = Status(invoice.status)
             after = before
-            if invoice.paid_minor >= invoice.total_minor:
+            if invoice.paid_minor + invoice.discount_taken_minor >= invoice.total_minor:
                 after = Status.PAID
                 invoice.status = after.value
                 invoice.paid_at = utcnow()
@@ -82,6 +85,7 @@ class Payments(InvoiceBase):
                     "amount": money.format_amount(amount, currency),
                     "payment_date": paid_on.isoformat(),
                     "payment_method": method,
+                    **({"early_payment_discount": money.format_amount(discount, currency)} if discount else {}),
                 },
             )
             return await self._finish(invoice, dry_run)
