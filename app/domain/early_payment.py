@@ -26,7 +26,7 @@ def check_terms(
     (``days_given``) are refused rather than silently dropped."""
     if percent is None or percent == 0:
         if days_given and days is not None and percent is None:
-            raise ValidationFailed.field(PERCENT, f"give the discount's percent with {DAYS}")
+            raise ValidationFailed.field(DAYS, f"days of an early-payment discount need its {PERCENT} too")
         return None, None
     if not percent.is_finite() or not 0 < percent < 100 or percent != percent.quantize(Decimal("0.01")):
         raise ValidationFailed.field(

@@ -107,7 +107,7 @@ async def test_the_terms_are_checked_and_follow_the_draft(billing: Billing, acce
         ({"early_payment_discount": Decimal(100)}, "early_payment_discount"),
         ({"early_payment_discount": Decimal("1.234")}, "early_payment_discount"),
         ({"early_payment_discount": Decimal(2), "early_payment_days": 31}, "early_payment_days"),
-        ({"early_payment_days": 10}, "early_payment_discount"),
+        ({"early_payment_days": 10}, "early_payment_days"),
     ]:
         with pytest.raises(ValidationFailed) as refused:
             await billing.invoices.update_invoice(access, draft.uuid, InvoiceUpdate(**terms))  # type: ignore[arg-type]
