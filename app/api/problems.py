@@ -33,7 +33,8 @@ _HTTP_CODES = {
     429: ("rate_limited", "Too many requests"),
 }
 _AT_PATH = re.compile(r"\s*-\s*at `\$\.?(.*)`$")
-_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`")
+# To the last backtick: a name sent may itself hold one.
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `(.+)`$")
 
 
 def problem(

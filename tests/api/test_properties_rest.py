@@ -554,7 +554,8 @@ def check_action_effect(action: str, body: Any, before: dict[str, Any], after: d
         if lax_bool(body.get("notify", True)) is False:
             recipients = []
         elif body.get("to"):
-            recipients = [address.strip().lower() for address in body["to"]]
+            # Each address once, in the order given (an address twice is mailed once).
+            recipients = list(dict.fromkeys(address.strip().lower() for address in body["to"]))
         else:
             recipients = ["ap@acme.example"]
         assert event["data"]["recipients"] == recipients

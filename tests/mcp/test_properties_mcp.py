@@ -238,6 +238,8 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         )
     if name == "tax_rate":
         return decimal_field(Decimal(0), Decimal(100), json_tokens=False)
+    if name == "early_payment_discount":  # a percent above 0 and below 100, two decimals at most
+        return decimal_field(Decimal(0), Decimal("99.99"), places=2, json_tokens=False, low_open=True)
     if name == "amount":
         return decimal_field(Decimal("0.01"), Decimal(1), places=2, json_tokens=False)
     if kind == "integer":
@@ -356,8 +358,11 @@ async def check_answer(
         if error["code"] == "validation_error":
             assert named, f"a validation error names no argument: {error}"
         # Besides the suspects, what the state of the workspace can make wrong: a number or key
-        # already used, a draft without items, a copy's due date past 2100, an empty update.
-        allowed = example.suspects | {"body", "number", "idempotency_key", "due_date"}
+        # already used, a draft without items, a copy's due date past 2100, an empty update, an
+        # early-payment discount whose days outlast the invoice's (new or kept) due date, and
+        # two dates each fine alone but in the wrong order (date_to before date_from).
+        relations = {"body", "number", "idempotency_key", "due_date", "early_payment_days", "date_to"}
+        allowed = example.suspects | relations
         allowed |= {"items"} if example.tool in ("finalize_invoice", "send_invoice", "invoice") else set()
         for name in named:
             assert {name, root(name)} & allowed, f"the refusal names {name!r}, not one of {sorted(allowed)}: {error}"
