@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 TTL = dt.timedelta(minutes=15)
 ACTIONS = ("send", "finalize", "cancel", "delete", "mark_paid", "bulk")
-DEFAULT_ACTIONS = ("send", "finalize", "cancel", "delete", "bulk")
 CHANNELS = ("mcp_http", "mcp_stdio")
 # The operation each action names (``app.domain.mutations`` names operations so on every face).
 OPERATIONS = {
@@ -53,6 +52,7 @@ VERBS = {
 
 
 def listed(text: str) -> list[str]:
+    """A stored choice (``send,finalize``) as its list."""
     return [part for part in text.split(",") if part]
 
 

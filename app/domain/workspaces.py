@@ -21,6 +21,7 @@ from app.db.models import Membership, User, Workspace
 from app.domain import money, numbering, tenancy
 from app.domain.access import Principal, Role, Scope, WorkspaceAccess
 from app.domain.accounts import check_email
+from app.domain.approvals import listed
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.outputs import MemberOut, Page, WorkspaceOut
 from app.domain.schemas import MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
@@ -87,8 +88,8 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
         payment_instructions=workspace.payment_instructions,
         number_pattern=workspace.number_pattern,
         payment_terms_days=workspace.payment_terms_days,
-        confirm_actions=[a for a in workspace.confirm_actions.split(",") if a],
-        confirm_channels=[c for c in workspace.confirm_channels.split(",") if c],
+        confirm_actions=listed(workspace.confirm_actions),
+        confirm_channels=listed(workspace.confirm_channels),
         created_at=workspace.created_at,
     )
 
