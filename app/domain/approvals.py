@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +22,10 @@ from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.domain.idempotency import Replayed, fingerprint
-from app.domain.mutations import operation_name
+from app.domain.mutations import Perform, operation_name
 from app.domain.outputs import ApprovalOut
 from app.domain.schemas import CancelInput, ConfirmationSettings, PaymentInput, SendInput
-from app.domain.service import DomainService, rehearsal
+from app.domain.service import DomainService
 
 if TYPE_CHECKING:
     from app.domain.billing import Billing
@@ -258,13 +257,11 @@ class ApprovalService(DomainService):
 
     async def get_out(self, principal: Principal, approval_id: uuid.UUID, base_url: str) -> ApprovalOut:
         approval = await self._own(principal, approval_id)
-        slug = (
-            await self.session.execute(select(Workspace.slug).where(Workspace.id == approval.workspace_id))
-        ).scalar_one()
-        return approval_out(approval, slug, base_url)
+        return approval_out(approval, await self.slug_of(approval), base_url)
 
-
-Perform = Callable[[bool], Awaitable[Any]]
+    async def slug_of(self, approval: Approval) -> str:
+        query = select(Workspace.slug).where(Workspace.id == approval.workspace_id)
+        return (await self.session.execute(query)).scalar_one()
 
 
 def performer(billing: Billing, access: WorkspaceAccess, approval: Approval) -> tuple[Any, Perform]:
@@ -286,14 +283,7 @@ def performer(billing: Billing, access: WorkspaceAccess, approval: Approval) -> 
             paid = msgspec.convert(payload, PaymentInput)
             return paid, lambda dry: invoices.mark_paid(access, target, paid, dry_run=dry)
         case _:
-
-            async def delete(dry: bool) -> dict[str, Any]:
-                before = await invoices.get_out(access, target)
-                async with rehearsal(billing.session, dry):
-                    await invoices.delete_invoice(access, target)
-                return {"dry_run": dry, "deleted": True, "invoice": before}
-
-            return None, delete
+            return None, lambda dry: invoices.delete_showing(access, target, dry_run=dry)
 
 
 async def approve_on_page(billing: Billing, principal: Principal, approval_id: uuid.UUID, approve: bool) -> ApprovalOut:
@@ -303,9 +293,7 @@ async def approve_on_page(billing: Billing, principal: Principal, approval_id: u
     meanwhile), the refusal is what the approval records."""
     approvals = billing.approvals
     approval = await approvals.decide(principal, approval_id, approve)
-    slug = (
-        await billing.session.execute(select(Workspace.slug).where(Workspace.id == approval.workspace_id))
-    ).scalar_one()
+    slug = await approvals.slug_of(approval)
     if approve:
         access = await billing.access(principal, slug)
         data, perform = performer(billing, access, approval)

@@ -85,7 +85,9 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         tax_amount=amount(invoice.tax_minor, currency),
         total=amount(invoice.total_minor, currency),
         amount_paid=amount(invoice.paid_minor, currency),
-        balance_due=amount(invoice.total_minor - invoice.paid_minor - invoice.discount_taken_minor, currency),
+        balance_due=amount(
+            early_payment.balance_minor(invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor), currency
+        ),
         early_payment=_early_payment(invoice),
         finalized_at=invoice.finalized_at,
         sent_at=invoice.sent_at,
@@ -143,7 +145,7 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
 def _early_payment(invoice: Invoice) -> EarlyPaymentOut | None:
     last_day = early_payment.pay_by(invoice)
     if invoice.early_discount_percent is None or invoice.early_discount_days is None or last_day is None:
-        return None
+        return None  # the terms are set and cleared together
     discount, currency = early_payment.discount_minor(invoice), invoice.currency
     taken = invoice.discount_taken_minor
     return EarlyPaymentOut(
@@ -169,7 +171,9 @@ def invoice_summary(row: Any) -> InvoiceSummary:
         issue_date=row.issue_date,
         due_date=row.due_date,
         total=money.format_amount(row.total_minor, currency),
-        balance_due=money.format_amount(row.total_minor - row.paid_minor - row.discount_taken_minor, currency),
+        balance_due=money.format_amount(
+            early_payment.balance_minor(row.total_minor, row.paid_minor, row.discount_taken_minor), currency
+        ),
         created_at=row.created_at,
     )
 

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from app.mcp.confirm import Confirmer
 
 S = TypeVar("S", bound=msgspec.Struct)
-Perform = Callable[[bool], Awaitable[Any]]
 
 _AT = re.compile(r"\s*-\s*at `\$\.?(.*)`$")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")

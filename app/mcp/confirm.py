@@ -37,7 +37,8 @@ from app.domain.mutations import operation_name
 from app.domain.outputs import ApprovalOut
 
 if TYPE_CHECKING:
-    from app.mcp.calls import Call, Perform
+    from app.domain.mutations import Perform
+    from app.mcp.calls import Call
 
 MODERN = "2026-07-28"  # the first revision without the handshake (multi-round-trip requests)
 ANSWER = "confirm"  # the key of the one input request, and the form's one field
@@ -130,13 +131,8 @@ class Confirmer:
     async def _answered(self, call: Call, request: Request) -> Any:
         assert self.request_state is not None
         approval_id = unseal(self.secret, self.request_state, call.principal.user_id)
-        answer = (self.input_responses or {}).get(ANSWER)
-        if isinstance(answer, types.ElicitResult):
-            accepted = _accepted(answer.action, answer.content)
-        elif isinstance(answer, dict):
-            accepted = _accepted(answer.get("action"), answer.get("content"))
-        else:
-            accepted = False
+        answer = (self.input_responses or {}).get(ANSWER)  # typed by the SDK: an ElicitResult or nothing
+        accepted = isinstance(answer, types.ElicitResult) and _accepted(answer.action, answer.content)
         return await self._decide(call, approval_id, request, accepted)
 
     async def _decide(self, call: Call, approval_id: uuid.UUID, request: Request, accepted: bool) -> Any:

@@ -75,10 +75,11 @@ class McpTransports:
                     await _answer(send, 413, [], _error(None, -32600, "the message is over 4 MiB", {}))
                     return
                 user = scope.get("user")
-                missing = _missing_scope(user, body) if isinstance(user, Principal) and user.oauth_client_id else None
-                if missing is not None:
-                    await _challenge(send, user, missing, metadata, body)
-                    return
+                if isinstance(user, Principal) and user.oauth_client_id and (call := _tool_call(body)):
+                    missing = _missing_scope(user, call)
+                    if missing is not None:
+                        await _challenge(send, user, missing, metadata, call.get("id"))
+                        return
                 receive = _replay(body)
             await self.streamable(scope, receive, send)  # type: ignore[arg-type]
 
@@ -128,9 +129,9 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-def _missing_scope(principal: Principal, body: bytes) -> str | None:
-    """The scope a ``tools/call`` needs that the token lacks (None: nothing missing, or not
-    a tool call this check understands; the call itself then says what is wrong)."""
+def _tool_call(body: bytes) -> dict[str, Any] | None:
+    """The body as a ``tools/call`` message naming its tool, or None (anything else: the
+    call itself then says what is wrong)."""
     try:
         message = json.loads(body)
     except ValueError:
@@ -138,22 +139,22 @@ def _missing_scope(principal: Principal, body: bytes) -> str | None:
     if not isinstance(message, dict) or message.get("method") != "tools/call":
         return None
     params = message.get("params")
-    if not isinstance(params, dict) or not isinstance(params.get("name"), str):
-        return None
-    arguments: Any = params.get("arguments")
-    if not isinstance(arguments, dict):
-        arguments = {}
-    action = arguments.get("action") if isinstance(arguments.get("action"), str) else None
+    return message if isinstance(params, dict) and isinstance(params.get("name"), str) else None
+
+
+def _missing_scope(principal: Principal, call: dict[str, Any]) -> str | None:
+    """The scope the tool (or its action) needs that the token lacks, if any."""
+    params = call["params"]
+    arguments = params.get("arguments")
+    action = arguments.get("action") if isinstance(arguments, dict) else None
+    if not isinstance(action, str):
+        action = None
     needed = SCOPES.get((params["name"], action)) or SCOPES.get((params["name"], None))
     return needed if needed and needed not in principal.scopes else None
 
 
-async def _challenge(send: Send, principal: Principal, missing: str, metadata: str, body: bytes) -> None:
+async def _challenge(send: Send, principal: Principal, missing: str, metadata: str, request_id: object) -> None:
     wanted = " ".join(sorted({*principal.scopes, missing}))
-    try:
-        request_id = json.loads(body).get("id")
-    except (ValueError, AttributeError):
-        request_id = None
     detail = f"this token lacks the scope {missing}; ask the person to consent to it and call again"
     data = {"code": "insufficient_scope", "required_scope": missing}
     challenge = f'Bearer error="insufficient_scope", scope="{wanted}", resource_metadata="{metadata}"'

@@ -112,14 +112,9 @@ async def invoice_cancel(call: Call) -> Any:
 async def invoice_delete(call: Call) -> Any:
     access, target = await call.access(), call.uuid()
     invoices = call.billing.invoices
-
-    async def perform(dry: bool) -> dict[str, Any]:
-        before = await invoices.get_out(access, target)
-        async with rehearsal(call.billing.session, dry):
-            await invoices.delete_invoice(access, target)
-        return {"dry_run": dry, "deleted": True, "invoice": before}
-
-    return await call.mutate("invoice.delete", None, perform, target=target)
+    return await call.mutate(
+        "invoice.delete", None, lambda dry: invoices.delete_showing(access, target, dry_run=dry), target=target
+    )
 
 
 async def invoice_duplicate(call: Call) -> Any:

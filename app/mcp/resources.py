@@ -74,22 +74,22 @@ async def read(billing: Billing, principal: Principal, uri: str, pdfs: PdfMaker 
 
 
 async def recent(billing: Billing, principal: Principal) -> list[types.Resource]:
-    """Up to ``RECENT`` of the caller's invoices, newest first within each workspace they may
-    read invoices in, workspace by workspace (in name order)."""
-    listed: list[types.Resource] = [card.RESOURCE]
+    """The invoice card's page, then up to ``RECENT`` of the caller's invoices, newest first
+    within each workspace they may read invoices in, workspace by workspace (in name order)."""
+    listed: list[types.Resource] = []
     for workspace in (await billing.workspaces.list_for(principal)).items:
-        if len(listed) > RECENT:
+        if len(listed) >= RECENT:
             break
         access = await billing.access(principal, workspace.company_slug)
         try:
-            page = await billing.invoices.list_page(access, InvoiceFilter(per_page=RECENT + 1 - len(listed)))
+            page = await billing.invoices.list_page(access, InvoiceFilter(per_page=RECENT - len(listed)))
         except Forbidden:
             continue
         for invoice in page.items:
             name = f"{invoice.number or 'Draft'}: {invoice.title}"
             uri = f"{SCHEME}{workspace.company_slug}/invoices/{invoice.uuid}"
             listed.append(types.Resource(name=name, uri=uri, mime_type=JSON, description=workspace.name))
-    return listed
+    return [card.RESOURCE, *listed]
 
 
 async def complete(

@@ -212,3 +212,14 @@ class Editing(Numbers):
         lifecycle.require(Action.DELETE, invoice)
         await self.session.delete(invoice)
         await self.session.flush()
+
+    async def delete_showing(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Delete a draft and answer what went (``{"dry_run", "deleted", "invoice"}``, the
+        invoice as it was): MCP's delete and an approved delete answer this."""
+        await self.enter(access, Scope.INVOICES_READ)
+        before = self.out(await self.find(access, invoice_uuid))
+        async with rehearsal(self.session, dry_run):
+            await self.delete_invoice(access, invoice_uuid)
+        return {"dry_run": dry_run, "deleted": True, "invoice": before}
