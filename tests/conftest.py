@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 import redis
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings, normalize_database_url
@@ -25,6 +26,7 @@ from app.db.migrate import upgrade_async
 from app.domain.access import Channel, Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.schemas import WorkspaceCreate
+from tests.browsers import chromium
 
 TARGET = os.environ.get("BILLCRAFT_TEST_DATABASE", "sqlite")
 REDIS_URL = os.environ.get("BILLCRAFT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -212,3 +214,10 @@ def redis_prefix() -> Iterator[str]:
             for key in client.scan_iter(pattern):
                 client.delete(key)
         client.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Chromium for one test (``tests/browsers.py``)."""
+    async for launched in chromium():
+        yield launched

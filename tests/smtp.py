@@ -65,6 +65,11 @@ class Mailbox:
         with self._lock:
             return [m for m in self.messages if m["To"] == address]
 
+    def settled(self, address: str, seconds: float = 1.5) -> int:
+        """How many emails reached ``address``, after waiting long enough for a duplicate."""
+        time.sleep(seconds)
+        return len(self.to(address))
+
     def wait_for(self, address: str, count: int = 1, seconds: float = 60) -> list[EmailMessage]:
         deadline = time.monotonic() + seconds
         while len(self.to(address)) < count:

@@ -8,15 +8,14 @@ A screenshot of the page is saved under ``test-artifacts/screenshots/``."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Route, async_playwright, expect
+from playwright.async_api import Browser, ConsoleMessage, Route, expect
 
 from app.config import Settings
-from app.documents.pdf import find_chromium
 from app.security_headers import DOCS_CSP
 from tests.conftest import ONE_DATABASE, TARGET
 from tests.processes import ProcessEnv, serve
@@ -32,16 +31,6 @@ def site(migrated: Settings, database_url: str, tmp_path_factory: pytest.TempPat
     env = ProcessEnv(database_url=database_url, data_dir=tmp_path_factory.mktemp("docs-data"))
     with serve(env, tmp_path_factory.mktemp("docs-serve") / "serve.log") as base:
         yield base
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=find_chromium(None, playwright))
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def test_the_api_docs_load_only_from_billcraft_and_list_every_operation(browser: Browser, site: str) -> None:

@@ -31,6 +31,12 @@ async def _sent(billing: Billing, access: WorkspaceAccess, currency: str, price:
     return sent
 
 
+async def _pay(billing: Billing, access: WorkspaceAccess, invoice: InvoiceOut, amount: str, on: dt.date) -> InvoiceOut:
+    paid = await billing.invoices.mark_paid(access, invoice.uuid, PaymentInput(amount=Decimal(amount), payment_date=on))
+    assert isinstance(paid, InvoiceOut)
+    return paid
+
+
 async def test_the_discount_is_the_percent_of_the_total_rounded_once_in_each_currency(
     billing: Billing, access: WorkspaceAccess
 ) -> None:
@@ -61,10 +67,7 @@ async def test_the_discounted_amount_paid_in_time_settles_in_full_and_records_th
     billing: Billing, access: WorkspaceAccess
 ) -> None:
     sent = await _sent(billing, access, "EUR", "1200", early_payment_discount=Decimal(5))
-    paid = await billing.invoices.mark_paid(
-        access, sent.uuid, PaymentInput(amount=Decimal("1356.60"), payment_date=dt.date(2026, 11, 12))
-    )
-    assert isinstance(paid, InvoiceOut)
+    paid = await _pay(billing, access, sent, "1356.60", dt.date(2026, 11, 12))
     assert (paid.status, paid.amount_paid, paid.balance_due) == ("paid", "1356.60", "0.00")
     assert paid.early_payment is not None
     assert paid.early_payment.taken == "71.40"
@@ -77,25 +80,16 @@ async def test_a_late_or_a_smaller_payment_is_an_ordinary_partial_payment(
     billing: Billing, access: WorkspaceAccess
 ) -> None:
     late = await _sent(billing, access, "EUR", "1200", early_payment_discount=Decimal(5))
-    paid = await billing.invoices.mark_paid(
-        access, late.uuid, PaymentInput(amount=Decimal("1356.60"), payment_date=dt.date(2026, 11, 13))
-    )
-    assert isinstance(paid, InvoiceOut)
+    paid = await _pay(billing, access, late, "1356.60", dt.date(2026, 11, 13))
     assert (paid.status, paid.balance_due) == ("sent", "71.40")
     assert paid.early_payment is not None
     assert paid.early_payment.taken is None
 
     smaller = await _sent(billing, access, "EUR", "1200", early_payment_discount=Decimal(5))
-    first = await billing.invoices.mark_paid(
-        access, smaller.uuid, PaymentInput(amount=Decimal("1000"), payment_date=dt.date(2026, 11, 5))
-    )
-    assert isinstance(first, InvoiceOut)
+    first = await _pay(billing, access, smaller, "1000", dt.date(2026, 11, 5))
     assert (first.status, first.balance_due) == ("sent", "428.00")
     # The rest of the discounted amount, still in time: settled, 71.40 granted.
-    rest = await billing.invoices.mark_paid(
-        access, smaller.uuid, PaymentInput(amount=Decimal("356.60"), payment_date=dt.date(2026, 11, 12))
-    )
-    assert isinstance(rest, InvoiceOut)
+    rest = await _pay(billing, access, smaller, "356.60", dt.date(2026, 11, 12))
     assert (rest.status, rest.balance_due) == ("paid", "0.00")
     assert rest.early_payment is not None
     assert rest.early_payment.taken == "71.40"

@@ -24,7 +24,11 @@ from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
 from app.domain.schemas import WorkspaceCreate
 from tests.conftest import unique
+from tests.mcp.typescript import node_with_sdk
 from tests.processes import BIN, ProcessEnv, serve
+from tests.smtp import Mailbox, smtp_server
+
+PASSWORD = "correct horse battery"  # every account's, made by new_account
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,23 @@ def served(process_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) ->
         yield base
 
 
+@pytest.fixture(scope="module")
+def mailing(process_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Mailbox]]:
+    """A ``billcraft serve`` that delivers its emails itself to an SMTP server: its base URL,
+    the SMTP URL (for stdio processes) and the mailbox."""
+    with (
+        smtp_server() as (smtp_url, mailbox),
+        serve(process_env, tmp_path_factory.mktemp("mailing") / "serve.log", jobs="auto", smtp_url=smtp_url) as base,
+    ):
+        yield base, smtp_url, mailbox
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """Node with the pinned TypeScript SDK (``tests/mcp/typescript.py``)."""
+    return node_with_sdk()
+
+
 NewAccount = Callable[..., Awaitable[Account]]
 
 
@@ -63,7 +84,7 @@ def new_account(db: Any) -> NewAccount:
         async with db.create_session_maker()() as session:
             billing = Billing(session)
             email = f"{unique('mcp')}@example.com"
-            user = await billing.accounts.create_user(email, "correct horse battery", name)
+            user = await billing.accounts.create_user(email, PASSWORD, name)
             _, token = await billing.accounts.create_token(user, "mcp tests", None)
             principal = Principal(user_id=user.id, name=user.name, channel=Channel.API)
             workspace = await billing.workspaces.create_workspace(

@@ -243,3 +243,10 @@ def truly_required(schema: dict[str, Any]) -> list[str]:
     property as required and marks the optional ones nullable)."""
     properties = schema["properties"]
     return [name for name in schema.get("required", []) if plain(properties[name]) is properties[name]]
+
+
+async def globex_draft(client: Client, slug: str, email: str) -> dict[str, Any]:
+    """A draft of 1,200.00 (10 x 120) for a new client "Globex" whose email is ``email``."""
+    customer = await call(client, "client", action="create", company_slug=slug, name="Globex", email=email)
+    items = [{"description": "Design sprint", "quantity": "10", "unit_price": "120"}]
+    return await invoice(client, "create", slug, title="Website", client_uuid=customer["uuid"], items=items)

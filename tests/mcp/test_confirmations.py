@@ -11,38 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import mcp_types as types
 import pytest
 from mcp import Client
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
-from app.documents.pdf import find_chromium
-from tests.mcp.conftest import Account, NewAccount, Person, http_client, stdio_mcp
-from tests.mcp.support import call, invoice, ok, refused
-from tests.processes import ProcessEnv, serve
-from tests.smtp import Mailbox, smtp_server
+from tests.browsers import signed_in_at
+from tests.mcp.conftest import PASSWORD, Account, NewAccount, Person, http_client, stdio_mcp
+from tests.mcp.support import call, globex_draft, invoice, ok, refused
+from tests.processes import ProcessEnv
+from tests.smtp import Mailbox
 from tests.web.conftest import form_to, sign_in
-
-PASSWORD = "correct horse battery"  # new_account's
-ITEMS = [{"description": "Design sprint", "quantity": "10", "unit_price": "120"}]  # 1,200.00
-
-
-@pytest.fixture(scope="module")
-def mailing(process_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Mailbox]]:
-    """A ``billcraft serve`` that delivers its emails itself to an SMTP server: its base URL,
-    the SMTP URL (for stdio processes) and the mailbox."""
-    with (
-        smtp_server() as (smtp_url, mailbox),
-        serve(process_env, tmp_path_factory.mktemp("confirm") / "serve.log", jobs="auto", smtp_url=smtp_url) as base,
-    ):
-        yield base, smtp_url, mailbox
 
 
 @asynccontextmanager
@@ -61,17 +45,6 @@ async def connected(
             yield client
 
 
-async def a_draft(client: Client, slug: str, email: str) -> dict[str, Any]:
-    customer = await call(client, "client", action="create", company_slug=slug, name="Globex", email=email)
-    return await invoice(client, "create", slug, title="Website", client_uuid=customer["uuid"], items=ITEMS)
-
-
-def mails_to(mailbox: Mailbox, address: str, settle: float = 1.5) -> int:
-    """How many emails reached ``address``, after waiting long enough for a duplicate."""
-    time.sleep(settle)
-    return len(mailbox.to(address))
-
-
 @pytest.mark.parametrize("transport", ["http", "stdio"])
 async def test_a_person_who_confirms_in_the_form_gets_the_email_sent_once(
     transport: str, mailing: tuple[str, str, Mailbox], new_account: NewAccount, tmp_path: Path, process_env: ProcessEnv
@@ -82,7 +55,7 @@ async def test_a_person_who_confirms_in_the_form_gets_the_email_sent_once(
     account, person = await new_account(currency="EUR"), Person(agrees=True)
     address = f"ap-{uuid.uuid4().hex[:8]}@globex.example"
     async with connected(transport, mailing, account, person, tmp_path, process_env) as client:
-        draft = await a_draft(client, account.slug, address)
+        draft = await globex_draft(client, account.slug, address)
         key = f"send-{uuid.uuid4().hex}"
         sent = await invoice(client, "send", account.slug, uuid=draft["uuid"], idempotency_key=key)
         assert (sent["status"], sent["number"] is not None) == ("sent", True)
@@ -94,7 +67,7 @@ async def test_a_person_who_confirms_in_the_form_gets_the_email_sent_once(
         again = await invoice(client, "send", account.slug, uuid=draft["uuid"], idempotency_key=key)
         assert again == sent
         assert len(person.asked) == 1, "a call already done under its key is not asked again"
-    assert await asyncio.to_thread(mails_to, mailing[2], address) == 1
+    assert await asyncio.to_thread(mailing[2].settled, address) == 1
 
 
 @pytest.mark.parametrize("transport", ["http", "stdio"])
@@ -104,7 +77,7 @@ async def test_a_person_who_declines_changes_nothing_and_nothing_is_sent(
     account, person = await new_account(), Person(agrees=False)
     address = f"ap-{uuid.uuid4().hex[:8]}@globex.example"
     async with connected(transport, mailing, account, person, tmp_path, process_env) as client:
-        draft = await a_draft(client, account.slug, address)
+        draft = await globex_draft(client, account.slug, address)
         for tool, arguments in [
             ("invoice", {"action": "send"}),
             ("send_invoice", {}),
@@ -121,7 +94,7 @@ async def test_a_person_who_declines_changes_nothing_and_nothing_is_sent(
         # What the workspace does not ask about goes ahead without a question.
         dry = await invoice(client, "send", account.slug, uuid=draft["uuid"], dry_run=True)
         assert (dry["dry_run"], len(person.asked)) == (True, 5)
-    assert await asyncio.to_thread(mails_to, mailing[2], address) == 0
+    assert await asyncio.to_thread(mailing[2].settled, address) == 0
 
 
 async def test_a_forged_altered_or_replayed_request_state_is_refused(
@@ -134,8 +107,8 @@ async def test_a_forged_altered_or_replayed_request_state_is_refused(
     address = f"ap-{uuid.uuid4().hex[:8]}@globex.example"
     yes: types.InputResponses = {"confirm": types.ElicitResult(action="accept", content={"confirm": True})}
     async with http_client(mailing[0], account.token) as client:
-        draft = await a_draft(client, account.slug, address)
-        other = await a_draft(client, account.slug, f"other-{address}")
+        draft = await globex_draft(client, account.slug, address)
+        other = await globex_draft(client, account.slug, f"other-{address}")
         arguments = {"action": "send", "company_slug": account.slug, "uuid": draft["uuid"]}
         asked = await client.session.call_tool("invoice", arguments, allow_input_required=True)
         assert isinstance(asked, types.InputRequiredResult)
@@ -164,28 +137,7 @@ async def test_a_forged_altered_or_replayed_request_state_is_refused(
         assert [h["action"] for h in history].count("send") == 1
         assert "remind" not in [h["action"] for h in history]
     await asyncio.to_thread(mailing[2].wait_for, address, 1, 60)
-    assert await asyncio.to_thread(mails_to, mailing[2], address) == 1
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=find_chromium(None, playwright))
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def open_signed_in(browser: Browser, url: str, account: Account) -> Page:
-    page = await (await browser.new_context()).new_page()
-    await page.goto(url)
-    await expect(page).to_have_url(re.compile(r"/signin\?next="))
-    await page.get_by_label("Email").fill(account.email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page).to_have_url(url)
-    return page
+    assert await asyncio.to_thread(mailing[2].settled, address) == 1
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
@@ -200,7 +152,7 @@ async def test_a_client_without_elicitation_gets_a_link_and_the_person_decides_i
     account = await new_account()
     address = f"ap-{uuid.uuid4().hex[:8]}@globex.example"
     async with http_client(mailing[0], account.token, mode=mode, elicits=False) as client:
-        draft = await a_draft(client, account.slug, address)
+        draft = await globex_draft(client, account.slug, address)
         key = f"send-{uuid.uuid4().hex}"
         waiting = await invoice(client, "send", account.slug, uuid=draft["uuid"], idempotency_key=key)
         assert waiting["status"] == "awaiting_approval"
@@ -211,7 +163,7 @@ async def test_a_client_without_elicitation_gets_a_link_and_the_person_decides_i
         assert again["approval"]["uuid"] == approval["uuid"], "a retried call waits on the same approval"
         assert (await invoice(client, "get", account.slug, uuid=draft["uuid"]))["status"] == "draft"
 
-        page = await open_signed_in(browser, approval["url"], account)
+        page = await signed_in_at(browser, approval["url"], account.email, PASSWORD)
         summary = page.get_by_role("region", name=re.compile("Send invoice"))
         await expect(summary).to_contain_text("Globex")
         await expect(summary).to_contain_text(address)
@@ -222,7 +174,7 @@ async def test_a_client_without_elicitation_gets_a_link_and_the_person_decides_i
         assert (answered["status"], answered["uuid"]) == ("sent", draft["uuid"])
 
         # Declined: nothing changes, and asking again under the key says so.
-        second = await a_draft(client, account.slug, f"second-{address}")
+        second = await globex_draft(client, account.slug, f"second-{address}")
         key = f"cancel-{uuid.uuid4().hex}"
         waiting = await invoice(client, "cancel", account.slug, uuid=second["uuid"], idempotency_key=key)
         await page.goto(waiting["approval"]["url"])
@@ -241,7 +193,7 @@ async def test_a_client_without_elicitation_gets_a_link_and_the_person_decides_i
         await expect(page.get_by_role("heading", name="Earlier requests")).to_be_visible()
         await expect(page.get_by_role("cell", name="approved")).to_have_count(1)
         await expect(page.get_by_role("cell", name="declined")).to_have_count(1)
-    assert await asyncio.to_thread(mails_to, mailing[2], address) == 1
+    assert await asyncio.to_thread(mailing[2].settled, address) == 1
 
 
 async def test_the_workspace_chooses_in_the_web_app_what_needs_a_person_and_an_assistant_cannot(
@@ -268,7 +220,7 @@ async def test_the_workspace_chooses_in_the_web_app_what_needs_a_person_and_an_a
             ["mcp_http", "mcp_stdio"],
         )
 
-        draft = await a_draft(client, account.slug, address)
+        draft = await globex_draft(client, account.slug, address)
         sent = await invoice(client, "send", account.slug, uuid=draft["uuid"])
         assert sent["status"] == "sent"
         paid = await invoice(client, "mark_paid", account.slug, uuid=draft["uuid"])

@@ -5,28 +5,14 @@ and asks the host to call the tool of an action the invoice allows."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from playwright.async_api import Browser, expect
 
-import pytest
-from playwright.async_api import Browser, async_playwright, expect
-
-from app.documents.pdf import find_chromium
 from tests.mcp.conftest import Account, http_client
 from tests.mcp.support import THREE_ITEMS, call, invoice
 
 CARD = "ui://billcraft/invoice-card.html"
 ONE_INVOICE = {"get_invoice", "create_invoice", "update_invoice", "duplicate_invoice", "create_invoice_from_previous",
                "finalize_invoice", "send_invoice", "mark_invoice_paid", "cancel_invoice"}  # fmt: skip
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=find_chromium(None, playwright))
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def test_the_invoice_card_shows_the_invoice_offline_and_asks_the_host_for_allowed_actions(

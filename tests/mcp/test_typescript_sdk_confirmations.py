@@ -10,38 +10,23 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.mcp.conftest import NewAccount, http_client
-from tests.mcp.support import invoice
-from tests.mcp.test_confirmations import a_draft, browser, mailing, mails_to, open_signed_in
-from tests.mcp.test_typescript_sdk_oauth import TS, node
+from tests.browsers import signed_in_at
+from tests.mcp.conftest import PASSWORD, NewAccount, http_client
+from tests.mcp.support import globex_draft, invoice
+from tests.mcp.typescript import run_script
 from tests.processes import BIN, ProcessEnv
 from tests.smtp import Mailbox
 
-__all__ = ["browser", "mailing", "node"]  # fixtures shared with the tests they come from
 RUN_SECONDS = 120
 
 
 async def run_client(node: str, config: dict[str, Any]) -> dict[str, Any]:
-    process = await asyncio.create_subprocess_exec(
-        node, "confirm_flow.mjs", json.dumps(config), cwd=TS,
-        env={"PATH": str(Path(node).parent)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), RUN_SECONDS)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        pytest.fail(f"the TypeScript client did not finish in {RUN_SECONDS} s")
-    if process.returncode != 0:
-        pytest.fail(f"the TypeScript client failed (exit {process.returncode}):\n{err.decode()}")
-    seen: dict[str, Any] = json.loads(out)
+    seen: dict[str, Any] = await run_script(node, "confirm_flow.mjs", json.dumps(config), seconds=RUN_SECONDS)
     return seen
 
 
@@ -53,7 +38,7 @@ async def test_the_typescript_client_over_stdio_shows_the_form_and_the_answer_de
     account = await new_account(currency="EUR")
     address = f"ap-{uuid.uuid4().hex[:8]}@globex.example"
     async with http_client(base, account.token) as python:
-        draft = await a_draft(python, account.slug, address)
+        draft = await globex_draft(python, account.slug, address)
     env = process_env.env(token=account.token, jobs="auto", smtp_url=smtp_url)
     seen = await run_client(node, {
         "transport": "stdio", "command": str(BIN), "env": env, "answer": answer,
@@ -70,12 +55,12 @@ async def test_the_typescript_client_over_stdio_shows_the_form_and_the_answer_de
         assert (seen["isError"], seen["structured"]["status"]) == (False, "sent")
         await asyncio.to_thread(mailbox.wait_for, address, 1, 60)
         assert after["status"] == "sent"
-        assert await asyncio.to_thread(mails_to, mailbox, address) == 1
+        assert await asyncio.to_thread(mailbox.settled, address) == 1
     else:
         assert seen["isError"] is True
         assert seen["structured"]["error"]["code"] == "confirmation_declined"
         assert after == draft
-        assert await asyncio.to_thread(mails_to, mailbox, address) == 0
+        assert await asyncio.to_thread(mailbox.settled, address) == 0
 
 
 async def test_the_typescript_client_without_elicitation_gets_the_link_and_the_person_approves(
@@ -85,7 +70,7 @@ async def test_the_typescript_client_without_elicitation_gets_the_link_and_the_p
     account = await new_account()
     address = f"ap-{uuid.uuid4().hex[:8]}@globex.example"
     async with http_client(base, account.token) as python:
-        draft = await a_draft(python, account.slug, address)
+        draft = await globex_draft(python, account.slug, address)
     seen = await run_client(node, {
         "transport": "http", "url": f"{base}/api/mcp", "token": account.token, "answer": "none",
         "arguments": {"action": "send", "company_slug": account.slug, "uuid": draft["uuid"]},
@@ -95,11 +80,11 @@ async def test_the_typescript_client_without_elicitation_gets_the_link_and_the_p
     assert (waiting["status"], waiting["approval"]["action"]) == ("awaiting_approval", "send")
     assert mailbox.to(address) == []
 
-    page = await open_signed_in(browser, waiting["approval"]["url"], account)
+    page = await signed_in_at(browser, waiting["approval"]["url"], account.email, PASSWORD)
     await expect(page.get_by_role("region", name="Send invoice")).to_contain_text(address)
     await page.get_by_role("button", name="Approve").click()
     await expect(page.get_by_text("Approved: done.")).to_be_visible()
     await asyncio.to_thread(mailbox.wait_for, address, 1, 60)
     async with http_client(base, account.token) as python:
         assert (await invoice(python, "get", account.slug, uuid=draft["uuid"]))["status"] == "sent"
-    assert await asyncio.to_thread(mails_to, mailbox, address) == 1
+    assert await asyncio.to_thread(mailbox.settled, address) == 1

@@ -16,87 +16,18 @@ The SDK is installed into ``tests/mcp/ts/node_modules`` (``npm ci``) when it is 
 
 from __future__ import annotations
 
-import asyncio
-import fcntl
-import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from app.db.models import OAuthClient
 from app.db.models import OAuthToken as TokenRow
 from tests.mcp.conftest import NewAccount
+from tests.mcp.typescript import pinned_sdk, run_script
 
-TS = Path(__file__).parent / "ts"
-SDK = "@modelcontextprotocol/sdk"
-INSTALL_SECONDS = 600
 FLOW_SECONDS = 180
 PASSWORD = "correct horse battery"
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not on PATH: this test needs Node 20 and npm (CI runs it)")
-    return path
-
-
-def _installed_sdk() -> str | None:
-    manifest = TS / "node_modules" / SDK / "package.json"
-    return str(json.loads(manifest.read_text())["version"]) if manifest.exists() else None
-
-
-@pytest.fixture(scope="session")
-def node() -> str:
-    """Node, with the pinned SDK installed beside the script. The SQLite and PostgreSQL halves
-    of the suite may run at once: the install is done under a lock, by whichever comes first."""
-    node, npm = _tool("node"), _tool("npm")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
-    if int(version.lstrip("v").split(".")[0]) < 20:
-        pytest.fail(f"Node {version} is too old: the script needs Node 20 or later")
-    pinned = json.loads((TS / "package.json").read_text())["dependencies"][SDK]
-    with (TS / ".npm-install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _installed_sdk() != pinned:
-            installed = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund"],
-                cwd=TS,
-                capture_output=True,
-                text=True,
-                timeout=INSTALL_SECONDS,
-            )
-            if installed.returncode != 0:
-                pytest.fail(f"npm ci failed in {TS}:\n{installed.stdout}\n{installed.stderr}")
-    assert _installed_sdk() == pinned
-    return node
-
-
-async def _run_flow(node: str, base: str, email: str) -> dict[str, Any]:
-    process = await asyncio.create_subprocess_exec(
-        node,
-        "oauth_flow.mjs",
-        base,
-        email,
-        cwd=TS,
-        env={"PATH": str(Path(node).parent), "BILLCRAFT_PASSWORD": PASSWORD},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), FLOW_SECONDS)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        pytest.fail(f"the TypeScript client did not finish in {FLOW_SECONDS} s")
-    if process.returncode != 0:
-        pytest.fail(f"the TypeScript client failed (exit {process.returncode}):\n{err.decode()}")
-    summary: dict[str, Any] = json.loads(out)
-    return summary
 
 
 async def test_the_typescript_sdk_client_completes_oauth_calls_tools_and_refreshes_with_rotation(
@@ -117,10 +48,12 @@ async def test_the_typescript_sdk_client_completes_oauth_calls_tools_and_refresh
         assert created.status_code == 201, created.text
         invoice = created.json()
 
-    seen = await _run_flow(node, served, account.email)
+    seen: dict[str, Any] = await run_script(
+        node, "oauth_flow.mjs", served, account.email, seconds=FLOW_SECONDS, env={"BILLCRAFT_PASSWORD": PASSWORD}
+    )
 
     assert seen["ok"] is True
-    assert seen["sdk_version"] == json.loads((TS / "package.json").read_text())["dependencies"][SDK]
+    assert seen["sdk_version"] == pinned_sdk()
 
     discovery = seen["discovery"]
     assert discovery["initial_status"] == 401, "the first request, without a token, is challenged"

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page
 from sqlalchemy import update
 
 from app.db.models import Invoice
-from app.documents.pdf import find_chromium
 from app.domain import tenancy
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
@@ -219,16 +217,6 @@ async def _public_path(billing: Billing, access: Any, invoice_uuid: uuid.UUID) -
     url = (await billing.invoices.get_out(access, invoice_uuid)).public_url
     assert url, "a sent invoice has a public page"
     return "/i/" + url.rsplit("/i/", 1)[1]
-
-
-async def chromium() -> AsyncIterator[Browser]:
-    """One Chromium (the system's, as the other browser tests use), for a module's fixture."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=find_chromium(None, playwright))
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def signed_in(browser: Browser, site: str, owner: Owner, width: int, height: int) -> BrowserContext:

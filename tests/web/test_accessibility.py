@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
+from tests.browsers import chromium
 from tests.conftest import ONE_DATABASE
-from tests.web.site_pages import Owner, chromium, expected_status, make_owner, open_page, signed_in
+from tests.web.site_pages import Owner, expected_status, make_owner, open_page, signed_in
 
 pytestmark = ONE_DATABASE
 

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from app.documents.pdf import find_chromium
 from tests.conftest import TARGET, OwnDatabase, unique
 from tests.processes import ProcessEnv, serve
 from tests.smtp import Mailbox, smtp_server
@@ -26,16 +23,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 ITEMS = [("UX Design", "20", "120"), ("Frontend Development", "60", "150"), ("Hosting setup", "1", "450")]
 # 2,400 + 9,000 + 450 = 11,850; tax 10% = 1,185; total 13,035.
 SUBTOTAL, TAX, TOTAL = "$11,850.00", "$1,185.00", "$13,035.00"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=find_chromium(None, playwright))
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 # Every control a person can reach must have a name a screen reader reads out.

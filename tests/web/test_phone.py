@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page
 
+from tests.browsers import chromium
 from tests.conftest import ONE_DATABASE
 from tests.web.site_pages import (
     ARABIC,
@@ -32,7 +33,6 @@ from tests.web.site_pages import (
     HEBREW,
     OWNER_NAME,
     Owner,
-    chromium,
     expected_status,
     make_owner,
     open_page,
