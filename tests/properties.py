@@ -517,9 +517,12 @@ PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 def check_money(invoice: dict[str, Any]) -> None:
     """Every amount is a string with exactly the currency's digits (ISO 4217), and each is
-    what the rules make of the items: line = quantity x unit price rounded half-up, line tax
-    = line x rate / 100 rounded half-up, totals the sums of rounded lines, balance = total -
-    paid. Quantities and prices are plain decimals (never ``1E+3``)."""
+    what the rules make of the items: line = quantity x unit price rounded half-up less its
+    discount (a percent of that, rounded half-up), the line's own tax = line x rate / 100
+    rounded half-up; a percent allowance or charge = that percent of its VAT group's lines,
+    rounded half-up; the invoice's tax = each VAT group's (category and rate) lines less
+    allowances plus charges, x rate / 100, rounded half-up once per group (EN 16931);
+    balance = total - paid. Quantities and prices are plain decimals (never ``1E+3``)."""
     digits = Currency(invoice["currency"]).exponent
     assert digits is not None
     step = Decimal(1).scaleb(-digits)
@@ -528,23 +531,58 @@ def check_money(invoice: dict[str, Any]) -> None:
     def money(value: Decimal) -> str:
         return f"{value:.{digits}f}"
 
-    subtotal = tax = Decimal(0)
+    def percent_of(base: Decimal, percent: str) -> Decimal:
+        return (base * Decimal(percent) / 100).quantize(step, ROUND_HALF_UP)
+
+    subtotal = Decimal(0)
+    lines: dict[tuple[str, Decimal], Decimal] = {}
     for i, item in enumerate(invoice["items"]):
         assert PLAIN_NUMBER.match(item["quantity"]), item
         assert PLAIN_NUMBER.match(item["unit_price"]), item
-        amount = (Decimal(item["quantity"]) * Decimal(item["unit_price"])).quantize(step, ROUND_HALF_UP)
-        rate = Decimal(item["tax_rate"] if item["tax_rate"] is not None else invoice["tax_rate"])
+        gross = (Decimal(item["quantity"]) * Decimal(item["unit_price"])).quantize(step, ROUND_HALF_UP)
+        if item["discount_percent"] is not None:
+            assert item["discount"] == money(percent_of(gross, item["discount_percent"])), f"items[{i}]: {item}"
+        amount = gross - Decimal(item["discount"])
+        category = item["tax_category"]
+        rate = Decimal(0)
+        if category == "S":
+            rate = Decimal(item["tax_rate"] if item["tax_rate"] is not None else invoice["tax_rate"])
         line_tax = (amount * rate / 100).quantize(step, ROUND_HALF_UP)
         assert (item["amount"], item["tax_amount"]) == (money(amount), money(line_tax)), f"items[{i}]: {item}"
         subtotal += amount
-        tax += line_tax
+        lines[category, rate] = lines.get((category, rate), Decimal(0)) + amount
+    taxable = dict(lines)
+    allowances = charges = Decimal(0)
+    for adjustment in invoice["adjustments"]:
+        sign = -1 if adjustment["kind"] == "allowance" else 1
+        for part in adjustment["parts"]:
+            key = (part["tax_category"], Decimal(part["tax_rate"]))
+            if adjustment["percent"] is not None:
+                assert part["base"] == money(lines[key]), adjustment
+                assert part["amount"] == money(percent_of(lines[key], adjustment["percent"])), adjustment
+            taxable[key] = taxable.get(key, Decimal(0)) + sign * Decimal(part["amount"])
+            if sign < 0:
+                allowances += Decimal(part["amount"])
+            else:
+                charges += Decimal(part["amount"])
+    groups = {(g["tax_category"], Decimal(g["tax_rate"])): g for g in invoice["vat_breakdown"]}
+    assert set(groups) == set(taxable), (groups, taxable)
+    tax = Decimal(0)
+    for key, net in taxable.items():
+        group_tax = (net * key[1] / 100).quantize(step, ROUND_HALF_UP)
+        assert (groups[key]["taxable_amount"], groups[key]["tax_amount"]) == (money(net), money(group_tax)), key
+        tax += group_tax
     paid = sum((Decimal(p["amount"]) for p in invoice["payments"]), Decimal(0))
+    total = subtotal - allowances + charges + tax
     expected = {
         "subtotal": money(subtotal),
+        "allowance_total": money(allowances),
+        "charge_total": money(charges),
+        "net_total": money(subtotal - allowances + charges),
         "tax_amount": money(tax),
-        "total": money(subtotal + tax),
+        "total": money(total),
         "amount_paid": money(paid),
-        "balance_due": money(subtotal + tax - paid),
+        "balance_due": money(total - paid),
     }
     assert {k: invoice[k] for k in expected} == expected
     for key in expected:

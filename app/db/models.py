@@ -147,6 +147,15 @@ class Invoice(UUIDv7AuditBase):
     subtotal_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    allowance_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    charge_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_category: Mapped[str] = mapped_column(String(2), default="S")
+    exemption_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    exemption_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The allowances and charges as entered, each with its parts per VAT group, and the VAT
+    # breakdown the invoice was priced with (None: priced before groups, tax per line).
+    adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    vat_breakdown: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     # Early-payment discount (Skonto): this percent off when paid within this many days of
     # the issue date (app/domain/invoices/early_payment.py); what was granted, once settled.
@@ -190,8 +199,15 @@ class InvoiceItem(UUIDv7AuditBase):
     quantity: Mapped[Decimal] = mapped_column(DecimalText())
     unit_price: Mapped[Decimal] = mapped_column(DecimalText())
     tax_rate: Mapped[Decimal | None] = mapped_column(DecimalText(), default=None)
+    # amount_minor is the line's net: quantity x unit price less its discount.
     amount_minor: Mapped[int] = mapped_column(BigInteger)
+    # The line's own tax, shown beside it; the invoice's tax is taxed per VAT group.
     tax_minor: Mapped[int] = mapped_column(BigInteger)
+    discount_percent: Mapped[Decimal | None] = mapped_column(DecimalText(), default=None)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_category: Mapped[str | None] = mapped_column(String(2), default=None)  # None: the invoice's
+    exemption_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    exemption_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class Payment(UUIDv7AuditBase):

@@ -77,6 +77,20 @@ LABELS = {
     "early_payment": "Early payment",
     "early_payment_terms": "{percent} % discount if paid by {date}: {amount}",
     "early_payment_taken": "Early-payment discount",
+    "discount": "Discount",
+    "net": "Net",
+    "vat_on": "VAT {rate} on {base}",
+    "category_on": "{category} on {base}",
+    "legal": "VAT",
+}
+# How the tax column and the breakdown name a line that carries no VAT, by its category.
+CATEGORY_LABELS = {
+    "Z": "Zero rated",
+    "E": "Exempt",
+    "AE": "Reverse charge",
+    "K": "Intra-community supply",
+    "G": "Export",
+    "O": "Not subject to VAT",
 }
 
 
@@ -114,6 +128,39 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         ]
         if client.tax_number:
             client_lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
+
+    def tax_label(category: str, value: str | None) -> str:
+        return rate(value) if category == "S" else CATEGORY_LABELS[category]
+
+    def adjustment_rows(kind: str) -> list[dict[str, str]]:
+        rows = []
+        for adjustment in invoice.adjustments:
+            if adjustment.kind != kind:
+                continue
+            for part in adjustment.parts:
+                details = [rate(adjustment.percent)] if adjustment.percent else []
+                if len(invoice.vat_breakdown) > 1:
+                    details.append(tax_label(part.tax_category, part.tax_rate))
+                label = adjustment.reason or adjustment.reason_code or LABELS["discount"]
+                rows.append({
+                    "label": f"{label} ({', '.join(details)})" if details else label,
+                    "amount": money(f"-{part.amount}" if kind == "allowance" else part.amount),
+                })  # fmt: skip
+        return rows
+
+    breakdown = [
+        {
+            "label": (
+                LABELS["vat_on"].format(rate=rate(g.tax_rate), base=money(g.taxable_amount))
+                if g.tax_category == "S"
+                else LABELS["category_on"].format(
+                    category=CATEGORY_LABELS[g.tax_category], base=money(g.taxable_amount)
+                )
+            ),
+            "amount": money(g.tax_amount),
+        }
+        for g in invoice.vat_breakdown
+    ]
     paid = Decimal(invoice.amount_paid)
     early = invoice.early_payment
     return dict(
@@ -137,13 +184,26 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
                 "description": line.description,
                 "quantity": format_decimal(Decimal(line.quantity), locale=locale, decimal_quantization=False),
                 "unit_price": price(line.unit_price),
-                "tax_rate": rate(line.tax_rate if line.tax_rate is not None else invoice.tax_rate),
+                "tax_rate": tax_label(
+                    line.tax_category, line.tax_rate if line.tax_rate is not None else invoice.tax_rate
+                ),
                 "amount": money(line.amount),
+                "discount": (
+                    f"{LABELS['discount']} {rate(line.discount_percent) + ': ' if line.discount_percent else ''}"
+                    f"{money(f'-{line.discount}')}"
+                )
+                if Decimal(line.discount)
+                else None,
             }
             for line in invoice.items
         ],
+        allowances=adjustment_rows("allowance"),
+        charges=adjustment_rows("charge"),
+        breakdown=breakdown,
+        legal_notes=invoice.legal_notes,
         totals={
             "subtotal": money(invoice.subtotal),
+            "net": money(invoice.net_total) if invoice.adjustments else None,
             "tax": money(invoice.tax_amount),
             "total": money(invoice.total),
             "paid_any": paid > 0,

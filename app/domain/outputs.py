@@ -38,9 +38,48 @@ class ItemOut(Struct):
     description: str
     quantity: str
     unit_price: str
-    tax_rate: str | None
+    tax_rate: str | None  # the line's own rate; null: the invoice's
+    amount: str  # quantity x unit price, less the discount
+    tax_amount: str  # the line's own share; the invoice's tax is taxed per VAT group
+    discount_percent: str | None
+    discount: str  # what the line's discount comes to
+    tax_category: str  # the VAT category the line is taxed at (its own or the invoice's)
+    exemption_code: str | None  # the line's own exemption; null: the invoice's
+    exemption_reason: str | None
+
+
+class AdjustmentPart(Struct):
+    """What an allowance or charge takes from (or adds to) one VAT group."""
+
+    tax_category: str
+    tax_rate: str
+    base: str | None  # the net its percent was taken of
     amount: str
+
+
+class AdjustmentOut(Struct):
+    """An invoice-level allowance (discount) or charge (fee), as entered, and its amount."""
+
+    kind: str
+    reason: str | None
+    reason_code: str | None
+    percent: str | None
+    amount: str
+    tax_category: str | None  # null: a percent taken from each VAT group of the lines
+    tax_rate: str | None
+    parts: list[AdjustmentPart]
+
+
+class VatGroupOut(Struct):
+    """One row of the VAT breakdown: the taxable amount of a category and rate, and its tax
+    (rounded once for the group)."""
+
+    tax_category: str
+    tax_rate: str
+    taxable_amount: str
     tax_amount: str
+    exemption_code: str | None
+    exemption_reason: str | None
 
 
 class PaymentOut(Struct):
@@ -108,9 +147,18 @@ class InvoiceOut(Struct):
     due_date: dt.date
     notes: str
     tax_rate: str
+    tax_category: str  # the lines' default VAT category
+    exemption_code: str | None
+    exemption_reason: str | None
     items: list[ItemOut]
-    subtotal: str
+    adjustments: list[AdjustmentOut]
+    subtotal: str  # the lines' nets
+    allowance_total: str
+    charge_total: str
+    net_total: str  # subtotal - allowances + charges: the taxable amounts of the breakdown
     tax_amount: str
+    vat_breakdown: list[VatGroupOut]
+    legal_notes: list[str]  # what the law has the invoice say for its VAT categories
     total: str
     amount_paid: str
     balance_due: str
@@ -164,7 +212,10 @@ class QuoteOut(Struct):
     currency: str
     lines: list[QuoteLine]
     subtotal: str
+    allowance_total: str
+    charge_total: str
     tax_amount: str
+    vat_breakdown: list[VatGroupOut]
     total: str
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -28,6 +28,11 @@ Description = Annotated[str, NO_NUL, Meta(min_length=1, max_length=500)]
 Reason = Annotated[str, NO_NUL, Meta(max_length=1000)]
 
 MAX_ITEMS = 200
+MAX_ADJUSTMENTS = 20
+# VAT category (S, Z, E, AE, K, G, O) and exemption, checked by app.domain.vat.
+TaxCategory = Annotated[str, ONE_LINE, Meta(max_length=2)]
+ExemptionReason = Annotated[str, ONE_LINE, Meta(max_length=500)]
+ExemptionCode = Annotated[str, ONE_LINE, Meta(max_length=40)]
 
 # msgspec's decoding messages, said the way a person filling in a form would understand.
 _FRIENDLY = {
@@ -58,6 +63,26 @@ class ItemInput(Input):
     quantity: Decimal
     unit_price: Decimal
     tax_rate: Decimal | None = None
+    # Off this line: a percent of quantity x unit price, or an amount; not both.
+    discount_percent: Decimal | None = None
+    discount_amount: Decimal | None = None
+    tax_category: TaxCategory | None = None  # default: the invoice's
+    exemption_reason: ExemptionReason | None = None
+    exemption_code: ExemptionCode | None = None
+
+
+class AdjustmentInput(Input):
+    """An invoice-level allowance (a discount) or charge (a fee): a percent of the net or an
+    amount, with a reason, taxed at a VAT category and rate. A percent with neither category
+    nor rate is taken from each VAT group of the lines, rounded once per group."""
+
+    kind: Literal["allowance", "charge"]
+    reason: ShortText | None = None
+    reason_code: Annotated[str, ONE_LINE, Meta(max_length=3)] | None = None
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+    tax_category: TaxCategory | None = None
+    tax_rate: Decimal | None = None
 
 
 class InvoiceCreate(Input):
@@ -70,6 +95,12 @@ class InvoiceCreate(Input):
     notes: LongText = ""
     tax_rate: Decimal = Decimal(0)
     items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] = msgspec.field(default_factory=list)
+    tax_category: TaxCategory = "S"  # the lines' default VAT category
+    exemption_reason: ExemptionReason | None = None
+    exemption_code: ExemptionCode | None = None
+    adjustments: Annotated[list[AdjustmentInput], Meta(max_length=MAX_ADJUSTMENTS)] = msgspec.field(
+        default_factory=list
+    )
     # Skonto: this percent off when paid within this many days (app/domain/invoices/early_payment.py).
     early_payment_discount: Decimal | None = None
     early_payment_days: int | None = None
@@ -87,6 +118,10 @@ class InvoiceUpdate(Input):
     notes: LongText | UnsetType = UNSET
     tax_rate: Decimal | UnsetType = UNSET
     items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] | UnsetType = UNSET
+    tax_category: TaxCategory | UnsetType = UNSET
+    exemption_reason: ExemptionReason | UnsetType | None = UNSET
+    exemption_code: ExemptionCode | UnsetType | None = UNSET
+    adjustments: Annotated[list[AdjustmentInput], Meta(max_length=MAX_ADJUSTMENTS)] | UnsetType = UNSET
     early_payment_discount: Decimal | UnsetType | None = UNSET  # null or 0: no early-payment discount
     early_payment_days: int | UnsetType | None = UNSET
 

@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from app.db.models import Client, Invoice
-from app.domain import early_payment, lifecycle, money
+from app.domain import early_payment, lifecycle, money, vat
 from app.domain.lifecycle import Status
 from app.domain.outputs import (
     ActorOut,
+    AdjustmentOut,
+    AdjustmentPart,
     ClientRef,
     DeliveryOut,
     EarlyPaymentOut,
@@ -18,6 +20,7 @@ from app.domain.outputs import (
     InvoiceSummary,
     ItemOut,
     PaymentOut,
+    VatGroupOut,
 )
 
 
@@ -59,6 +62,7 @@ def public_url(invoice: Invoice, base_url: str) -> str | None:
 def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
     currency = invoice.currency
     amount = money.format_amount
+    groups = vat_breakdown(invoice)
     return InvoiceOut(
         uuid=invoice.id,
         number=invoice.number,
@@ -70,6 +74,9 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         due_date=invoice.due_date,
         notes=invoice.notes,
         tax_rate=plain_decimal(invoice.tax_rate),
+        tax_category=invoice.tax_category,
+        exemption_code=invoice.exemption_code,
+        exemption_reason=invoice.exemption_reason,
         items=[
             ItemOut(
                 description=line.description,
@@ -78,11 +85,22 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
                 tax_rate=None if line.tax_rate is None else plain_decimal(line.tax_rate),
                 amount=amount(line.amount_minor, currency),
                 tax_amount=amount(line.tax_minor, currency),
+                discount_percent=None if line.discount_percent is None else plain_decimal(line.discount_percent),
+                discount=amount(line.discount_minor, currency),
+                tax_category=line.tax_category or invoice.tax_category,
+                exemption_code=line.exemption_code,
+                exemption_reason=line.exemption_reason,
             )
             for line in invoice.items
         ],
+        adjustments=[_adjustment(a, currency) for a in invoice.adjustments or []],
         subtotal=amount(invoice.subtotal_minor, currency),
+        allowance_total=amount(invoice.allowance_minor, currency),
+        charge_total=amount(invoice.charge_minor, currency),
+        net_total=amount(invoice.subtotal_minor - invoice.allowance_minor + invoice.charge_minor, currency),
         tax_amount=amount(invoice.tax_minor, currency),
+        vat_breakdown=groups,
+        legal_notes=legal_notes(groups),
         total=amount(invoice.total_minor, currency),
         amount_paid=amount(invoice.paid_minor, currency),
         balance_due=amount(
@@ -140,6 +158,69 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         created_at=invoice.created_at,
         updated_at=invoice.updated_at,
     )
+
+
+def _adjustment(stored: dict[str, Any], currency: str) -> AdjustmentOut:
+    amount = money.format_amount
+    return AdjustmentOut(
+        kind=stored["kind"],
+        reason=stored["reason"],
+        reason_code=stored["reason_code"],
+        percent=None if stored["percent"] is None else plain_decimal(Decimal(stored["percent"])),
+        amount=amount(sum(p["amount_minor"] for p in stored["parts"]), currency),
+        tax_category=stored["tax_category"],
+        tax_rate=None if stored["tax_rate"] is None else plain_decimal(Decimal(stored["tax_rate"])),
+        parts=[
+            AdjustmentPart(
+                tax_category=p["tax_category"],
+                tax_rate=plain_decimal(Decimal(p["tax_rate"])),
+                base=None if p["base_minor"] is None else amount(p["base_minor"], currency),
+                amount=amount(p["amount_minor"], currency),
+            )
+            for p in stored["parts"]
+        ],
+    )
+
+
+def vat_breakdown(invoice: Invoice) -> list[VatGroupOut]:
+    """The VAT breakdown the invoice was priced with. One priced before VAT groups existed
+    (taxed line by line) shows its lines grouped, with the tax it was issued with."""
+    currency = invoice.currency
+    stored = invoice.vat_breakdown
+    if stored is None:
+        sums: dict[tuple[str, Decimal], list[int]] = {}
+        for line in invoice.items:
+            rate = invoice.tax_rate if line.tax_rate is None else line.tax_rate
+            taxable_tax = sums.setdefault((line.tax_category or invoice.tax_category, rate), [0, 0])
+            taxable_tax[0] += line.amount_minor
+            taxable_tax[1] += line.tax_minor
+        stored = [
+            {"tax_category": c, "tax_rate": str(r), "taxable_minor": t, "tax_minor": x, "exemption_code": None,
+             "exemption_reason": None}
+            for (c, r), (t, x) in sums.items()
+        ]  # fmt: skip
+    return [
+        VatGroupOut(
+            tax_category=g["tax_category"],
+            tax_rate=plain_decimal(Decimal(g["tax_rate"])),
+            taxable_amount=money.format_amount(g["taxable_minor"], currency),
+            tax_amount=money.format_amount(g["tax_minor"], currency),
+            exemption_code=g["exemption_code"],
+            exemption_reason=g["exemption_reason"],
+        )
+        for g in stored
+    ]
+
+
+def legal_notes(groups: list[VatGroupOut]) -> list[str]:
+    """The notes the law has an invoice print for the categories it uses: each exempt
+    group's reason, then reverse charge, intra-community supply, export, not subject."""
+    notes = [
+        f"Exempt from VAT: {g.exemption_reason or g.exemption_code}."
+        for g in groups
+        if g.tax_category == vat.Category.EXEMPT
+    ]
+    return notes + vat.notes_for(vat.Category(g.tax_category) for g in groups)
 
 
 def _early_payment(invoice: Invoice) -> EarlyPaymentOut | None:

@@ -26,6 +26,18 @@ def _i(description: str, minimum: int, maximum: int) -> Schema:
 
 
 STATUSES = [s.value for s in Status]
+CATEGORY_HELP = (
+    "VAT category: S standard (default), Z zero rated, E exempt (give exemption_reason), AE reverse charge "
+    "(client's VAT ID needed), K intra-community supply, G export outside the EU, O not subject to VAT"
+)
+
+
+def _category(description: str) -> Schema:
+    return text_arg(description)  # a plain string: enums only for action and status (DESIGN section 4)
+
+
+EXEMPTION_REASON = text_arg("Why the lines are exempt, in words, e.g. 'Exempt under Article 132(1)(i)'")
+EXEMPTION_CODE = text_arg("Exemption as a VATEX code, e.g. VATEX-EU-132-1I")
 DELIVERY_STATUSES = [s.value for s in DeliveryStatus]
 P: dict[str, Schema] = {
     "company_slug": text_arg("Workspace identifier (company_slug, from the workspace tool)"),
@@ -53,8 +65,36 @@ P: dict[str, Schema] = {
                 "quantity": _n("Quantity or hours, e.g. 40"),
                 "unit_price": _n("Price per unit in the invoice currency, e.g. 150.00"),
                 "tax_rate": _n("Tax percentage for this line only, overriding the invoice's"),
+                "discount_percent": _n("Discount off this line in percent, e.g. 10"),
+                "discount_amount": _n("Discount off this line as an amount in the invoice currency"),
+                "tax_category": _category(f"This line's {CATEGORY_HELP[0].lower()}{CATEGORY_HELP[1:]}"),
+                "exemption_reason": EXEMPTION_REASON,
+                "exemption_code": EXEMPTION_CODE,
             },
             "required": ["description", "quantity", "unit_price"],
+        },
+    },
+    "tax_category": _category(f"The lines' default {CATEGORY_HELP[0].lower()}{CATEGORY_HELP[1:]}"),
+    "exemption_reason": EXEMPTION_REASON,
+    "exemption_code": EXEMPTION_CODE,
+    "adjustments": {
+        "type": "array",
+        "description": "Invoice-level allowances (discounts) and charges (fees); on update the list replaces them all",
+        "maxItems": 20,
+        "items": {
+            "type": "object",
+            "properties": {
+                "kind": text_arg("allowance (a discount) or charge (a fee)"),
+                "reason": text_arg("Why, e.g. 'Loyalty discount' or 'Shipping'"),
+                "reason_code": text_arg(
+                    "Reason code: UNCL 5189 for an allowance (95 discount), UNCL 7161 for a charge"
+                ),
+                "percent": _n("A percent of the net; without tax_category and tax_rate, of each VAT group's net"),
+                "amount": _n("A fixed amount in the invoice currency (instead of a percent)"),
+                "tax_category": _category("VAT category it is taxed at, e.g. S (default: the lines')"),
+                "tax_rate": _n("VAT rate it is taxed at, for category S"),
+            },
+            "required": ["kind"],
         },
     },
     "status": {"type": "string", "enum": STATUSES, "description": "Filter by status"},

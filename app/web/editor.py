@@ -14,23 +14,38 @@ from typing import Any
 import msgspec
 from litestar.datastructures import FormMultiDict
 
+from app.domain import vat
 from app.domain.errors import ValidationFailed
 from app.domain.invoices import quote
 from app.domain.outputs import InvoiceOut, QuoteOut
-from app.domain.schemas import InvoiceCreate, InvoiceUpdate, ItemInput, friendly
+from app.domain.schemas import AdjustmentInput, InvoiceCreate, InvoiceUpdate, ItemInput, friendly
 from app.web.pages import to_struct
 
-ROW_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+# A line's discount and an allowance's or charge's figure are one box each: "5%" is a
+# percent, "25.00" an amount. A line's exemption and an adjustment's VAT and reason code
+# are kept in hidden fields, so that what the API set survives an edit in the browser.
+ROW_FIELDS = ("description", "quantity", "unit_price", "discount", "tax_rate", "tax_category",
+              "exemption_reason", "exemption_code")  # fmt: skip
+ADJ_FIELDS = ("kind", "reason", "value", "tax_category", "tax_rate", "reason_code")
 # What the error summary calls each field, as the form labels it.
 FIELD_LABELS = {
     "title": "Title", "client_uuid": "Client", "currency": "Currency", "issue_date": "Issue date",
     "due_date": "Due date", "tax_rate": "Tax rate", "notes": "Notes", "items": "Items", "number": "Number",
     "early_payment_discount": "Early-payment discount", "early_payment_days": "Days for the discount",
+    "tax_category": "VAT category", "exemption_reason": "Exemption reason", "adjustments": "Discounts and charges",
 }  # fmt: skip
 EARLY = ("early_payment_discount", "early_payment_days")
-ROW_LABELS = {"description": "description", "quantity": "quantity", "unit_price": "unit price", "tax_rate": "tax %"}
+ROW_LABELS = {"description": "description", "quantity": "quantity", "unit_price": "unit price", "tax_rate": "tax %",
+              "discount_percent": "discount", "discount_amount": "discount", "tax_category": "VAT category",
+              "exemption_reason": "exemption reason", "exemption_code": "exemption code",
+              "percent": "percent or amount", "amount": "percent or amount"}  # fmt: skip
+# The form's box for each field of the domain's input.
+BOX = {"discount_percent": "discount", "discount_amount": "discount", "percent": "value", "amount": "value",
+       "exemption_reason": "tax_category", "exemption_code": "tax_category"}  # fmt: skip
 MAX_ROWS = 200
-_INDEX = re.compile(r"^items\[(\d+)\]\.?(.*)$")
+MAX_ADJUSTMENTS = 20
+VAT_CHOICES = [(c.value, f"{c.value}: {vat.NAMES[c]}") for c in vat.Category]
+_INDEX = re.compile(r"^(items|adjustments)\[(\d+)\]\.?(.*)$")
 _MISSING = re.compile(r"missing required field `(\w+)`")
 
 
@@ -40,6 +55,7 @@ class Editor:
 
     values: dict[str, str]
     rows: list[dict[str, str]]
+    adjustments: list[dict[str, str]] = field(default_factory=list)
     quote: QuoteOut | None = None
     errors: dict[str, str] = field(default_factory=dict)
     # What the error summary calls each key of ``errors``: "Line 2, quantity", "Due date".
@@ -50,7 +66,7 @@ class Editor:
         values = {
             "title": "", "client_uuid": client_uuid, "currency": currency, "issue_date": issue.isoformat(),
             "due_date": due.isoformat(), "tax_rate": "0", "notes": "",
-            "early_payment_discount": "", "early_payment_days": "",
+            "early_payment_discount": "", "early_payment_days": "", "tax_category": "S", "exemption_reason": "",
         }  # fmt: skip
         return cls(values=values, rows=[dict.fromkeys(ROW_FIELDS, "")])
 
@@ -66,17 +82,39 @@ class Editor:
             "notes": invoice.notes,
             "early_payment_discount": invoice.early_payment.percent if invoice.early_payment else "",
             "early_payment_days": str(invoice.early_payment.days) if invoice.early_payment else "",
+            "tax_category": invoice.tax_category,
+            "exemption_reason": invoice.exemption_reason or "",
         }
         rows = [
             {
                 "description": i.description,
                 "quantity": i.quantity,
                 "unit_price": i.unit_price,
+                "discount": f"{i.discount_percent}%"
+                if i.discount_percent
+                else ("" if Decimal(i.discount) == 0 else i.discount),
                 "tax_rate": i.tax_rate or "",
+                # The invoice's own category shows as "the invoice's", so changing that changes the line.
+                "tax_category": "" if i.tax_category == invoice.tax_category else i.tax_category,
+                "exemption_reason": i.exemption_reason or "",
+                "exemption_code": i.exemption_code or "",
             }
             for i in invoice.items
         ]
-        editor = cls(values=values, rows=rows or [dict.fromkeys(ROW_FIELDS, "")])
+        adjustments = [
+            {
+                "kind": a.kind,
+                "reason": a.reason or "",
+                "value": f"{a.percent}%" if a.percent else a.amount,
+                "tax_category": a.tax_category or "",
+                "tax_rate": a.tax_rate or "",
+                "reason_code": a.reason_code or "",
+            }
+            for a in invoice.adjustments
+        ]
+        editor = cls(values=values, rows=rows or [dict.fromkeys(ROW_FIELDS, "")], adjustments=adjustments)
+        if invoice.exemption_code:
+            editor.values["exemption_code"] = invoice.exemption_code
         editor.price()
         return editor
 
@@ -85,11 +123,11 @@ class Editor:
         values = {k: _text(form.get(k)) for k in ("title", "client_uuid", "currency", "issue_date", "due_date")}
         values["tax_rate"] = _text(form.get("tax_rate"))
         values.update({name: _text(form.get(name)) for name in EARLY})
+        values.update({name: _text(form.get(name)) for name in ("tax_category", "exemption_reason", "exemption_code")})
         values["notes"] = str(form.get("notes") or "").strip()
-        columns = {f: [_text(v) for v in form.getall(f"item_{f}", [])] for f in ROW_FIELDS}
-        count = min(max((len(c) for c in columns.values()), default=0), MAX_ROWS)
-        rows = [{f: (columns[f][i] if i < len(columns[f]) else "") for f in ROW_FIELDS} for i in range(count)]
-        return cls(values=values, rows=rows)
+        rows = _rows(form, "item", ROW_FIELDS, MAX_ROWS)
+        adjustments = [row for row in _rows(form, "adj", ADJ_FIELDS, MAX_ADJUSTMENTS) if _adjustment_filled(row)]
+        return cls(values=values, rows=rows, adjustments=adjustments)
 
     # --- rows -------------------------------------------------------------------------------
 
@@ -103,6 +141,14 @@ class Editor:
         if not self.rows:
             self.rows.append(dict.fromkeys(ROW_FIELDS, ""))
 
+    def add_adjustment(self) -> None:
+        if len(self.adjustments) < MAX_ADJUSTMENTS:
+            self.adjustments.append({**dict.fromkeys(ADJ_FIELDS, ""), "kind": "allowance"})
+
+    def remove_adjustment(self, index: int) -> None:
+        if 0 <= index < len(self.adjustments):
+            del self.adjustments[index]
+
     def _filled(self) -> list[tuple[int, dict[str, str]]]:
         return [(i, r) for i, r in enumerate(self.rows) if any(r.values())]
 
@@ -111,11 +157,23 @@ class Editor:
         items = []
         for n, (_, row) in enumerate(self._filled()):
             data: dict[str, Any] = {k: v for k, v in row.items() if v != "" or k == "description"}
+            data.update(_figure(data.pop("discount", ""), "discount_percent", "discount_amount"))
             try:
                 items.append(msgspec.convert(data, ItemInput, strict=False))
             except msgspec.ValidationError as error:
-                raise _row_error(n, str(error)) from None
+                raise _row_error("items", n, str(error)) from None
         return items
+
+    def adjustment_inputs(self) -> list[AdjustmentInput]:
+        made = []
+        for n, row in enumerate(self.adjustments):
+            data: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
+            data.update(_figure(data.pop("value", ""), "percent", "amount"))
+            try:
+                made.append(msgspec.convert(data, AdjustmentInput, strict=False))
+            except msgspec.ValidationError as error:
+                raise _row_error("adjustments", n, str(error)) from None
+        return made
 
     # --- pricing ----------------------------------------------------------------------------
 
@@ -123,7 +181,14 @@ class Editor:
         """Price the filled rows; a row that cannot be priced gets its error instead."""
         try:
             items = self.items()
-            self.quote = quote(items, self.values.get("currency") or "", _decimal(self.values.get("tax_rate")))
+            self.quote = quote(
+                items,
+                self.values.get("currency") or "",
+                _decimal(self.values.get("tax_rate")),
+                self.adjustment_inputs(),
+                self.values.get("tax_category") or "S",
+                (self.values.get("exemption_code") or None, self.values.get("exemption_reason") or None),
+            )
         except ValidationFailed as error:
             self.quote = None
             self.errors.update(self._shown(error))
@@ -143,11 +208,17 @@ class Editor:
         out: dict[str, str] = {}
         for e in error.errors:
             match = _INDEX.match(e["field"])
-            if match and int(match.group(1)) < len(filled):
-                row = filled[int(match.group(1))]
-                part = match.group(2)
-                key = f"item_{part or 'description'}_{row}"
+            if match and match.group(1) == "items" and int(match.group(2)) < len(filled):
+                row = filled[int(match.group(2))]
+                part = match.group(3)
+                key = f"item_{BOX.get(part, part) or 'description'}_{row}"
                 self.labels[key] = f"Line {row + 1}" + (
+                    f", {ROW_LABELS.get(part, part.replace('_', ' '))}" if part else ""
+                )
+            elif match and int(match.group(2)) < len(self.adjustments):
+                row, part = int(match.group(2)), match.group(3)
+                key = f"adj_{BOX.get(part, part) or 'reason'}_{row}"
+                self.labels[key] = f"Discount or charge {row + 1}" + (
                     f", {ROW_LABELS.get(part, part.replace('_', ' '))}" if part else ""
                 )
             else:
@@ -174,6 +245,10 @@ class Editor:
             "notes": v.get("notes", ""),
             "tax_rate": _decimal(v.get("tax_rate"), field_name="tax_rate"),
             "items": self.items(),
+            "adjustments": [msgspec.to_builtins(a) for a in self.adjustment_inputs()],
+            "tax_category": v.get("tax_category") or "S",
+            "exemption_reason": v.get("exemption_reason") or None,
+            "exemption_code": v.get("exemption_code") or None,
             "early_payment_discount": _decimal(v.get("early_payment_discount"), "early_payment_discount") or None,
             "early_payment_days": _whole(v.get("early_payment_days", ""), "early_payment_days"),
         }
@@ -234,10 +309,31 @@ def _uuid(value: str) -> str | None:
         raise ValidationFailed.field("client_uuid", "choose a client from the list") from None
 
 
-def _row_error(row: int, message: str) -> ValidationFailed:
+def _rows(form: FormMultiDict, prefix: str, names: tuple[str, ...], limit: int) -> list[dict[str, str]]:
+    """Repeated rows of the form: ``<prefix>_<name>`` fields, one value per row."""
+    columns = {f: [_text(v) for v in form.getall(f"{prefix}_{f}", [])] for f in names}
+    count = min(max((len(c) for c in columns.values()), default=0), limit)
+    return [{f: (columns[f][i] if i < len(columns[f]) else "") for f in names} for i in range(count)]
+
+
+def _adjustment_filled(row: dict[str, str]) -> bool:
+    return any(row[f] for f in ("reason", "value", "reason_code"))
+
+
+def _figure(text: str, percent: str, amount: str) -> dict[str, str]:
+    """One box read as a percent ("5%", "5 %") or an amount ("25.00")."""
+    text = text.replace(" ", "").replace(",", ".")
+    if not text:
+        return {}
+    if text.endswith("%"):
+        return {percent: text[:-1]}
+    return {amount: text}
+
+
+def _row_error(rows: str, row: int, message: str) -> ValidationFailed:
     missing = _MISSING.search(message)
     if missing:
-        return ValidationFailed.field(f"items[{row}].{missing.group(1)}", "is required")
+        return ValidationFailed.field(f"{rows}[{row}].{missing.group(1)}", "is required")
     text, _, path = message.partition(" - at `$.")
-    name = path.rstrip("`") or "description"
-    return ValidationFailed.field(f"items[{row}].{name}", friendly(text))
+    name = path.rstrip("`") or ("description" if rows == "items" else "reason")
+    return ValidationFailed.field(f"{rows}[{row}].{name}", friendly(text))

@@ -28,7 +28,7 @@ from app.domain.workspaces import today_in
 from app.faces import BillingDep, pdf_response
 from app.security_headers import DOCUMENT_CSP
 from app.sessions import flash, read_form, text
-from app.web.editor import Editor
+from app.web.editor import VAT_CHOICES, Editor
 from app.web.format import status_word
 from app.web.pages import HTML, PRIVATE, AnyRequest, Segment, Viewer, ViewerDep, change, page, parse_uuid, to_struct
 
@@ -97,6 +97,7 @@ async def _editor_page(
     return await page(
         request, "web/invoice_edit.html", billing=billing, viewer=viewer, access=access, section="invoices",
         editor=editor, invoice=invoice, clients=clients, status=status, next_number=next_number,
+        vat_categories=VAT_CHOICES,
         action=f"{base_path(slug, invoice.uuid)}/edit" if invoice else f"{base_path(slug)}/new",
     )  # fmt: skip
 
@@ -128,6 +129,10 @@ async def _editor_post(
         editor.add_row()
     elif command.startswith("remove:") and command[7:].isdigit():
         editor.remove_row(int(command[7:]))
+    elif command == "add-adjustment":
+        editor.add_adjustment()
+    elif command.startswith("remove-adjustment:") and command[18:].isdigit():
+        editor.remove_adjustment(int(command[18:]))
     if command != "save":
         editor.price()
         return await _editor_page(request, access, viewer, billing, editor, invoice)

@@ -1,5 +1,5 @@
 """Money (DESIGN.md section 2): Decimal end to end, ISO 4217 exponents, ROUND_HALF_UP per
-line, line tax on the rounded line amount, totals as sums of rounded lines. Unit tests of
+line, tax rounded once per VAT group of the rounded lines, totals as sums of rounded lines. Unit tests of
 app.domain.money, then the same rules through the invoice service."""
 
 from __future__ import annotations
@@ -169,13 +169,17 @@ async def test_half_cent_unit_price_rounds_up(billing: Billing, access: Workspac
     assert (out.items[0].unit_price, out.items[0].amount, out.total) == ("0.125", "0.13", "0.13")
 
 
-async def test_totals_are_sums_of_rounded_lines(billing: Billing, access: WorkspaceAccess) -> None:
-    """Three lines of 0.125 are 0.13 each: subtotal 0.39 (not 0.375 -> 0.38); their 10%
-    taxes are 0.013 -> 0.01 each: tax 0.03 (not 0.039 -> 0.04); total 0.42."""
+async def test_tax_is_rounded_once_per_vat_group_of_rounded_lines(billing: Billing, access: WorkspaceAccess) -> None:
+    """Three lines of 0.125 are 0.13 each: subtotal 0.39 (not 0.375 -> 0.38). Their VAT
+    group is taxed once: 10% of 0.39 = 0.039 -> 0.04 (EN 16931 BR-CO-14), not three line
+    taxes of 0.013 -> 0.01 summed to 0.03; each line still shows its own 0.01; total 0.43."""
     out = await create(billing, access, tax_rate=10, items=[item(f"Line {n}", 1, "0.125") for n in range(3)])
     assert [i.amount for i in out.items] == ["0.13", "0.13", "0.13"]
     assert [i.tax_amount for i in out.items] == ["0.01", "0.01", "0.01"]
-    assert (out.subtotal, out.tax_amount, out.total) == ("0.39", "0.03", "0.42")
+    assert (out.subtotal, out.tax_amount, out.total) == ("0.39", "0.04", "0.43")
+    assert [(g.tax_category, g.tax_rate, g.taxable_amount, g.tax_amount) for g in out.vat_breakdown] == [
+        ("S", "10", "0.39", "0.04")
+    ]
     assert D(out.subtotal) == sum(D(i.amount) for i in out.items)
     assert D(out.total) == D(out.subtotal) + D(out.tax_amount)
 

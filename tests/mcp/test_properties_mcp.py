@@ -110,6 +110,7 @@ LIMITS = {
     "address": 5000,
     "tax_id": 64,
     "payment_instructions": 5000,
+    "exemption_reason": 500,
     "idempotency_key": 255,
     "number": 64,
 }
@@ -168,8 +169,52 @@ def items_field(max_items: int) -> Field:
     return Field(st.lists(careful_item, max_size=3), hostile)
 
 
+def adjustments_field(max_items: int) -> Field:
+    """Allowances and charges: careful, one of each at most, a percent taken from each VAT
+    group (never more than its lines); hostile, a kind, reason or figure the rules refuse."""
+    percent = decimal_field(Decimal(0), Decimal(100), places=2, json_tokens=False, low_open=True)
+    reason = text_field(200, surrogates=SURROGATES, required=True)
+
+    def one(kind: str) -> st.SearchStrategy[dict[str, Any]]:
+        return st.fixed_dictionaries({"kind": st.just(kind), "reason": reason.valid, "percent": percent.valid})
+
+    careful = st.one_of(
+        st.just([]), st.tuples(one("allowance")).map(list), st.tuples(one("charge")).map(list),
+        st.tuples(one("allowance"), one("charge")).map(list),
+    )  # fmt: skip
+    bad_one = st.one_of(
+        st.fixed_dictionaries({"kind": st.sampled_from(["discount", "", "ALLOWANCE"]), "reason": reason.valid,
+                               "percent": percent.valid}),
+        st.fixed_dictionaries({"kind": st.just("allowance"), "percent": percent.valid}),  # no reason
+        st.fixed_dictionaries({"kind": st.just("charge"), "reason": reason.valid, "percent": percent.valid,
+                               "amount": st.just("1")}),  # both figures
+        st.fixed_dictionaries({"kind": st.just("allowance"), "reason": reason.valid, "percent": percent.hostile}),
+        st.fixed_dictionaries({"kind": st.just("charge"), "reason": reason.valid, "percent": percent.valid,
+                               "tax_category": st.sampled_from(["X", "E", "ZZ"])}),
+        wrong_types(but=(dict,)),
+    )  # fmt: skip
+    hostile = st.one_of(
+        st.lists(bad_one, min_size=1, max_size=2),
+        st.lists(one("charge"), min_size=max_items + 1, max_size=max_items + 2),
+        wrong_types(but=(list, type(None))),
+    )
+    return Field(careful, hostile)
+
+
 def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) -> Field:
     """Careful and hostile values for one argument, by its name and its schema's type."""
+    if name == "tax_category":  # careful: the categories that need no VAT ID and no reason
+        return Field(
+            st.sampled_from(["S", "Z", "G", "O"]),
+            st.one_of(st.sampled_from(["X", "SS", "E1", "", "S\x00"]), wrong_types(but=(str, type(None)))),
+        )
+    if name == "exemption_code":
+        return Field(
+            st.sampled_from(["VATEX-EU-132-1I", "VATEX-EU-309", None]),
+            st.one_of(st.sampled_from(["VAT-1", "VATEX", "x" * 41, "VATEX EU 1"]), wrong_types(but=(str, type(None)))),
+        )
+    if name == "adjustments":
+        return adjustments_field(int(schema["maxItems"]))
     if "enum" in schema:
         return choice_field(schema["enum"], surrogates=SURROGATES)
     kind = schema.get("type")

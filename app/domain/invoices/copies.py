@@ -14,7 +14,7 @@ from app.domain.clients import ClientService
 from app.domain.errors import NotFound
 from app.domain.invoices.base import ACTION_SCOPE, Result
 from app.domain.invoices.editing import Editing
-from app.domain.invoices.pricing import check_date, item_input
+from app.domain.invoices.pricing import adjustment_inputs, check_date, item_input
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import DuplicateInput, FromPreviousInput
 from app.domain.service import rehearsal
@@ -79,7 +79,9 @@ class Copies(Editing):
             due_date=due,
             notes=source.notes,
             tax_rate=source.tax_rate,
-            items=[item_input(line) for line in source.items],
+            items=[item_input(line, source.currency) for line in source.items],
+            adjustments=adjustment_inputs(source),
+            vat_defaults=(source.tax_category, source.exemption_code, source.exemption_reason),
             early_discount=(source.early_discount_percent, source.early_discount_days),
         )
         self.session.add(copy)

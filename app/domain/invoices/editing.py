@@ -15,22 +15,24 @@ from typing import Any
 import msgspec
 
 from app.db.models import Invoice
-from app.domain import early_payment, lifecycle, money
+from app.domain import early_payment, lifecycle, money, vat
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import ACTION_SCOPE, Result
 from app.domain.invoices.numbers import Numbers
 from app.domain.invoices.pricing import (
+    Defaults,
+    adjustment_inputs,
+    apply,
     check_date,
     check_dates,
     check_tax_rate,
     item_input,
     not_blank,
-    price_lines,
-    set_totals,
+    price,
 )
 from app.domain.lifecycle import Action, Status
-from app.domain.schemas import InvoiceCreate, InvoiceUpdate, ItemInput
+from app.domain.schemas import AdjustmentInput, InvoiceCreate, InvoiceUpdate, ItemInput
 from app.domain.service import rehearsal
 from app.domain.workspaces import today_in
 
@@ -82,8 +84,20 @@ async def _number(edit: Edit, value: str | None) -> dict[str, Any]:
     return {"number": await edit.service._free_explicit_number(edit.access, value, edit.invoice.id)}
 
 
-async def _items(edit: Edit, value: list[ItemInput]) -> dict[str, Any]:
-    return {}  # priced after every rule, once the currency and tax rate are known
+async def _tax_category(edit: Edit, value: str) -> dict[str, Any]:
+    return {"tax_category": vat.category(value, "tax_category").value}
+
+
+async def _exemption_code(edit: Edit, value: str | None) -> dict[str, Any]:
+    return {"exemption_code": vat.exemption_code(value, "exemption_code") if value else None}
+
+
+async def _exemption_reason(edit: Edit, value: str | None) -> dict[str, Any]:
+    return {"exemption_reason": (value or "").strip() or None}
+
+
+async def _priced_later(edit: Edit, value: object) -> dict[str, Any]:
+    return {}  # items, allowances and charges: priced after every rule, with the invoice's defaults
 
 
 async def _early_payment(edit: Edit, value: object) -> dict[str, Any]:
@@ -96,16 +110,20 @@ FIELD_RULES: dict[str, FieldRule] = {
     "notes": _notes,
     "currency": _currency,
     "tax_rate": _tax_rate,
+    "tax_category": _tax_category,
+    "exemption_code": _exemption_code,
+    "exemption_reason": _exemption_reason,
     "client_uuid": _client,
     "issue_date": _issue_date,
     "due_date": _due_date,
     "number": _number,
-    "items": _items,
+    "items": _priced_later,
+    "adjustments": _priced_later,
     early_payment.PERCENT: _early_payment,
     early_payment.DAYS: _early_payment,
 }
 # Changing one of these prices every line again.
-REPRICING = {"items", "currency", "tax_rate"}
+REPRICING = {"items", "adjustments", "currency", "tax_rate", "tax_category", "exemption_code", "exemption_reason"}
 
 
 class Editing(Numbers):
@@ -122,6 +140,8 @@ class Editing(Numbers):
                 notes=data.notes,
                 tax_rate=data.tax_rate,
                 items=data.items,
+                adjustments=data.adjustments,
+                vat_defaults=(data.tax_category, data.exemption_code, data.exemption_reason),
                 early_discount=(data.early_payment_discount, data.early_payment_days),
             )
             if data.number is not None:
@@ -142,6 +162,8 @@ class Editing(Numbers):
         notes: str,
         tax_rate: Decimal,
         items: Sequence[ItemInput],
+        adjustments: Sequence[AdjustmentInput] = (),
+        vat_defaults: tuple[str, str | None, str | None] = ("S", None, None),
         early_discount: tuple[Decimal | None, int | None] = (None, None),
     ) -> Invoice:
         workspace = access.workspace
@@ -151,6 +173,15 @@ class Editing(Numbers):
         due = check_date(due_date, "due_date") if due_date else issue + dt.timedelta(days=workspace.payment_terms_days)
         check_dates(issue, due)
         percent, days = early_payment.check_terms(*early_discount, issue, due, days_given=True)
+        category, exemption, reason = vat_defaults
+        defaults = Defaults(
+            currency=code,
+            tax_rate=check_tax_rate(tax_rate),
+            tax_category=vat.category(category, "tax_category"),
+            exemption_code=vat.exemption_code(exemption, "exemption_code") if exemption else None,
+            exemption_reason=(reason or "").strip() or None,
+        )
+        priced = price(access.workspace_id, items, adjustments, defaults)
         client = await self._client(access, client_uuid)
         invoice = Invoice(
             workspace_id=access.workspace_id,
@@ -162,7 +193,10 @@ class Editing(Numbers):
             issue_date=issue,
             due_date=due,
             notes=notes.strip(),
-            tax_rate=check_tax_rate(tax_rate),
+            tax_rate=defaults.tax_rate,
+            tax_category=defaults.tax_category.value,
+            exemption_code=defaults.exemption_code,
+            exemption_reason=defaults.exemption_reason,
             early_discount_percent=percent,
             early_discount_days=days,
             public_token=secrets.token_urlsafe(24),
@@ -171,8 +205,7 @@ class Editing(Numbers):
             history=[],
             deliveries=[],
         )
-        invoice.items = price_lines(invoice.workspace_id, items, invoice.currency, invoice.tax_rate)
-        set_totals(invoice)
+        apply(invoice, priced)
         return invoice
 
     async def update_invoice(
@@ -194,15 +227,24 @@ class Editing(Numbers):
             values["early_discount_percent"], values["early_discount_days"] = early_payment.check_terms(
                 percent, days, issue, due, days_given=early_payment.DAYS in changes
             )
+            priced = None
             if REPRICING & changes.keys():
-                items = changes["items"] if "items" in changes else [item_input(x) for x in invoice.items]
-                currency = values.get("currency", invoice.currency)
-                tax_rate = values.get("tax_rate", invoice.tax_rate)
-                values["items"] = price_lines(invoice.workspace_id, items, currency, tax_rate)
+                items = (
+                    changes["items"] if "items" in changes else [item_input(x, invoice.currency) for x in invoice.items]
+                )
+                adjustments = changes.get("adjustments", adjustment_inputs(invoice))
+                defaults = Defaults(
+                    currency=values.get("currency", invoice.currency),
+                    tax_rate=values.get("tax_rate", invoice.tax_rate),
+                    tax_category=vat.Category(values.get("tax_category", invoice.tax_category)),
+                    exemption_code=values.get("exemption_code", invoice.exemption_code),
+                    exemption_reason=values.get("exemption_reason", invoice.exemption_reason),
+                )
+                priced = price(invoice.workspace_id, items, adjustments, defaults)
             for name, value in values.items():
                 setattr(invoice, name, value)
-            if "items" in values:
-                set_totals(invoice)
+            if priced is not None:
+                apply(invoice, priced)
             self._record(access, invoice, "update", Status.DRAFT, Status.DRAFT, data={"fields": sorted(changes)})
             return await self._finish(invoice, dry_run)
 

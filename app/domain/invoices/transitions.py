@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from app.db.models import Invoice
-from app.domain import mail_limits
+from app.domain import legal, mail_limits
 from app.domain.access import WorkspaceAccess
 from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, queue_emails
@@ -41,6 +41,7 @@ class Transitions(Numbers):
     async def _finalize(self, access: WorkspaceAccess, invoice: Invoice, number: str | None = None) -> None:
         if not invoice.items:
             raise ValidationFailed.field("items", "an invoice needs at least one item before it is finalized")
+        legal.check_before_issue(invoice, access.workspace)
         if number is not None:
             invoice.number = number
         elif invoice.number is None:
