@@ -1,4 +1,5 @@
-"""Money rules: ISO 4217 exponents, half-up rounding per line, totals from rounded lines.
+"""Money rules: ISO 4217 exponents, half-up rounding to the currency's minor unit, amounts
+as integer minor units (VAT groups and their rounding are ``app.domain.vat``).
 
 Amounts travel as ``Decimal`` in the domain, as strings in JSON and as integer minor units
 in the database. Nothing here ever touches a float.
@@ -6,7 +7,6 @@ in the database. Nothing here ever touches a float.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -69,17 +69,3 @@ def format_amount(minor: int, currency: str) -> str:
         return str(minor)
     units, fraction = divmod(abs(minor), 10**digits)
     return f"{'-' if minor < 0 else ''}{units}.{fraction:0{digits}d}"
-
-
-@dataclass(frozen=True)
-class LineAmounts:
-    amount_minor: int
-    tax_minor: int
-
-
-def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal, currency: str) -> LineAmounts:
-    """Line amount = quantity x unit price, rounded half-up to the currency; line tax =
-    that rounded amount x rate / 100, rounded the same way."""
-    amount = round_money(quantity * unit_price, currency)
-    tax = round_money(amount * tax_rate / HUNDRED, currency)
-    return LineAmounts(to_minor(amount, currency), to_minor(tax, currency))

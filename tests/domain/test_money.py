@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain import money
+from app.domain import money, vat
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import ValidationFailed
@@ -112,8 +112,8 @@ def test_format_amount_prints_what_the_decimal_holds(minor: int, currency: str) 
 def test_line_tax_is_computed_on_the_rounded_line_amount() -> None:
     """1 x 0.145 rounds to 0.15; 10% of 0.15 is 0.015 -> 0.02 (on the unrounded 0.145 it
     would be 0.0145 -> 0.01)."""
-    amounts = money.line_amounts(D(1), D("0.145"), D(10), "USD")
-    assert (amounts.amount_minor, amounts.tax_minor) == (15, 2)
+    amount = money.to_minor(D(1) * D("0.145"), "USD")
+    assert (amount, vat.percent_of(amount, D(10))) == (15, 2)
 
 
 @pytest.mark.parametrize(
@@ -130,9 +130,10 @@ def test_line_tax_is_computed_on_the_rounded_line_amount() -> None:
     ],
 )
 def test_line_amounts_round_half_up(quantity: str, price: str, rate: str, currency: str, amount: int, tax: int) -> None:
-    """Line amount and line tax are each rounded half-up to the currency's minor unit."""
-    result = money.line_amounts(D(quantity), D(price), D(rate), currency)
-    assert (result.amount_minor, result.tax_minor) == (amount, tax)
+    """Line amount and line tax are each rounded half-up to the currency's minor unit (the
+    tax of a VAT group is rounded by the same ``percent_of``, on the group's taxable amount)."""
+    line = money.to_minor(D(quantity) * D(price), currency)
+    assert (line, vat.percent_of(line, D(rate))) == (amount, tax)
 
 
 # --- through the invoice service ---------------------------------------------------------------
