@@ -585,5 +585,5 @@ def check_money(invoice: dict[str, Any]) -> None:
         "balance_due": money(total - paid),
     }
     assert {k: invoice[k] for k in expected} == expected
-    for key in expected:
-        assert shape.match(invoice[key]), (key, invoice[key])
+    for name in expected:
+        assert shape.match(invoice[name]), (name, invoice[name])
