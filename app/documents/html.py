@@ -78,6 +78,8 @@ LABELS = {
     "early_payment_terms": "{percent} % discount if paid by {date}: {amount}",
     "early_payment_taken": "Early-payment discount",
     "discount": "Discount",
+    "delivered": "Delivered",
+    "service_period": "Service period",
     "net": "Net",
     "vat_on": "VAT {rate} on {base}",
     "category_on": "{category} on {base}",
@@ -179,6 +181,13 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         client_lines=client_lines,
         issue_date=format_date(invoice.issue_date, "long", locale=locale),
         due_date=format_date(invoice.due_date, "long", locale=locale),
+        delivered=format_date(invoice.delivery_date, "long", locale=locale) if invoice.delivery_date else None,
+        service_period=(
+            f"{format_date(invoice.service_period_start, 'long', locale=locale)} \u2013 "
+            f"{format_date(invoice.service_period_end, 'long', locale=locale)}"
+        )
+        if invoice.service_period_start and invoice.service_period_end
+        else None,
         lines=[
             {
                 "description": line.description,

@@ -147,6 +147,9 @@ class InvoiceOut(Struct):
     due_date: dt.date
     notes: str
     tax_rate: str
+    delivery_date: dt.date | None  # null until finalized when no service period is given either
+    service_period_start: dt.date | None
+    service_period_end: dt.date | None
     tax_category: str  # the lines' default VAT category
     exemption_code: str | None
     exemption_reason: str | None

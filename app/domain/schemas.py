@@ -95,6 +95,11 @@ class InvoiceCreate(Input):
     notes: LongText = ""
     tax_rate: Decimal = Decimal(0)
     items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] = msgspec.field(default_factory=list)
+    # When the work was delivered: a day, or a period (both ends); neither: the issue date,
+    # stated on the invoice when it is finalized.
+    delivery_date: dt.date | None = None
+    service_period_start: dt.date | None = None
+    service_period_end: dt.date | None = None
     tax_category: TaxCategory = "S"  # the lines' default VAT category
     exemption_reason: ExemptionReason | None = None
     exemption_code: ExemptionCode | None = None
@@ -118,6 +123,9 @@ class InvoiceUpdate(Input):
     notes: LongText | UnsetType = UNSET
     tax_rate: Decimal | UnsetType = UNSET
     items: Annotated[list[ItemInput], Meta(max_length=MAX_ITEMS)] | UnsetType = UNSET
+    delivery_date: dt.date | UnsetType | None = UNSET
+    service_period_start: dt.date | UnsetType | None = UNSET
+    service_period_end: dt.date | UnsetType | None = UNSET
     tax_category: TaxCategory | UnsetType = UNSET
     exemption_reason: ExemptionReason | UnsetType | None = UNSET
     exemption_code: ExemptionCode | UnsetType | None = UNSET

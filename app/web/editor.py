@@ -32,7 +32,9 @@ FIELD_LABELS = {
     "title": "Title", "client_uuid": "Client", "currency": "Currency", "issue_date": "Issue date",
     "due_date": "Due date", "tax_rate": "Tax rate", "notes": "Notes", "items": "Items", "number": "Number",
     "early_payment_discount": "Early-payment discount", "early_payment_days": "Days for the discount",
-    "tax_category": "VAT category", "exemption_reason": "Exemption reason", "adjustments": "Discounts and charges",
+    "tax_category": "VAT category", "exemption_reason": "Exemption reason", "delivery_date": "Delivery date",
+    "service_period_start": "Service period from", "service_period_end": "Service period to",
+    "adjustments": "Discounts and charges",
 }  # fmt: skip
 EARLY = ("early_payment_discount", "early_payment_days")
 ROW_LABELS = {"description": "description", "quantity": "quantity", "unit_price": "unit price", "tax_rate": "tax %",
@@ -44,6 +46,7 @@ BOX = {"discount_percent": "discount", "discount_amount": "discount", "percent":
        "exemption_reason": "tax_category", "exemption_code": "tax_category"}  # fmt: skip
 MAX_ROWS = 200
 MAX_ADJUSTMENTS = 20
+DELIVERY = ("delivery_date", "service_period_start", "service_period_end")
 VAT_CHOICES = [(c.value, f"{c.value}: {vat.NAMES[c]}") for c in vat.Category]
 _INDEX = re.compile(r"^(items|adjustments)\[(\d+)\]\.?(.*)$")
 _MISSING = re.compile(r"missing required field `(\w+)`")
@@ -67,6 +70,7 @@ class Editor:
             "title": "", "client_uuid": client_uuid, "currency": currency, "issue_date": issue.isoformat(),
             "due_date": due.isoformat(), "tax_rate": "0", "notes": "",
             "early_payment_discount": "", "early_payment_days": "", "tax_category": "S", "exemption_reason": "",
+            "delivery_date": "", "service_period_start": "", "service_period_end": "",
         }  # fmt: skip
         return cls(values=values, rows=[dict.fromkeys(ROW_FIELDS, "")])
 
@@ -84,6 +88,7 @@ class Editor:
             "early_payment_days": str(invoice.early_payment.days) if invoice.early_payment else "",
             "tax_category": invoice.tax_category,
             "exemption_reason": invoice.exemption_reason or "",
+            **{name: (day.isoformat() if (day := getattr(invoice, name)) else "") for name in DELIVERY},
         }
         rows = [
             {
@@ -124,6 +129,7 @@ class Editor:
         values["tax_rate"] = _text(form.get("tax_rate"))
         values.update({name: _text(form.get(name)) for name in EARLY})
         values.update({name: _text(form.get(name)) for name in ("tax_category", "exemption_reason", "exemption_code")})
+        values.update({name: _text(form.get(name)) for name in DELIVERY})
         values["notes"] = str(form.get("notes") or "").strip()
         rows = _rows(form, "item", ROW_FIELDS, MAX_ROWS)
         adjustments = [row for row in _rows(form, "adj", ADJ_FIELDS, MAX_ADJUSTMENTS) if _adjustment_filled(row)]
@@ -252,7 +258,7 @@ class Editor:
             "early_payment_discount": _decimal(v.get("early_payment_discount"), "early_payment_discount") or None,
             "early_payment_days": _whole(v.get("early_payment_days", ""), "early_payment_days"),
         }
-        for name in ("issue_date", "due_date"):
+        for name in ("issue_date", "due_date", *DELIVERY):
             data[name] = _date(v.get(name, ""), name)
         return data
 

@@ -1,5 +1,5 @@
 """VAT categories, discounts, allowances and charges through REST and on the printed
-invoice (issue 21): one German invoice with a discounted line at 19%, a line at 7%, an
+invoice (issue 21): one German invoice for a service period with a discounted line at 19%, a line at 7%, an
 exempt line, a 10% allowance taken from each VAT group and a charge, answered with its VAT
 breakdown and printed with it; a reverse-charge invoice refused at finalize as a problem
 naming the client's VAT ID, then issued with its legal note on the PDF. The PDFs are kept in
@@ -35,6 +35,8 @@ async def test_an_invoice_with_discounts_charges_and_three_vat_groups_is_answere
             "currency": "EUR",
             "tax_rate": 19,
             "due_date": "2099-03-30",
+            "service_period_start": "2026-11-01",
+            "service_period_end": "2026-11-30",
             "items": [
                 # 40 h x 120.00 = 4,800.00, 5% off = 240.00: 4,560.00 at 19%
                 {"description": "Development", "quantity": 40, "unit_price": 120, "discount_percent": 5},
@@ -72,6 +74,7 @@ async def test_an_invoice_with_discounts_charges_and_three_vat_groups_is_answere
     keep("vat-breakdown-draft.pdf", pdf.content)
     text = words(pdf.content, tmp_path)
     for printed in (
+        "Service period November 1, 2026 – November 30, 2026",
         "Discount 5%: -€240.00",
         "Framework agreement (10%, 19%) -€456.00",
         "Framework agreement (10%, 7%) -€9.10",

@@ -236,7 +236,7 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         return uuid_field([])
     if name == "role":
         return choice_field(["owner", "admin", "member", "viewer"], surrogates=SURROGATES)
-    if name in ("issue_date", "date_from", "date_to"):
+    if name in ("issue_date", "date_from", "date_to", "delivery_date", "service_period_start", "service_period_end"):
         return date_field(nullable=True)
     if name == "due_date":
         return date_field(dt.date(2030, 1, 1), nullable=True)
@@ -406,7 +406,9 @@ async def check_answer(
         # already used, a draft without items, a copy's due date past 2100, an empty update, an
         # early-payment discount whose days outlast the invoice's (new or kept) due date, and
         # two dates each fine alone but in the wrong order (date_to before date_from).
+        # A delivery date and a service period are one or the other, the period with both ends in order.
         relations = {"body", "number", "idempotency_key", "due_date", "early_payment_days", "date_to"}
+        relations |= {"delivery_date", "service_period_start", "service_period_end"}
         allowed = example.suspects | relations
         allowed |= {"items"} if example.tool in ("finalize_invoice", "send_invoice", "invoice") else set()
         for name in named:

@@ -82,6 +82,7 @@ class Copies(Editing):
             items=[item_input(line, source.currency) for line in source.items],
             adjustments=adjustment_inputs(source),
             vat_defaults=(source.tax_category, source.exemption_code, source.exemption_reason),
+            delivery=(source.delivery_date, source.service_period_start, source.service_period_end),
             early_discount=(source.early_discount_percent, source.early_discount_days),
         )
         self.session.add(copy)

@@ -26,6 +26,7 @@ from app.domain.invoices.pricing import (
     apply,
     check_date,
     check_dates,
+    check_delivery,
     check_tax_rate,
     item_input,
     not_blank,
@@ -78,6 +79,10 @@ async def _due_date(edit: Edit, value: dt.date) -> dict[str, Any]:
     return {"due_date": check_date(value, "due_date")}
 
 
+async def _delivery(edit: Edit, value: dt.date | None) -> dict[str, Any]:
+    return {}  # checked after every rule, with the period's other end
+
+
 async def _number(edit: Edit, value: str | None) -> dict[str, Any]:
     if value is None:
         return {"number": None}
@@ -117,11 +122,15 @@ FIELD_RULES: dict[str, FieldRule] = {
     "issue_date": _issue_date,
     "due_date": _due_date,
     "number": _number,
+    "delivery_date": _delivery,
+    "service_period_start": _delivery,
+    "service_period_end": _delivery,
     "items": _priced_later,
     "adjustments": _priced_later,
     early_payment.PERCENT: _early_payment,
     early_payment.DAYS: _early_payment,
 }
+DELIVERY = ("delivery_date", "service_period_start", "service_period_end")
 # Changing one of these prices every line again.
 REPRICING = {"items", "adjustments", "currency", "tax_rate", "tax_category", "exemption_code", "exemption_reason"}
 
@@ -143,6 +152,7 @@ class Editing(Numbers):
                 adjustments=data.adjustments,
                 vat_defaults=(data.tax_category, data.exemption_code, data.exemption_reason),
                 early_discount=(data.early_payment_discount, data.early_payment_days),
+                delivery=(data.delivery_date, data.service_period_start, data.service_period_end),
             )
             if data.number is not None:
                 invoice.number = await self._free_explicit_number(access, data.number, None)
@@ -165,6 +175,7 @@ class Editing(Numbers):
         adjustments: Sequence[AdjustmentInput] = (),
         vat_defaults: tuple[str, str | None, str | None] = ("S", None, None),
         early_discount: tuple[Decimal | None, int | None] = (None, None),
+        delivery: tuple[dt.date | None, dt.date | None, dt.date | None] = (None, None, None),
     ) -> Invoice:
         workspace = access.workspace
         title = not_blank(title, "title")
@@ -173,6 +184,10 @@ class Editing(Numbers):
         due = check_date(due_date, "due_date") if due_date else issue + dt.timedelta(days=workspace.payment_terms_days)
         check_dates(issue, due)
         percent, days = early_payment.check_terms(*early_discount, issue, due, days_given=True)
+        delivery_date, period_start, period_end = (
+            check_date(day, name) if day else None for day, name in zip(delivery, DELIVERY, strict=True)
+        )
+        check_delivery(delivery_date, period_start, period_end)
         category, exemption, reason = vat_defaults
         defaults = Defaults(
             currency=code,
@@ -194,6 +209,9 @@ class Editing(Numbers):
             due_date=due,
             notes=notes.strip(),
             tax_rate=defaults.tax_rate,
+            delivery_date=delivery_date,
+            service_period_start=period_start,
+            service_period_end=period_end,
             tax_category=defaults.tax_category.value,
             exemption_code=defaults.exemption_code,
             exemption_reason=defaults.exemption_reason,
@@ -222,6 +240,10 @@ class Editing(Numbers):
                     values.update(await rule(edit, changes[name]))
             issue, due = values.get("issue_date", invoice.issue_date), values.get("due_date", invoice.due_date)
             check_dates(issue, due)
+            for name in DELIVERY:
+                if name in changes:
+                    values[name] = check_date(changes[name], name) if changes[name] else None
+            check_delivery(*(values.get(name, getattr(invoice, name)) for name in DELIVERY))
             percent = changes.get(early_payment.PERCENT, invoice.early_discount_percent)
             days = changes.get(early_payment.DAYS, invoice.early_discount_days)
             values["early_discount_percent"], values["early_discount_days"] = early_payment.check_terms(

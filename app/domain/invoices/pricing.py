@@ -58,6 +58,17 @@ def check_dates(issue: dt.date, due: dt.date) -> None:
         raise ValidationFailed.field("due_date", f"must be on or after the issue date ({issue})")
 
 
+def check_delivery(delivery: dt.date | None, start: dt.date | None, end: dt.date | None) -> None:
+    """A delivery date or a service period of two ends in order, not both."""
+    if (start is None) != (end is None):
+        missing = "service_period_end" if end is None else "service_period_start"
+        raise ValidationFailed.field(missing, "a service period needs both its start and its end")
+    if start is not None and end is not None and end < start:
+        raise ValidationFailed.field("service_period_end", f"must be on or after the period's start ({start})")
+    if delivery is not None and start is not None:
+        raise ValidationFailed.field("delivery_date", "give a delivery date or a service period, not both")
+
+
 def check_tax_rate(value: Decimal, field: str = "tax_rate") -> Decimal:
     return check_decimal(value, field, Decimal(0), Decimal(100))
 

@@ -42,6 +42,10 @@ class Transitions(Numbers):
         if not invoice.items:
             raise ValidationFailed.field("items", "an invoice needs at least one item before it is finalized")
         legal.check_before_issue(invoice, access.workspace)
+        if invoice.delivery_date is None and invoice.service_period_start is None:
+            # The law asks for the date of supply; unsaid, it is the issue date, and the
+            # invoice says so from now on.
+            invoice.delivery_date = invoice.issue_date
         if number is not None:
             invoice.number = number
         elif invoice.number is None:

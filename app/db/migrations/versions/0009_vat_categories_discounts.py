@@ -1,4 +1,5 @@
-"""VAT by category and rate, line discounts, invoice allowances and charges: each line's
+"""VAT by category and rate, line discounts, invoice allowances and charges, the date of
+supply (a delivery date or a service period): each line's
 discount and category (with its exemption), the invoice's default category, the allowances
 and charges as entered with their parts per VAT group, and the breakdown it was priced with
 
@@ -28,6 +29,9 @@ ITEM = [
     sa.Column("exemption_reason", sa.String(500), nullable=True),
 ]
 INVOICE = [
+    sa.Column("delivery_date", sa.Date(), nullable=True),
+    sa.Column("service_period_start", sa.Date(), nullable=True),
+    sa.Column("service_period_end", sa.Date(), nullable=True),
     sa.Column("allowance_minor", sa.BigInteger(), nullable=False, server_default="0"),
     sa.Column("charge_minor", sa.BigInteger(), nullable=False, server_default="0"),
     sa.Column("tax_category", sa.String(2), nullable=False, server_default="S"),
