@@ -522,7 +522,7 @@ def check_money(invoice: dict[str, Any]) -> None:
     rounded half-up; a percent allowance or charge = that percent of its VAT group's lines,
     rounded half-up; the invoice's tax = each VAT group's (category and rate) lines less
     allowances plus charges, x rate / 100, rounded half-up once per group (EN 16931);
-    balance = total - paid. Quantities and prices are plain decimals (never ``1E+3``)."""
+    balance = total - paid - credit notes, below zero a refund due. Quantities and prices are plain decimals (never ``1E+3``)."""
     digits = Currency(invoice["currency"]).exponent
     assert digits is not None
     step = Decimal(1).scaleb(-digits)
@@ -573,7 +573,9 @@ def check_money(invoice: dict[str, Any]) -> None:
         assert (groups[key]["taxable_amount"], groups[key]["tax_amount"]) == (money(net), money(group_tax)), key
         tax += group_tax
     paid = sum((Decimal(p["amount"]) for p in invoice["payments"]), Decimal(0))
+    credited = sum((Decimal(n["total"]) for n in invoice["credit_notes"]), Decimal(0))
     total = subtotal - allowances + charges + tax
+    balance = total - paid - credited
     expected = {
         "subtotal": money(subtotal),
         "allowance_total": money(allowances),
@@ -582,7 +584,9 @@ def check_money(invoice: dict[str, Any]) -> None:
         "tax_amount": money(tax),
         "total": money(total),
         "amount_paid": money(paid),
-        "balance_due": money(total - paid),
+        "credited": money(credited),
+        "balance_due": money(max(balance, Decimal(0))),
+        "refund_due": money(max(-balance, Decimal(0))),
     }
     assert {k: invoice[k] for k in expected} == expected
     for name in expected:

@@ -160,6 +160,7 @@ class Invoice(UUIDv7AuditBase):
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     vat_breakdown: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    credited_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # the totals of its credit notes
     # Early-payment discount (Skonto): this percent off when paid within this many days of
     # the issue date (app/domain/invoices/early_payment.py); what was granted, once settled.
     early_discount_percent: Mapped[Decimal | None] = mapped_column(DecimalText(), default=None)
@@ -189,6 +190,36 @@ class Invoice(UUIDv7AuditBase):
     deliveries: Mapped[list[EmailDelivery]] = relationship(
         lazy="selectin", order_by="EmailDelivery.id", cascade="all, delete-orphan"
     )
+    credit_notes: Mapped[list[CreditNote]] = relationship(
+        lazy="selectin", order_by="CreditNote.id", back_populates="invoice"
+    )
+
+
+class CreditNote(UUIDv7AuditBase):
+    """A correction of a finalized invoice, a document of its own: numbered from its own
+    series, issued when it is made and never changed. Its lines and VAT breakdown are kept
+    as issued (minor units), like the invoice's own."""
+
+    __tablename__ = "credit_note"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_credit_note_invoice", "invoice_id"),
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(64))
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    vat_breakdown: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    net_minor: Mapped[int] = mapped_column(BigInteger)
+    tax_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="credit_notes", lazy="joined")
 
 
 class InvoiceItem(UUIDv7AuditBase):

@@ -68,7 +68,7 @@ def granted(invoice: Invoice, paid_on: dt.date, amount_minor: int) -> int:
     return max(invoice.total_minor - received, 0)
 
 
-def balance_minor(total_minor: int, paid_minor: int, discount_taken_minor: int) -> int:
-    """What is still due: the total less what was received and any discount granted (only
-    a settled invoice has one, so an open invoice's balance is its total less payments)."""
-    return total_minor - paid_minor - discount_taken_minor
+def balance_minor(total_minor: int, paid_minor: int, discount_taken_minor: int, credited_minor: int = 0) -> int:
+    """What is still due: the total less what was received, any discount granted (only a
+    settled invoice has one) and its credit notes; below zero, a refund is due."""
+    return total_minor - paid_minor - discount_taken_minor - credited_minor

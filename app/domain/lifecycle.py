@@ -25,6 +25,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     DELETE = "delete"
     DUPLICATE = "duplicate"
+    CREDIT = "credit"
 
 
 OPEN = (Status.SENT, Status.OVERDUE)
@@ -37,6 +38,7 @@ _FROM: dict[Action, frozenset[Status]] = {
     Action.CANCEL: frozenset({Status.DRAFT, Status.SENT, Status.OVERDUE}),
     Action.DELETE: frozenset({Status.DRAFT}),
     Action.DUPLICATE: frozenset(Status),
+    Action.CREDIT: frozenset({Status.SENT, Status.OVERDUE, Status.PAID}),
 }
 
 # Actions that only a draft whose content is not yet locked may take.

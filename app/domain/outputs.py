@@ -136,6 +136,52 @@ class EarlyPaymentOut(Struct):
     taken: str | None  # the discount granted, once the invoice was settled in time
 
 
+class CreditNoteRef(Struct):
+    """A credit note as its invoice lists it."""
+
+    uuid: uuid.UUID
+    number: str
+    issue_date: dt.date
+    total: str
+
+
+class InvoiceRef(Struct):
+    """The invoice a credit note corrects: its number and date (EN 16931 BG-3)."""
+
+    uuid: uuid.UUID
+    number: str | None
+    issue_date: dt.date
+
+
+class CreditNoteLineOut(Struct):
+    line: int | None  # the invoice's line it credits; null for a rest, an amount or an allowance
+    description: str
+    quantity: str
+    unit_price: str | None
+    amount: str  # net
+    tax_category: str
+
+
+class CreditNoteOut(Struct):
+    """A credit note: issued when made, never changed; its amounts are positive and credit
+    the invoice it names."""
+
+    uuid: uuid.UUID
+    number: str
+    invoice: InvoiceRef
+    client: ClientRef | None
+    issue_date: dt.date
+    reason: str
+    currency: str
+    lines: list[CreditNoteLineOut]
+    vat_breakdown: list[VatGroupOut]
+    net_total: str
+    tax_amount: str
+    total: str
+    public_url: str
+    created_at: dt.datetime
+
+
 class InvoiceOut(Struct):
     uuid: uuid.UUID
     number: str | None
@@ -164,7 +210,10 @@ class InvoiceOut(Struct):
     legal_notes: list[str]  # what the law has the invoice say for its VAT categories
     total: str
     amount_paid: str
+    credited: str  # the totals of its credit notes
     balance_due: str
+    refund_due: str  # what was received beyond the total less credits: owed back to the client
+    credit_notes: list[CreditNoteRef]
     early_payment: EarlyPaymentOut | None
     finalized_at: dt.datetime | None
     sent_at: dt.datetime | None

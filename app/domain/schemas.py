@@ -148,6 +148,20 @@ class PaymentInput(Input):
     payment_method: Annotated[str, ONE_LINE, Meta(max_length=100)] = ""
 
 
+class CreditLineInput(Input):
+    line: Annotated[int, Meta(ge=1, le=MAX_ITEMS)]  # the invoice's line, numbered from 1
+    quantity: Decimal | None = None  # default: all of the line not credited yet
+
+
+class CreditInput(Input):
+    """A credit note: the whole rest of the invoice (neither lines nor amount), chosen lines,
+    or a net amount of an invoice with one VAT group."""
+
+    reason: Annotated[str, NO_NUL, Meta(min_length=1, max_length=1000)]
+    lines: Annotated[list[CreditLineInput], Meta(max_length=MAX_ITEMS)] | None = None
+    amount: Decimal | None = None
+
+
 class CancelInput(Input):
     reason: Reason | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.db.models import Client, Invoice
+from app.db.models import Client, CreditNote, Invoice
 from app.domain import early_payment, lifecycle, money, vat
 from app.domain.lifecycle import Status
 from app.domain.outputs import (
@@ -13,10 +13,14 @@ from app.domain.outputs import (
     AdjustmentOut,
     AdjustmentPart,
     ClientRef,
+    CreditNoteLineOut,
+    CreditNoteOut,
+    CreditNoteRef,
     DeliveryOut,
     EarlyPaymentOut,
     HistoryOut,
     InvoiceOut,
+    InvoiceRef,
     InvoiceSummary,
     ItemOut,
     PaymentOut,
@@ -63,6 +67,9 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
     currency = invoice.currency
     amount = money.format_amount
     groups = vat_breakdown(invoice)
+    balance = early_payment.balance_minor(
+        invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor, invoice.credited_minor
+    )
     return InvoiceOut(
         uuid=invoice.id,
         number=invoice.number,
@@ -106,9 +113,13 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         legal_notes=legal_notes(groups),
         total=amount(invoice.total_minor, currency),
         amount_paid=amount(invoice.paid_minor, currency),
-        balance_due=amount(
-            early_payment.balance_minor(invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor), currency
-        ),
+        credited=amount(invoice.credited_minor, currency),
+        balance_due=amount(max(balance, 0), currency),
+        refund_due=amount(max(-balance, 0), currency),
+        credit_notes=[
+            CreditNoteRef(uuid=n.id, number=n.number, issue_date=n.issue_date, total=amount(n.total_minor, currency))
+            for n in invoice.credit_notes
+        ],
         early_payment=_early_payment(invoice),
         finalized_at=invoice.finalized_at,
         sent_at=invoice.sent_at,
@@ -186,9 +197,12 @@ def _adjustment(stored: dict[str, Any], currency: str) -> AdjustmentOut:
 
 
 def vat_breakdown(invoice: Invoice) -> list[VatGroupOut]:
-    """The VAT breakdown the invoice was priced with. One priced before VAT groups existed
-    (taxed line by line) shows its lines grouped, with the tax it was issued with."""
-    currency = invoice.currency
+    return groups_out(issued_groups(invoice), invoice.currency)
+
+
+def issued_groups(invoice: Invoice) -> list[dict[str, Any]]:
+    """The VAT breakdown the invoice was priced with, in minor units. One priced before VAT
+    groups existed (taxed line by line) has its lines grouped, with the tax it was issued with."""
     stored = invoice.vat_breakdown
     if stored is None:
         sums: dict[tuple[str, Decimal], list[int]] = {}
@@ -202,6 +216,10 @@ def vat_breakdown(invoice: Invoice) -> list[VatGroupOut]:
              "exemption_reason": None}
             for (c, r), (t, x) in sums.items()
         ]  # fmt: skip
+    return stored
+
+
+def groups_out(stored: list[dict[str, Any]], currency: str) -> list[VatGroupOut]:
     return [
         VatGroupOut(
             tax_category=g["tax_category"],
@@ -213,6 +231,37 @@ def vat_breakdown(invoice: Invoice) -> list[VatGroupOut]:
         )
         for g in stored
     ]
+
+
+def credit_note_out(note: CreditNote, base_url: str) -> CreditNoteOut:
+    currency, amount = note.currency, money.format_amount
+    invoice = note.invoice
+    return CreditNoteOut(
+        uuid=note.id,
+        number=note.number,
+        invoice=InvoiceRef(uuid=invoice.id, number=invoice.number, issue_date=invoice.issue_date),
+        client=_client_ref(invoice),
+        issue_date=note.issue_date,
+        reason=note.reason,
+        currency=currency,
+        lines=[
+            CreditNoteLineOut(
+                line=x.get("line"),
+                description=x["description"],
+                quantity=plain_decimal(Decimal(x["quantity"])),
+                unit_price=price_text(Decimal(x["unit_price"]), currency) if x.get("unit_price") else None,
+                amount=amount(x["amount_minor"], currency),
+                tax_category=x["tax_category"],
+            )
+            for x in note.lines
+        ],
+        vat_breakdown=groups_out(note.vat_breakdown, currency),
+        net_total=amount(note.net_minor, currency),
+        tax_amount=amount(note.tax_minor, currency),
+        total=amount(note.total_minor, currency),
+        public_url=f"{base_url}/c/{note.public_token}",
+        created_at=note.created_at,
+    )
 
 
 def legal_notes(groups: list[VatGroupOut]) -> list[str]:
@@ -256,7 +305,13 @@ def invoice_summary(row: Any) -> InvoiceSummary:
         due_date=row.due_date,
         total=money.format_amount(row.total_minor, currency),
         balance_due=money.format_amount(
-            early_payment.balance_minor(row.total_minor, row.paid_minor, row.discount_taken_minor), currency
+            max(
+                early_payment.balance_minor(
+                    row.total_minor, row.paid_minor, row.discount_taken_minor, row.credited_minor
+                ),
+                0,
+            ),
+            currency,
         ),
         created_at=row.created_at,
     )
@@ -265,6 +320,7 @@ def invoice_summary(row: Any) -> InvoiceSummary:
 # What a list row reads: the invoice's own columns and its client's name (outer join).
 SUMMARY_COLUMNS = (
     Invoice.id, Invoice.number, Invoice.title, Invoice.status, Invoice.currency, Invoice.issue_date,
-    Invoice.due_date, Invoice.total_minor, Invoice.paid_minor, Invoice.discount_taken_minor, Invoice.created_at,
+    Invoice.due_date, Invoice.total_minor, Invoice.paid_minor, Invoice.discount_taken_minor, Invoice.credited_minor,
+    Invoice.created_at,
     Client.id.label("client_id"), Client.name.label("client_name"),
 )  # fmt: skip

@@ -29,9 +29,9 @@ ACTIONS = ("update", "finalize", "send", "payments", "cancel", "delete", "duplic
 ALLOWED = {
     "draft": ["update", "finalize", "send", "cancel", "delete", "duplicate"],
     "finalized": ["send", "cancel", "duplicate"],
-    "sent": ["send", "mark_paid", "cancel", "duplicate"],
-    "overdue": ["send", "mark_paid", "cancel", "duplicate"],
-    "paid": ["duplicate"],
+    "sent": ["send", "mark_paid", "cancel", "duplicate", "credit"],
+    "overdue": ["send", "mark_paid", "cancel", "duplicate", "credit"],
+    "paid": ["duplicate", "credit"],
     "cancelled": ["duplicate"],
 }
 # The lifecycle name of each REST action (payments is mark_paid).

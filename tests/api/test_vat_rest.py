@@ -74,7 +74,7 @@ async def test_an_invoice_with_discounts_charges_and_three_vat_groups_is_answere
     keep("vat-breakdown-draft.pdf", pdf.content)
     text = words(pdf.content, tmp_path)
     for printed in (
-        "Service period November 1, 2026 – November 30, 2026",
+        "Service period November 1, 2026 \u2013 November 30, 2026",
         "Discount 5%: -€240.00",
         "Framework agreement (10%, 19%) -€456.00",
         "Framework agreement (10%, 7%) -€9.10",

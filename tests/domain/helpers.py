@@ -26,15 +26,15 @@ from tests.conftest import unique
 
 # Every state an invoice can be in, as the lifecycle tests name them.
 STATES = ["draft", "draft_finalized", "sent", "overdue", "paid", "cancelled"]
-ACTIONS = ["update", "finalize", "send", "mark_paid", "cancel", "delete", "duplicate"]
+ACTIONS = ["update", "finalize", "send", "mark_paid", "cancel", "delete", "duplicate", "credit"]
 
 # The contract (DESIGN.md section 2), written out independently of app.domain.lifecycle.
 ALLOWED: dict[str, set[str]] = {
     "draft": {"update", "finalize", "send", "cancel", "delete", "duplicate"},
     "draft_finalized": {"send", "cancel", "duplicate"},
-    "sent": {"send", "mark_paid", "cancel", "duplicate"},
-    "overdue": {"send", "mark_paid", "cancel", "duplicate"},
-    "paid": {"duplicate"},
+    "sent": {"send", "mark_paid", "cancel", "duplicate", "credit"},
+    "overdue": {"send", "mark_paid", "cancel", "duplicate", "credit"},
+    "paid": {"duplicate", "credit"},
     "cancelled": {"duplicate"},
 }
 STORED_STATUS = {

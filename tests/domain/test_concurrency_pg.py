@@ -23,7 +23,7 @@ from app.domain.errors import InvalidTransition
 from app.domain.idempotency import Replayed
 from app.domain.outputs import InvoiceOut
 from app.domain.overdue import sweep_overdue
-from app.domain.schemas import CancelInput, InvoiceCreate, PaymentInput
+from app.domain.schemas import CancelInput, CreditInput, InvoiceCreate, PaymentInput
 from app.domain.workspaces import today_in
 from tests.conftest import TARGET, make_principal, make_workspace
 from tests.domain.helpers import count_invoices, create, fresh_billing, invoice_in, item
@@ -279,3 +279,40 @@ async def test_a_payment_meeting_a_sweep_in_flight_waits_and_then_pays_the_overd
         final = await check.invoices.get_out(await check.access(owner, slug), sent.uuid)
     assert (final.status, final.balance_due) == ("paid", "0.00")
     assert transitions(final) == ["new>draft", "draft>sent", "sent>overdue", "overdue>paid"]
+
+
+async def test_invoices_and_credit_notes_numbered_side_by_side_at_once_each_keep_a_gapless_series(
+    billing: Billing, db: Any
+) -> None:
+    """20 drafts finalized while 20 sent invoices are credited, all at once in their own
+    sessions: INV-<year>-0021..0040 and CN-<year>-0001..0020, each once, no gap in either."""
+    owner = await make_principal(billing)
+    access = await make_workspace(billing, owner)
+    sent = [await invoice_in(billing, access, "sent", title=f"Sent {n}") for n in range(20)]
+    drafts = [await create(billing, access, title=f"Draft {n}") for n in range(20)]
+    slug, year = access.workspace.slug, drafts[0].issue_date.year
+    await billing.session.commit()
+    start = asyncio.Event()
+
+    async def finalize(invoice: InvoiceOut) -> str:
+        await start.wait()
+        async with fresh_billing(db) as other:
+            out = await other.invoices.finalize(await other.access(owner, slug), invoice.uuid)
+            assert isinstance(out, InvoiceOut)
+            assert out.number is not None
+            await other.session.commit()
+            return out.number
+
+    async def credit(invoice: InvoiceOut) -> str:
+        await start.wait()
+        async with fresh_billing(db) as other:
+            out = await other.invoices.credit(await other.access(owner, slug), invoice.uuid, CreditInput(reason="Race"))
+            assert isinstance(out, InvoiceOut)
+            await other.session.commit()
+            return out.credit_notes[0].number
+
+    tasks = [asyncio.create_task(finalize(d)) for d in drafts] + [asyncio.create_task(credit(s)) for s in sent]
+    start.set()
+    numbers = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
+    assert sorted(numbers[:20]) == [f"INV-{year}-{n:04d}" for n in range(21, 41)]
+    assert sorted(numbers[20:]) == [f"CN-{year}-{n:04d}" for n in range(1, 21)]

@@ -268,4 +268,4 @@ async def test_dry_run_is_refused_like_the_real_action(billing: Billing, access:
     paid = await invoice_in(billing, access, "paid")
     with pytest.raises(InvalidTransition) as refused:
         await billing.invoices.cancel(access, paid.uuid, CancelInput(), dry_run=True)
-    assert refused.value.extra["allowed_actions"] == ["duplicate"]
+    assert refused.value.extra["allowed_actions"] == ["duplicate", "credit"]

@@ -13,7 +13,15 @@ from app.domain.access import Channel, Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from app.domain.outputs import InvoiceOut
-from app.domain.schemas import CancelInput, ClientInput, DuplicateInput, InvoiceUpdate, PaymentInput, SendInput
+from app.domain.schemas import (
+    CancelInput,
+    ClientInput,
+    CreditInput,
+    DuplicateInput,
+    InvoiceUpdate,
+    PaymentInput,
+    SendInput,
+)
 from app.domain.workspaces import today_in
 from tests.conftest import make_principal, make_workspace
 from tests.domain.helpers import (
@@ -46,6 +54,8 @@ async def _act(billing: Billing, access: WorkspaceAccess, action: str, invoice: 
     if action == "delete":
         await invoices.delete_invoice(access, invoice.uuid)
         return None
+    if action == "credit":
+        return await invoices.credit(access, invoice.uuid, CreditInput(reason=REASON))
     assert action == "duplicate"
     return await invoices.duplicate(access, invoice.uuid, DuplicateInput())
 
@@ -131,6 +141,15 @@ async def test_every_action_against_every_status_follows_the_contract(
         assert result.amount_paid == result.total == before.total
         assert [p.amount for p in result.payments] == [before.total]
         assert _last(result) == ("payment", status, "paid")
+    elif action == "credit":
+        # The whole rest credited: an open invoice is cancelled by it, a paid one owes a refund.
+        assert result.credited == before.total
+        assert [n.total for n in result.credit_notes] == [before.total]
+        assert result.credit_notes[0].number == f"CN-{result.credit_notes[0].issue_date.year}-0001"
+        after_credit = "paid" if status == "paid" else "cancelled"
+        assert _last(result) == ("credit", status, after_credit)
+        assert (result.status, result.balance_due) == (after_credit, "0.00")
+        assert result.refund_due == (before.total if status == "paid" else "0.00")
     else:
         assert action == "cancel"
         assert result.status == "cancelled"
@@ -138,14 +157,20 @@ async def test_every_action_against_every_status_follows_the_contract(
         assert result.cancel_reason == REASON
         assert _last(result) == ("cancel", status, "cancelled")
         assert result.history[-1].note == REASON
+        # A finalized invoice is cancelled by a credit note for all of it, both in the history.
+        finalized = state != "draft"
+        assert [n.total for n in result.credit_notes] == ([before.total] if finalized else [])
+        if finalized:
+            assert [h.action for h in result.history][-2:] == ["credit", "cancel"]
     assert result.allowed_actions == lifecycle.allowed_actions(await billing.invoices.find(access, result.uuid))
 
 
 async def test_paid_and_cancelled_are_terminal_except_for_duplicate(billing: Billing, access: WorkspaceAccess) -> None:
-    """Neither a paid nor a cancelled invoice can be reopened: only duplicate is left."""
-    for state in ("paid", "cancelled"):
+    """Neither a paid nor a cancelled invoice can be reopened: only duplicate is left (and
+    on a paid one, a credit note)."""
+    for state, allowed in (("paid", ["duplicate", "credit"]), ("cancelled", ["duplicate"])):
         out = await invoice_in(billing, access, state)
-        assert out.allowed_actions == ["duplicate"]
+        assert out.allowed_actions == allowed
 
 
 async def test_send_from_sent_is_a_reminder_and_keeps_the_status(billing: Billing, access: WorkspaceAccess) -> None:

@@ -70,7 +70,7 @@ async def test_the_day_boundary_follows_each_workspace_time_zone(billing: Billin
         assert event.note is not None
         assert ws.workspace.timezone in event.note
         assert "2024-06-14" in event.note
-        assert after.allowed_actions == ["send", "mark_paid", "cancel", "duplicate"]
+        assert after.allowed_actions == ["send", "mark_paid", "cancel", "duplicate", "credit"]
 
 
 async def test_running_the_sweep_twice_records_each_transition_once(billing: Billing, access: WorkspaceAccess) -> None:

@@ -14,7 +14,7 @@ from app.domain.billing import Billing
 from app.domain.errors import Forbidden
 from app.domain.invoices import permitted_actions
 from app.domain.lifecycle import Action
-from app.domain.schemas import CancelInput, DuplicateInput, InvoiceUpdate, PaymentInput, SendInput
+from app.domain.schemas import CancelInput, CreditInput, DuplicateInput, InvoiceUpdate, PaymentInput, SendInput
 from tests.domain.helpers import invoice_in, make_member
 
 Attempt = Callable[[Billing, WorkspaceAccess, uuid.UUID], Awaitable[Any]]
@@ -36,6 +36,7 @@ ATTEMPTS: dict[str, Attempt] = {
     "mark_paid": lambda b, a, k: b.invoices.mark_paid(a, k, PaymentInput(), dry_run=True),
     "cancel": lambda b, a, k: b.invoices.cancel(a, k, CancelInput(), dry_run=True),
     "duplicate": lambda b, a, k: b.invoices.duplicate(a, k, DuplicateInput(), dry_run=True),
+    "credit": lambda b, a, k: b.invoices.credit(a, k, CreditInput(reason="Checked"), dry_run=True),
     "delete": _delete,
 }
 

@@ -6,6 +6,7 @@ that forgets its filter sees, and may write, nothing of another workspace."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from app.domain import tenancy
 from app.domain.access import WorkspaceAccess
 from app.domain.approvals import Request
 from app.domain.billing import Billing
-from app.domain.schemas import ClientInput, InvoiceFilter, PaymentInput, SendInput
+from app.domain.schemas import ClientInput, CreditInput, InvoiceFilter, PaymentInput, SendInput
 from tests.conftest import TARGET, make_principal, make_workspace
 from tests.domain.helpers import create, invoice_in
 
@@ -48,8 +49,8 @@ async def visible(session: AsyncSession, table: str, column: str, workspace_id: 
 
 async def a_full_workspace(billing: Billing) -> WorkspaceAccess:
     """A workspace with a row in every tenant table: a paid invoice that was sent by email
-    (items, payment, history, delivery), a client, a number counter, an idempotency key and
-    an approval."""
+    (items, payment, history, delivery) and partly credited (a credit note), a client, a
+    number counter, an idempotency key and an approval."""
     owner = await make_principal(billing, "rls")
     access = await make_workspace(billing, owner)
     await billing.clients.create_client(access, ClientInput(name="Acme", email="client@example.com"))
@@ -63,6 +64,7 @@ async def a_full_workspace(billing: Billing) -> WorkspaceAccess:
         lambda: billing.invoices.mark_paid(access, sent.uuid, PaymentInput()),
         access.workspace_id,
     )
+    await billing.invoices.credit(access, sent.uuid, CreditInput(reason="Goodwill", amount=Decimal(1)))
     # And a change an assistant asked for, waiting for its person.
     draft = await invoice_in(billing, access, "draft")
     request = Request(access, "invoice.finalize", draft.uuid, None, None, "link")

@@ -13,7 +13,8 @@ change for real inside a savepoint, captures the result, then rolls the savepoin
 - ``editing``: create, update (a table of field rules), delete;
 - ``transitions``: finalize, send, cancel;
 - ``payments``: mark paid;
-- ``copies``: duplicate, from a client's previous invoice.
+- ``copies``: duplicate, from a client's previous invoice;
+- ``credits``: credit notes, issued on an invoice and read.
 """
 
 from __future__ import annotations

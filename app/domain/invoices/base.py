@@ -35,6 +35,7 @@ ACTION_SCOPE = {
     Action.CANCEL: Scope.INVOICES_WRITE,
     Action.DELETE: Scope.INVOICES_WRITE,
     Action.DUPLICATE: Scope.INVOICES_WRITE,
+    Action.CREDIT: Scope.INVOICES_WRITE,
 }
 
 

@@ -222,6 +222,7 @@ class Editing(Numbers):
             payments=[],
             history=[],
             deliveries=[],
+            credit_notes=[],
         )
         apply(invoice, priced)
         return invoice

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -56,12 +57,21 @@ class Numbers(InvoiceBase):
             seq += 1
         return NextNumberOut(number=numbering.render(workspace.number_pattern, day, seq), source="pattern")
 
-    async def _next_number(self, access: WorkspaceAccess, day: dt.date) -> str:
-        """Take the next number of the pattern for ``day``: the counter row is locked until
-        the transaction ends, so concurrent finalizations get consecutive numbers and a
-        rolled-back one gives its number back (no gaps)."""
-        pattern = access.workspace.number_pattern
-        scope = numbering.scope(pattern, day)
+    async def _next_number(
+        self,
+        access: WorkspaceAccess,
+        day: dt.date,
+        pattern: str | None = None,
+        taken: Callable[[WorkspaceAccess, str], Awaitable[bool]] | None = None,
+    ) -> str:
+        """Take the next number of the pattern for ``day`` (the workspace's invoice pattern,
+        or another series' with its own check of taken numbers): the counter row is locked
+        until the transaction ends, so concurrent finalizations get consecutive numbers and
+        a rolled-back one gives its number back (no gaps)."""
+        series = "" if pattern is None else "series:"  # another series counts apart, whatever its pattern
+        pattern = pattern or access.workspace.number_pattern
+        scope = series + numbering.scope(pattern, day)
+        is_taken = taken or (lambda a, n: self._number_taken(a, n, None))
         dialect_insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         await self.session.execute(
             dialect_insert(InvoiceCounter)
@@ -85,7 +95,7 @@ class Numbers(InvoiceBase):
         ).scalar_one()
         seq = counter.last_value + 1
         # A number typed in by hand may already hold the next place: step over it.
-        while await self._number_taken(access, numbering.render(pattern, day, seq), None):
+        while await is_taken(access, numbering.render(pattern, day, seq)):
             seq += 1
         counter.last_value = seq
         return numbering.render(pattern, day, seq)

@@ -25,7 +25,9 @@ class Payments(InvoiceBase):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
     ) -> Result:
         async with self.acting_on(access, invoice_uuid, Action.MARK_PAID, dry_run) as invoice:
-            balance = early_payment.balance_minor(invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor)
+            balance = early_payment.balance_minor(
+                invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor, invoice.credited_minor
+            )
             currency = invoice.currency
             if data.amount is None:
                 amount = balance
@@ -70,7 +72,12 @@ class Payments(InvoiceBase):
             invoice.discount_taken_minor += discount
             before = Status(invoice.status)
             after = before
-            if early_payment.balance_minor(invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor) <= 0:
+            if (
+                early_payment.balance_minor(
+                    invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor, invoice.credited_minor
+                )
+                <= 0
+            ):
                 after = Status.PAID
                 invoice.status = after.value
                 invoice.paid_at = utcnow()

@@ -14,7 +14,7 @@ from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, queue_emails
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import Result
-from app.domain.invoices.numbers import Numbers
+from app.domain.invoices.credits import Credits
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import CancelInput, SendInput
 
@@ -24,7 +24,7 @@ NO_RECIPIENT = (
 )
 
 
-class Transitions(Numbers):
+class Transitions(Credits):
     async def finalize(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, number: str | None = None, dry_run: bool = False
     ) -> Result:
@@ -90,6 +90,8 @@ class Transitions(Numbers):
         async with self.acting_on(access, invoice_uuid, Action.CANCEL, dry_run) as invoice:
             before = Status(invoice.status)
             reason = (data.reason or "").strip() or None
+            if invoice.finalized_at is not None:
+                await self.cancel_with_credit_note(access, invoice, reason)
             invoice.status = Status.CANCELLED.value
             invoice.cancelled_at = utcnow()
             invoice.cancel_reason = reason
