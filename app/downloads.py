@@ -47,11 +47,12 @@ def _clean(text: str, limit: int) -> str:
     return kept[:limit].rstrip(_PUNCTUATION)
 
 
-def pdf_filename(number: str | None) -> str:
+def pdf_filename(number: str | None, kind: str = "invoice") -> str:
     """``invoice-<number>.pdf`` for an invoice (``invoice-draft.pdf`` before it has a number),
-    with the number made safe (see ``_clean``). Letters outside ASCII are kept:
-    ``content_disposition`` sends them properly, and mail clients read them too."""
-    return f"invoice-{_clean(number or '', MAX_NUMBER) or 'draft'}.pdf"
+    ``credit-note-<number>.pdf`` for a credit note, with the number made safe (see
+    ``_clean``). Letters outside ASCII are kept: ``content_disposition`` sends them properly,
+    and mail clients read them too."""
+    return f"{kind}-{_clean(number or '', MAX_NUMBER) or 'draft'}.pdf"
 
 
 def _ascii(text: str) -> str:
@@ -86,7 +87,7 @@ def content_disposition(filename: str, disposition: str = "inline") -> str:
 
 LINK_LIFETIME = dt.timedelta(minutes=10)
 _AUDIENCE = "billcraft:download"
-_KINDS = {"pdf"}
+_KINDS = {"pdf", "credit-note-pdf"}  # the invoice's PDF; a credit note's (its uuid in "inv")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Principal, Scope
 from app.domain.billing import Billing
-from app.domain.outputs import InvoiceDocument
+from app.domain.outputs import CreditNoteDocument, InvoiceDocument
 from app.downloads import content_disposition, pdf_filename
 
 
@@ -41,16 +41,20 @@ def needs(scope: Scope) -> list[dict[str, list[str]]]:
 
 
 async def pdf_response(
-    state: State, document: InvoiceDocument, headers: dict[str, str] | None = None
+    state: State, document: InvoiceDocument | CreditNoteDocument, headers: dict[str, str] | None = None
 ) -> Response[bytes]:
-    """The invoice's PDF, shown in the browser, named after its number."""
+    """The document's PDF, shown in the browser, named after its number."""
     pdf = await state.pdfs(document)
+    if isinstance(document, CreditNoteDocument):
+        filename = pdf_filename(document.credit_note.number, "credit-note")
+    else:
+        filename = pdf_filename(document.invoice.number)
     return Response(
         pdf,
         media_type="application/pdf",
         headers={
             "Cache-Control": "private, no-store",
             **(headers or {}),
-            "Content-Disposition": content_disposition(pdf_filename(document.invoice.number)),
+            "Content-Disposition": content_disposition(filename),
         },
     )

@@ -522,7 +522,8 @@ def check_money(invoice: dict[str, Any]) -> None:
     rounded half-up; a percent allowance or charge = that percent of its VAT group's lines,
     rounded half-up; the invoice's tax = each VAT group's (category and rate) lines less
     allowances plus charges, x rate / 100, rounded half-up once per group (EN 16931);
-    balance = total - paid - credit notes, below zero a refund due. Quantities and prices are plain decimals (never ``1E+3``)."""
+    balance = total - paid - credit notes, below zero a refund due. Quantities and prices are
+    plain decimals (never ``1E+3``)."""
     digits = Currency(invoice["currency"]).exponent
     assert digits is not None
     step = Decimal(1).scaleb(-digits)

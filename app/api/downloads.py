@@ -32,4 +32,6 @@ async def download(token: FromPath[str], billing: BillingDep, state: State) -> R
     if reader is None:
         raise LinkInvalid("this download link is not valid", code="download_link_invalid")
     access = await billing.access(reader, link.company_slug)
+    if link.kind == "credit-note-pdf":
+        return await pdf_response(state, await billing.invoices.credit_note_document(access, link.invoice_uuid))
     return await pdf_response(state, await billing.invoices.document(access, link.invoice_uuid))

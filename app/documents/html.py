@@ -16,7 +16,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from app.domain.lifecycle import shows_draft_mark
-from app.domain.outputs import InvoiceDocument
+from app.domain.outputs import ClientOut, CreditNoteDocument, InvoiceDocument, VatGroupOut, WorkspaceOut
+from app.domain.views import legal_notes as legal_notes_of
 
 # Kana is only Japanese, hangul only Korean: text with either is marked with its language,
 # so that its Han characters take that region's glyph forms (the fonts differ per region).
@@ -84,6 +85,12 @@ LABELS = {
     "vat_on": "VAT {rate} on {base}",
     "category_on": "{category} on {base}",
     "legal": "VAT",
+    "credit_note": "Credit note",
+    "corrects": "Corrects invoice",
+    "invoice_date": "Invoice date",
+    "credited": "Total credited",
+    "reason": "Reason",
+    "reference": "Credit note for invoice {number} of {date}",
 }
 # How the tax column and the breakdown name a line that carries no VAT, by its category.
 CATEGORY_LABELS = {
@@ -120,17 +127,6 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
     def rate(value: str | None) -> str:
         return str(format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)) if value else ""
 
-    client_lines = []
-    if client is not None:
-        city = " ".join(p for p in (client.postal_code, client.city) if p)
-        client_lines = [
-            line
-            for line in (client.address_line1, client.address_line2, city, client.region, client.country, client.email)
-            if line
-        ]
-        if client.tax_number:
-            client_lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
-
     def tax_label(category: str, value: str | None) -> str:
         return rate(value) if category == "S" else CATEGORY_LABELS[category]
 
@@ -150,19 +146,6 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
                 })  # fmt: skip
         return rows
 
-    breakdown = [
-        {
-            "label": (
-                LABELS["vat_on"].format(rate=rate(g.tax_rate), base=money(g.taxable_amount))
-                if g.tax_category == "S"
-                else LABELS["category_on"].format(
-                    category=CATEGORY_LABELS[g.tax_category], base=money(g.taxable_amount)
-                )
-            ),
-            "amount": money(g.tax_amount),
-        }
-        for g in invoice.vat_breakdown
-    ]
     paid = Decimal(invoice.amount_paid)
     early = invoice.early_payment
     return dict(
@@ -170,15 +153,9 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         heading=LABELS["invoice"] if invoice.finalized_at else LABELS["draft_heading"],
         watermark=watermark(document),
         invoice=invoice,
-        seller={
-            "name": seller.legal_name or seller.name,
-            "address": seller.address,
-            "tax_id": seller.tax_id,
-            "email": seller.email,
-            "payment_instructions": seller.payment_instructions,
-        },
+        seller=_seller(seller),
         client=client,
-        client_lines=client_lines,
+        client_lines=_client_lines(client),
         issue_date=format_date(invoice.issue_date, "long", locale=locale),
         due_date=format_date(invoice.due_date, "long", locale=locale),
         delivered=format_date(invoice.delivery_date, "long", locale=locale) if invoice.delivery_date else None,
@@ -208,7 +185,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         ],
         allowances=adjustment_rows("allowance"),
         charges=adjustment_rows("charge"),
-        breakdown=breakdown,
+        breakdown=_breakdown(invoice.vat_breakdown, money, rate),
         legal_notes=invoice.legal_notes,
         totals={
             "subtotal": money(invoice.subtotal),
@@ -233,3 +210,95 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
 
 def invoice_html(document: InvoiceDocument) -> str:
     return TEMPLATES.get_template("invoice.html").render(document_view(document))
+
+
+def credit_note_html(document: CreditNoteDocument) -> str:
+    return TEMPLATES.get_template("credit_note.html").render(credit_note_view(document))
+
+
+def document_html(document: InvoiceDocument | CreditNoteDocument) -> str:
+    if isinstance(document, CreditNoteDocument):
+        return credit_note_html(document)
+    return invoice_html(document)
+
+
+def _seller(seller: WorkspaceOut) -> dict[str, str]:
+    return {
+        "name": seller.legal_name or seller.name,
+        "address": seller.address,
+        "tax_id": seller.tax_id,
+        "email": seller.email,
+        "payment_instructions": seller.payment_instructions,
+    }
+
+
+def _client_lines(client: ClientOut | None) -> list[str]:
+    if client is None:
+        return []
+    city = " ".join(p for p in (client.postal_code, client.city) if p)
+    lines = [
+        line
+        for line in (client.address_line1, client.address_line2, city, client.region, client.country, client.email)
+        if line
+    ]
+    if client.tax_number:
+        lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
+    return lines
+
+
+def _breakdown(groups: list[VatGroupOut], money: Any, rate: Any) -> list[dict[str, str]]:
+    return [
+        {
+            "label": (
+                LABELS["vat_on"].format(rate=rate(g.tax_rate), base=money(g.taxable_amount))
+                if g.tax_category == "S"
+                else LABELS["category_on"].format(
+                    category=CATEGORY_LABELS[g.tax_category], base=money(g.taxable_amount)
+                )
+            ),
+            "amount": money(g.tax_amount),
+        }
+        for g in groups
+    ]
+
+
+def credit_note_view(document: CreditNoteDocument) -> dict[str, Any]:
+    """A credit note's words and figures formatted for people: positive amounts credited,
+    the invoice it corrects named by number and date (the law asks for both)."""
+    note, seller = document.credit_note, document.workspace
+    locale = Locale.parse(seller.locale)
+
+    def money(amount: str) -> str:
+        return str(format_currency(Decimal(amount), note.currency, locale=locale))
+
+    def price(amount: str) -> str:
+        return str(format_currency(Decimal(amount), note.currency, locale=locale, decimal_quantization=False))
+
+    def rate(value: str | None) -> str:
+        return str(format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)) if value else ""
+
+    invoice_date = format_date(note.invoice.issue_date, "long", locale=locale)
+    return dict(
+        lang=document_language(locale),
+        heading=LABELS["credit_note"],
+        reference=LABELS["reference"].format(number=note.invoice.number, date=invoice_date),
+        note=note,
+        seller=_seller(seller),
+        client=document.client,
+        client_lines=_client_lines(document.client),
+        issue_date=format_date(note.issue_date, "long", locale=locale),
+        invoice_date=invoice_date,
+        lines=[
+            {
+                "description": x.description,
+                "quantity": format_decimal(Decimal(x.quantity), locale=locale, decimal_quantization=False),
+                "unit_price": price(x.unit_price) if x.unit_price else "",
+                "amount": money(x.amount),
+            }
+            for x in note.lines
+        ],
+        breakdown=_breakdown(note.vat_breakdown, money, rate),
+        legal_notes=legal_notes_of(note.vat_breakdown),
+        totals={"net": money(note.net_total), "total": money(note.total)},
+        labels=LABELS,
+    )

@@ -27,9 +27,9 @@ import structlog
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 
 from app import browser
-from app.documents.html import invoice_html
+from app.documents.html import document_html
 from app.domain.errors import Unavailable
-from app.domain.outputs import InvoiceDocument
+from app.domain.outputs import CreditNoteDocument, InvoiceDocument
 
 log = structlog.get_logger("billcraft.pdf")
 
@@ -182,8 +182,8 @@ class InvoicePdfs:
     def __init__(self, cache_dir: Path, chromium_path: str | None = None) -> None:
         self.renderer = PdfRenderer(cache_dir, chromium_path)
 
-    async def __call__(self, document: InvoiceDocument) -> bytes:
-        return await self.renderer.render(invoice_html(document))
+    async def __call__(self, document: InvoiceDocument | CreditNoteDocument) -> bytes:
+        return await self.renderer.render(document_html(document))
 
     async def close(self) -> None:
         await self.renderer.close()

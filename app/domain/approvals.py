@@ -24,7 +24,7 @@ from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, Valida
 from app.domain.idempotency import Replayed, fingerprint
 from app.domain.mutations import Perform, operation_name
 from app.domain.outputs import ApprovalOut
-from app.domain.schemas import CancelInput, ConfirmationSettings, PaymentInput, SendInput
+from app.domain.schemas import CancelInput, ConfirmationSettings, CreditInput, PaymentInput, SendInput
 from app.domain.service import DomainService
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ OPERATIONS = {
     "invoice.send": "send",
     "invoice.finalize": "finalize",
     "invoice.cancel": "cancel",
+    "invoice.credit": "cancel",  # a credit note is confirmed as a cancellation is (DESIGN: cancel/credit)
     "invoice.delete": "delete",
     "invoice.payment": "mark_paid",
 }
@@ -92,9 +93,9 @@ class Request:
         return fingerprint(name, msgspec.to_builtins(self.payload))
 
 
-def summarize(action: str, preview: Any) -> dict[str, Any]:
+def summarize(action: str, preview: Any, operation: str = "") -> dict[str, Any]:
     """What the person checks, from the change's dry run: the invoice, its client and total,
-    whom it emails and the status it ends in."""
+    whom it emails and the status it ends in (and for a credit note, what it credits)."""
     data = msgspec.to_builtins(preview)
     invoice = data.get("invoice") or {}
     client = (invoice.get("client") or {}).get("name") or "no client"
@@ -103,6 +104,10 @@ def summarize(action: str, preview: Any) -> dict[str, Any]:
     total = f"{invoice.get('total')} {invoice.get('currency')}"
     ends = "deleted" if action == "delete" else invoice.get("status")
     message = f"{VERBS[action]} invoice {number} ({invoice.get('title')}) for {client}, {total}"
+    if operation == "invoice.credit":
+        notes = invoice.get("credit_notes") or [{}]
+        credited = f"{notes[-1].get('total')} {invoice.get('currency')}"
+        message = f"Issue a credit note of {credited} on invoice {number} ({invoice.get('title')}) for {client}"
     if recipients:
         message += f", emailing {', '.join(recipients)}"
     message += f"? It will be {ends}."
@@ -279,6 +284,9 @@ def performer(billing: Billing, access: WorkspaceAccess, approval: Approval) -> 
         case "invoice.cancel":
             cancel = msgspec.convert(payload, CancelInput)
             return cancel, lambda dry: invoices.cancel(access, target, cancel, dry_run=dry)
+        case "invoice.credit":
+            credit = msgspec.convert(payload, CreditInput)
+            return credit, lambda dry: invoices.credit(access, target, credit, dry_run=dry)
         case "invoice.payment":
             paid = msgspec.convert(payload, PaymentInput)
             return paid, lambda dry: invoices.mark_paid(access, target, paid, dry_run=dry)

@@ -78,11 +78,11 @@ class ClientService(DomainService):
         await self.find(access, client_uuid)
         billed = Invoice.status.in_(("sent", "paid", "overdue"))
         open_ = Invoice.status.in_(("sent", "overdue"))
-        due = Invoice.total_minor - Invoice.paid_minor
+        due = Invoice.total_minor - Invoice.credited_minor - Invoice.paid_minor
         rows = await self.session.execute(
             select(
                 Invoice.currency,
-                func.sum(Invoice.total_minor),
+                func.sum(Invoice.total_minor - Invoice.credited_minor),
                 func.sum(Invoice.paid_minor),
                 func.sum(case((open_, due), else_=0)),
                 func.sum(case((Invoice.status == "overdue", due), else_=0)),

@@ -271,6 +271,14 @@ class QuoteOut(Struct):
     total: str
 
 
+class CreditNoteDocument(Struct):
+    """Everything printed on a credit note: the note, the business issuing it, its client."""
+
+    credit_note: CreditNoteOut
+    workspace: WorkspaceOut
+    client: ClientOut | None
+
+
 class InvoiceDocument(Struct):
     """Everything printed on an invoice: the invoice, the business issuing it, its client."""
 
@@ -280,10 +288,10 @@ class InvoiceDocument(Struct):
 
 
 class PdfMaker(Protocol):
-    """Turns an invoice document into PDF bytes (provided by the worker package, wired at
-    the composition root: the domain never imports it)."""
+    """Turns an invoice or credit note document into PDF bytes (provided by the worker
+    package, wired at the composition root: the domain never imports it)."""
 
-    async def __call__(self, document: InvoiceDocument) -> bytes: ...
+    async def __call__(self, document: InvoiceDocument | CreditNoteDocument) -> bytes: ...
 
 
 class ClientOut(Struct):

@@ -70,8 +70,9 @@ def _statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
     mine = inv.workspace_id.in_(bindparam("ids", expanding=True))
     bounds = [bindparam(f"m{i}", type_=Date) for i in range(MONTHS + 1)]
     finalized = inv.finalized_at.is_not(None)
+    net = inv.total_minor - inv.credited_minor  # invoiced is net of credit notes
     issued_in = [
-        func.coalesce(func.sum(inv.total_minor).filter(finalized, inv.issue_date >= a, inv.issue_date < b), 0)
+        func.coalesce(func.sum(net).filter(finalized, inv.issue_date >= a, inv.issue_date < b), 0)
         for a, b in itertools.pairwise(bounds)
     ]
     invoice_figures = (
@@ -80,8 +81,8 @@ def _statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
             inv.status,
             func.count(),  # count(*): no column to read
             func.count().filter(finalized),
-            func.coalesce(func.sum(inv.total_minor).filter(finalized), 0),
-            func.coalesce(func.sum(inv.total_minor), 0),
+            func.coalesce(func.sum(net).filter(finalized), 0),
+            func.coalesce(func.sum(net), 0),
             func.coalesce(func.sum(inv.paid_minor), 0),
             # Kept on each invoice when it became paid (to the payment date received, in
             # its workspace's calendar): the average needs no join to the payments.
@@ -134,14 +135,14 @@ class StatsService:
         workspaces = {w.id: w for w in await self._memberships(principal)}
         inv = Invoice
         live, finalized = inv.status != CANCELLED, inv.finalized_at.is_not(None)
-        due = inv.total_minor - inv.paid_minor
+        due = inv.total_minor - inv.credited_minor - inv.paid_minor
         rows = (
             await self.session.execute(
                 select(
                     inv.workspace_id,
                     inv.currency,
                     func.count(),
-                    func.coalesce(func.sum(inv.total_minor).filter(finalized, live), 0),
+                    func.coalesce(func.sum(inv.total_minor - inv.credited_minor).filter(finalized, live), 0),
                     func.coalesce(func.sum(inv.paid_minor).filter(live), 0),
                     func.coalesce(func.sum(due).filter(inv.status.in_(OPEN)), 0),
                     func.coalesce(func.sum(due).filter(inv.status == OVERDUE), 0),

@@ -100,6 +100,25 @@ P: dict[str, Schema] = {
             "required": ["kind"],
         },
     },
+    "invoice_uuid": text_arg("Invoice UUID (from a list result)"),
+    "lines": {
+        "type": "array",
+        "description": "The invoice's lines to credit, numbered from 1; quantity defaults to all of the line",
+        "maxItems": 200,
+        "items": {
+            "type": "object",
+            "properties": {
+                "line": {
+                    "type": "integer",
+                    "description": "Line number on the invoice, from 1",
+                    "minimum": 1,
+                    "maximum": 200,
+                },
+                "quantity": _n("How much of the line to credit, e.g. 2 of 10 hours"),
+            },
+            "required": ["line"],
+        },
+    },
     "status": {"type": "string", "enum": STATUSES, "description": "Filter by status"},
     "delivery_status": {
         "type": "string",

@@ -104,6 +104,46 @@ def _action_tools() -> list[ToolSpec]:
                 "stats": Action(op.stats),
             },
         ),
+        ToolSpec(
+            name="credit_note",
+            title="Credit notes",
+            description=(
+                "A finalized invoice is corrected by a credit note, never altered. create (invoice_uuid, reason; "
+                "and lines [{line, quantity}] for chosen lines, or amount for a net amount, else the whole rest of "
+                "the invoice): issues a numbered credit note, lowers the balance (a paid invoice then has a "
+                "refund due; an open one credited in full is cancelled) and returns the whole invoice. list "
+                "(invoice_uuid, search, page), get (uuid), pdf (uuid: a download link). create takes "
+                "idempotency_key and dry_run; the person confirms it, as a cancellation."
+            ),
+            properties=(
+                "company_slug",
+                "uuid",
+                "invoice_uuid",
+                "reason",
+                "lines",
+                "amount",
+                "search",
+                "page",
+                "per_page",
+                "embed",
+                *MUTATION,
+            ),
+            required=("company_slug",),
+            annotations=hints("Credit notes", destructive=True),
+            overrides={
+                "uuid": text_arg("Credit note UUID (from list, or the invoice's credit_notes)"),
+                "reason": text_arg("Why the invoice is credited; printed on the credit note"),
+                "amount": {"type": "number", "description": "A net amount to credit, for an invoice with one VAT rate"},
+            },
+            actions={
+                "list": Action(op.credit_note_list, takes=("invoice_uuid", "search", "page", "per_page")),
+                "get": Action(op.credit_note_get, required=("uuid",)),
+                "create": Action(
+                    op.credit_note_create, required=("invoice_uuid", "reason"), takes=("lines", "amount", *MUTATION)
+                ),
+                "pdf": Action(op.credit_note_pdf, required=("uuid",), takes=("embed",)),
+            },
+        ),
     ]
 
 

@@ -103,7 +103,7 @@ class Confirmer:
             principal, request.operation, request.payload, perform,
             access=request.access, target=request.target, dry_run=True,
         )  # fmt: skip
-        summary = summarize(request.action, preview)
+        summary = summarize(request.action, preview, request.operation)
         if request.how == "elicitation":
             # Nothing is held while the person reads the form: on SQLite an open write
             # transaction would stop every other writer for as long as they take.

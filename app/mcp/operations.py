@@ -4,6 +4,7 @@ Each operation reads its arguments from a ``Call`` and calls the domain, like RE
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,10 +13,12 @@ import mcp_types as types
 from app.domain.access import Role
 from app.domain.errors import NotFound, Unavailable
 from app.domain.lifecycle import shows_draft_mark
+from app.domain.outputs import CreditNoteDocument, InvoiceDocument
 from app.domain.schemas import (
     CancelInput,
     ClientInput,
     ClientUpdate,
+    CreditInput,
     DuplicateInput,
     FromPreviousInput,
     InvoiceCreate,
@@ -147,36 +150,97 @@ async def invoice_pdf(call: Call) -> Any:
     a token, with the file's name, size and type, so the file itself never fills the model's
     context. ``embed: true`` adds the file, embedded (base64), for a client that wants it."""
     access = await call.access()
-    embed = call.flag("embed")
     document = await call.billing.invoices.document(access, call.uuid())
+    invoice = document.invoice
+    return await _pdf_link(
+        call, access.workspace.slug, document, invoice.uuid, invoice.number, "invoice",
+        f"Invoice {invoice.number or 'draft'} (PDF)", f"invoices/{invoice.uuid}/pdf", status=invoice.status,
+        draft=shows_draft_mark(invoice),
+    )  # fmt: skip
+
+
+async def _pdf_link(
+    call: Call,
+    slug: str,
+    document: InvoiceDocument | CreditNoteDocument,
+    target: uuid.UUID,
+    number: str | None,
+    kind: str,
+    title: str,
+    api_path: str,
+    *,
+    status: str,
+    draft: bool = False,
+) -> types.CallToolResult:
+    embed = call.flag("embed")
     if call.pdfs is None:
         raise Unavailable("PDF rendering is not available on this server")
     pdf = await call.pdfs(document)
-    invoice = document.invoice
-    filename = pdf_filename(invoice.number)
-    token, expires = sign_link(
-        call.link_secret, DownloadLink(call.principal.user_id, access.workspace.slug, invoice.uuid, "pdf")
-    )
+    filename = pdf_filename(number, kind)
+    link_kind = "pdf" if kind == "invoice" else "credit-note-pdf"
+    token, expires = sign_link(call.link_secret, DownloadLink(call.principal.user_id, slug, target, link_kind))
     url = f"{call.billing.base_url}/api/v1/downloads/{token}"
-    summary = {"uuid": str(invoice.uuid), "number": invoice.number, "status": invoice.status,
-               "draft_watermark": shows_draft_mark(invoice), "url": url, "expires_at": expires.isoformat(),
-               "filename": filename, "mime_type": "application/pdf", "bytes": len(pdf)}  # fmt: skip
+    summary = {"uuid": str(target), "number": number, "status": status, "draft_watermark": draft, "url": url,
+               "expires_at": expires.isoformat(), "filename": filename, "mime_type": "application/pdf",
+               "bytes": len(pdf)}  # fmt: skip
     content: list[types.ContentBlock] = [
         types.ResourceLink(
-            type="resource_link",
-            uri=url,
-            name=filename,
-            title=f"Invoice {invoice.number or 'draft'} (PDF)",
-            mime_type="application/pdf",
-            size=len(pdf),
+            type="resource_link", uri=url, name=filename, title=title, mime_type="application/pdf", size=len(pdf)
         ),
         types.TextContent(type="text", text=f"{filename} ({len(pdf)} bytes): {url}"),
     ]
     if embed:
-        api = f"{call.billing.base_url}/api/v1/workspaces/{access.workspace.slug}/invoices/{invoice.uuid}/pdf"
+        api = f"{call.billing.base_url}/api/v1/workspaces/{slug}/{api_path}"
         blob = types.BlobResourceContents(uri=api, mime_type="application/pdf", blob=base64.b64encode(pdf).decode())
         content.insert(0, types.EmbeddedResource(type="resource", resource=blob))
     return types.CallToolResult(content=content, structured_content=summary)
+
+
+# --- credit notes -------------------------------------------------------------------------
+
+
+def _invoice_argument(error: NotFound) -> NotFound:
+    """A credit note's invoice not found, said of the argument that named it."""
+    if error.code != "invoice_not_found":
+        return error
+    return NotFound(error.detail, code=error.code, field="invoice_uuid")
+
+
+async def credit_note_list(call: Call) -> Any:
+    invoice = call.args.get("invoice_uuid")
+    target = call.uuid("invoice_uuid") if invoice else None
+    query = call.struct(ListQuery, ("search", "page", "per_page"))
+    try:
+        return await call.billing.invoices.list_credit_notes(await call.access(), query, target)
+    except NotFound as error:
+        raise _invoice_argument(error) from None
+
+
+async def credit_note_get(call: Call) -> Any:
+    return await call.billing.invoices.get_credit_note(await call.access(), call.uuid())
+
+
+async def credit_note_create(call: Call) -> Any:
+    access, target = await call.access(), call.uuid("invoice_uuid")
+    data = call.struct(CreditInput, ("reason", "lines", "amount"))
+    invoices = call.billing.invoices
+    try:
+        return await call.mutate(
+            "invoice.credit", data, lambda dry: invoices.credit(access, target, data, dry_run=dry), target=target
+        )
+    except NotFound as error:
+        raise _invoice_argument(error) from None
+
+
+async def credit_note_pdf(call: Call) -> Any:
+    """The credit note's PDF as a resource link, like ``get_invoice_pdf``."""
+    access = await call.access()
+    document = await call.billing.invoices.credit_note_document(access, call.uuid())
+    note = document.credit_note
+    return await _pdf_link(
+        call, access.workspace.slug, document, note.uuid, note.number, "credit-note",
+        f"Credit note {note.number} (PDF)", f"credit-notes/{note.uuid}/pdf", status="issued",
+    )  # fmt: skip
 
 
 async def stats(call: Call) -> Any:

@@ -15,6 +15,7 @@ from msgspec import Struct
 
 from app.domain.outputs import (
     ClientOut,
+    CreditNoteOut,
     DryRunOut,
     InvoiceOut,
     InvoiceSummary,
@@ -89,6 +90,10 @@ OUTPUTS: dict[Operation, tuple[Any, ...]] = {
     op.invoice_delete: (InvoiceDeleted, AwaitingApproval),
     op.invoice_suggest_number: (NextNumberOut,),
     op.invoice_pdf: (PdfLink,),
+    op.credit_note_list: (Page[CreditNoteOut],),
+    op.credit_note_get: (CreditNoteOut,),
+    op.credit_note_create: CONFIRMED_CHANGE,
+    op.credit_note_pdf: (PdfLink,),
     op.stats: (StatsOut,),
     op.client_list: (Page[ClientOut],),
     op.client_get: (ClientOut,),

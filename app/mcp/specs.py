@@ -45,6 +45,8 @@ SCOPES: dict[tuple[str, str | None], str | None] = {
                                "create_invoice_from_previous", "finalize_invoice", "cancel_invoice")},
     **{(t, None): _R for t in ("get_invoice", "get_invoice_pdf", "list_invoices", "suggest_invoice_number",
                                "get_billing_analytics")},
+    **{("credit_note", a): _R for a in ("list", "get", "pdf")},
+    ("credit_note", "create"): _W,
     ("send_invoice", None): _S,
     ("mark_invoice_paid", None): _P,
     ("list_clients", None): _CR,

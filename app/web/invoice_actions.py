@@ -23,7 +23,7 @@ from app.domain.invoices import InvoiceService, Result
 from app.domain.lifecycle import Status
 from app.domain.mail_limits import EmailLimitReached
 from app.domain.outputs import InvoiceOut
-from app.domain.schemas import CancelInput, DuplicateInput, PaymentInput, SendInput
+from app.domain.schemas import CancelInput, CreditInput, DuplicateInput, PaymentInput, SendInput
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
 from app.web.invoices import base_path, detail_page, refusal
@@ -138,6 +138,16 @@ async def _cancel(
     return Done(done, "The invoice is cancelled.")
 
 
+async def _credit(
+    invoices: InvoiceService, access: WorkspaceAccess, key: uuid.UUID, form: FormMultiDict, typed: dict[str, Any]
+) -> Done:
+    typed.update({name: text(form, name) for name in ("reason", "amount")})
+    wanted = {"reason": typed["reason"][:1000], "amount": typed["amount"].replace(",", ".") or None}
+    done = _invoice(await invoices.credit(access, key, to_struct(CreditInput, wanted)))
+    note = done.credit_notes[-1]
+    return Done(done, f"Credit note {note.number} is issued for {note.total} {done.currency}.")
+
+
 async def _duplicate(
     invoices: InvoiceService, access: WorkspaceAccess, key: uuid.UUID, form: FormMultiDict, typed: dict[str, Any]
 ) -> Done:
@@ -151,10 +161,11 @@ ACTIONS: dict[str, Act] = {
     "send": _send,
     "pay": _pay,
     "cancel": _cancel,
+    "credit": _credit,
     "duplicate": _duplicate,
 }
 # The actions whose form is shown again, as typed, when refused.
-RESHOWN = {"send", "finalize"}
+RESHOWN = {"send", "finalize", "credit"}
 
 
 @post("/w/{company_slug:str}/invoices/{invoice_uuid:str}/{action:str}", include_in_schema=False)

@@ -242,7 +242,7 @@ async def detail_page(
     allowed = set(permitted_actions(access, invoice))
     next_number = (await billing.invoices.suggest_number(access)).number if "finalize" in allowed else None
     stalled = await stalled_emails(billing.session, access, invoice.uuid)
-    shown: dict[str, dict[str, Any]] = {name: {"values": {}, "errors": {}} for name in ("send", "finalize")}
+    shown: dict[str, dict[str, Any]] = {name: {"values": {}, "errors": {}} for name in ("send", "finalize", "credit")}
     shown.update(forms or {})
     return await page(
         request, "web/invoice.html", billing=billing, viewer=viewer, access=access, section="invoices",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from app.web import account, approvals, clients, invoice_actions, invoices, workspaces
+from app.web import account, approvals, clients, credit_notes, invoice_actions, invoices, workspaces
 from app.web.pages import EXCEPTION_HANDLERS, provide_viewer
 
 
@@ -20,6 +20,7 @@ def web_router() -> Router:
             *clients.ROUTES,
             *invoices.ROUTES,
             *invoice_actions.ROUTES,
+            *credit_notes.ROUTES,
         ],
         dependencies={"viewer": Provide(provide_viewer)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -57,6 +57,10 @@ KNOWN_ROUTES = {
     ("POST", "/api/v1/workspaces/{company_slug}/invoices/{invoice_uuid}/duplicate"),
     ("DELETE", "/api/v1/workspaces/{company_slug}/members/{user_uuid}"),
     ("GET", "/api/v1/workspaces/{company_slug}/stats"),
+    ("POST", "/api/v1/workspaces/{company_slug}/invoices/{invoice_uuid}/credit-notes"),
+    ("GET", "/api/v1/workspaces/{company_slug}/credit-notes"),
+    ("GET", "/api/v1/workspaces/{company_slug}/credit-notes/{note_uuid}"),
+    ("GET", "/api/v1/workspaces/{company_slug}/credit-notes/{note_uuid}/pdf"),
 }
 
 
@@ -80,6 +84,10 @@ class Victim:
     workspace: dict[str, Any]
 
     @property
+    def note_uuid(self) -> str:
+        return str(self.invoice["credit_notes"][0]["uuid"])
+
+    @property
     def owner_uuid(self) -> str:
         return str(self.invoice["history"][0]["actor"]["uuid"])
 
@@ -99,6 +107,7 @@ class Victim:
             if invoice["public_url"]:  # a draft has none
                 values.append(invoice["public_url"])
             values += [p["uuid"] for p in invoice["payments"]]
+            values += [v for n in invoice["credit_notes"] for v in (n["uuid"], n["number"])]
             values += [e["actor"]["uuid"] for e in invoice["history"] if e["actor"]["uuid"]]
             if invoice["number"]:
                 values.append(invoice["number"])
@@ -110,6 +119,7 @@ async def make_victim(caller: Caller) -> Victim:
     invoice = await create_invoice(caller, title=unique("Secret Project"), client_uuid=client["uuid"])
     await caller.post(f"/invoices/{invoice['uuid']}/send")
     await caller.post(f"/invoices/{invoice['uuid']}/payments", {"amount": "10.00"})
+    await caller.post(f"/invoices/{invoice['uuid']}/credit-notes", {"reason": "Goodwill", "amount": "1.00"})
     draft = await create_invoice(caller, title=unique("Secret Draft"), client_uuid=client["uuid"])
     workspace = (await caller.client.get(caller.url(), headers=caller.headers)).json()
     return Victim(caller, client, await get_invoice(caller, invoice["uuid"]), draft, workspace)
@@ -153,16 +163,20 @@ def _body(method: str, path: str, victim: Victim, stranger: Caller) -> dict[str,
         ("POST", "/invoices/{invoice_uuid}/payments"): {"amount": "1.00"},
         ("POST", "/invoices/{invoice_uuid}/cancel"): {"reason": "stranger"},
         ("POST", "/invoices/{invoice_uuid}/duplicate"): {"title": "Stolen copy"},
+        ("POST", "/invoices/{invoice_uuid}/credit-notes"): {"reason": "stranger", "amount": "1.00"},
     }
     return bodies.get((method, path.removeprefix("/api/v1/workspaces/{company_slug}")))
 
 
-def _fill(path: str, slug: str, invoice_uuid: str, client_uuid: str, user_uuid: str | None = None) -> str:
+def _fill(
+    path: str, slug: str, invoice_uuid: str, client_uuid: str, user_uuid: str | None = None, note_uuid: str = ""
+) -> str:
     # A member's user: the victim's own (owner) when known, else one that exists nowhere.
     values = {
         "company_slug": slug,
         "invoice_uuid": invoice_uuid,
         "client_uuid": client_uuid,
+        "note_uuid": note_uuid or str(uuidlib.uuid4()),
         "user_uuid": user_uuid or str(uuidlib.uuid4()),
         "client_id": "bcc_no-such-app",
     }
@@ -203,7 +217,7 @@ async def test_a_stranger_gets_404_on_every_workspace_route_and_learns_nothing(
     covered: set[tuple[str, str]] = set()
     for method, path in sorted(routes):
         for invoice in (victim.invoice, victim.draft):
-            url = _fill(path, caller.slug, invoice["uuid"], victim.client["uuid"], victim.owner_uuid)
+            url = _fill(path, caller.slug, invoice["uuid"], victim.client["uuid"], victim.owner_uuid, victim.note_uuid)
             response = await _call(client, method, url, stranger.token, _body(method, path, victim, stranger))
             assert response.status_code == 404, (method, url, response.text)
             assert_problem(response, 404)
@@ -241,21 +255,26 @@ async def test_a_stranger_using_their_own_slug_cannot_reach_the_victims_invoices
     that exists nowhere; the victim's data is unchanged."""
     victim = await make_victim(caller)
     before = await snapshot(victim)
-    with_uuid = {(m, p) for m, p in workspace_routes(app) if "{invoice_uuid}" in p or "{client_uuid}" in p}
+    targets = ("{invoice_uuid}", "{client_uuid}", "{note_uuid}")
+    with_uuid = {(m, p) for m, p in workspace_routes(app) if any(t in p for t in targets)}
     assert len(with_uuid) >= 10
     for method, path in sorted(with_uuid):
         body = _body(method, path, victim, stranger)
         for invoice in (victim.invoice, victim.draft):
-            real = _fill(path, stranger.slug, invoice["uuid"], victim.client["uuid"])
+            real = _fill(path, stranger.slug, invoice["uuid"], victim.client["uuid"], note_uuid=victim.note_uuid)
             nowhere = str(uuidlib.uuid4())
-            made_up = _fill(path, stranger.slug, nowhere, nowhere)
+            made_up = _fill(path, stranger.slug, nowhere, nowhere, note_uuid=nowhere)
             response = await _call(client, method, real, stranger.token, body)
             problem = assert_problem(response, 404)
-            assert problem["code"] in {"invoice_not_found", "client_not_found"}, problem
+            assert problem["code"] in {"invoice_not_found", "client_not_found", "credit_note_not_found"}, problem
             other = await _call(client, method, made_up, stranger.token, body)
             assert_problem(other, 404, problem["code"])
             # Same answer, up to the uuid the stranger typed in themselves.
-            typed = invoice["uuid"] if "{invoice_uuid}" in path else victim.client["uuid"]
+            typed = (
+                invoice["uuid"] if "{invoice_uuid}" in path
+                else victim.note_uuid if "{note_uuid}" in path
+                else victim.client["uuid"]
+            )  # fmt: skip
             assert response.text.replace(typed, "X") == other.text.replace(nowhere, "X")
             leaks = [s for s in victim.secrets if s != typed]
             assert not [s for s in leaks if s.lower() in response.text.lower()], response.text

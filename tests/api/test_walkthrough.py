@@ -38,5 +38,5 @@ async def test_invoice_goes_from_draft_to_paid_over_rest(caller: Caller) -> None
     problem = refused.json()
     assert problem["code"] == "invalid_transition"
     assert problem["current_status"] == "paid"
-    assert problem["allowed_actions"] == ["duplicate"]
+    assert problem["allowed_actions"] == ["duplicate", "credit"]
     assert refused.headers["content-type"].startswith("application/problem+json")

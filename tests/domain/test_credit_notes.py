@@ -131,3 +131,14 @@ async def test_a_credit_note_of_another_workspace_is_not_found(billing: Billing,
     with pytest.raises(NotFound):
         await billing.invoices.get_credit_note(stranger, credited.credit_notes[0].uuid)
     assert (await billing.invoices.list_credit_notes(stranger, ListQuery())).total == 0
+
+
+async def test_stats_count_what_was_invoiced_net_of_credit_notes(billing: Billing, access: WorkspaceAccess) -> None:
+    # Two sent invoices of 1,000.00 and 500.00 (no tax); 200.00 credited on the first, 100.00
+    # paid on the second: invoiced 1,300.00, outstanding 800.00 + 400.00 = 1,200.00.
+    first = await invoice_in(billing, access, "sent", items=[item("A", 1, 1000)])
+    second = await invoice_in(billing, access, "sent", items=[item("B", 1, 500)])
+    await billing.invoices.credit(access, first.uuid, CreditInput(reason="Discount agreed later", amount=D(200)))
+    await billing.invoices.mark_paid(access, second.uuid, PaymentInput(amount=D(100)))
+    [usd] = (await billing.stats.for_workspace(access)).currencies
+    assert (usd.total_invoiced, usd.total_paid, usd.total_outstanding) == ("1300.00", "100.00", "1200.00")

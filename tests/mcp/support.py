@@ -13,7 +13,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
-ACTION_TOOLS = {"workspace", "client", "invoice"}
+ACTION_TOOLS = {"workspace", "client", "invoice", "credit_note"}
 GRANULAR_TOOLS = {
     "create_invoice",
     "update_invoice",

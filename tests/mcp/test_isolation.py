@@ -22,7 +22,7 @@ from tests.conftest import unique
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import THREE_ITEMS, call, invoice, ok, refused, text_of, truly_required
 
-NOT_FOUND = {"workspace_not_found", "invoice_not_found", "client_not_found"}
+NOT_FOUND = {"workspace_not_found", "invoice_not_found", "client_not_found", "credit_note_not_found"}
 
 # A valid value for each argument a tool may require: a call that is refused as not found
 # would have been accepted (and harmful) had the stranger been let in.
@@ -41,6 +41,7 @@ VALID: dict[str, Any] = {
     "legal_name": "Hijacked",
     "role": "admin",
     "user_uuid": "9a1c2a5e-0000-4000-8000-000000000001",
+    "invoice_uuid": "9a1c2a5e-0000-4000-8000-000000000002",
 }
 
 # The pairs that target a victim's object by uuid: the own-slug calls must reach at least
@@ -68,6 +69,8 @@ KNOWN_UUID_TARGETS = {
     ("mark_invoice_paid", None),
     ("cancel_invoice", None),
     ("save_client", None),
+    ("credit_note", "create"),
+    ("credit_note", "list"),
 }
 
 
@@ -75,7 +78,7 @@ KNOWN_UUID_TARGETS = {
 class Victim:
     account: Account
     client: dict[str, Any]
-    invoices: list[dict[str, Any]]  # a sent and part-paid invoice, and a draft
+    invoices: list[dict[str, Any]]  # a sent, part-paid and part-credited invoice, and a draft
     workspace: dict[str, Any]
 
     @property
@@ -95,6 +98,7 @@ class Victim:
             if inv["public_url"]:  # a draft has none
                 values.append(inv["public_url"])
             values += [p["uuid"] for p in inv["payments"]]
+            values += [v for n in inv["credit_notes"] for v in (n["uuid"], n["number"])]
             values += [e["actor"]["uuid"] for e in inv["history"] if e["actor"]["uuid"]]
             if inv["number"]:
                 values.append(inv["number"])
@@ -111,6 +115,8 @@ async def make_victim(client: Client, account: Account) -> Victim:
     )
     await invoice(client, "send", slug, uuid=sent["uuid"])
     await invoice(client, "mark_paid", slug, uuid=sent["uuid"], amount=10)
+    await call(client, "credit_note", action="create", company_slug=slug, invoice_uuid=sent["uuid"],
+               reason="Goodwill", amount=1)  # fmt: skip
     draft = await invoice(
         client, "create", slug, title=unique("Secret Draft"), client_uuid=hidden["uuid"], items=THREE_ITEMS
     )
@@ -129,6 +135,7 @@ async def snapshot(client: Client, victim: Victim) -> dict[str, Any]:
         "number": await call(client, "suggest_invoice_number", company_slug=slug),
         "stats": await call(client, "get_billing_analytics", company_slug=slug),
         "members": await call(client, "workspace", action="list_members", company_slug=slug),
+        "credit_notes": await call(client, "credit_note", action="list", company_slug=slug),
     }
 
 
@@ -153,6 +160,8 @@ def initial_arguments(tool: types.Tool, action: str | None, slug: str, target: s
         arguments["uuid"] = target
     if "client_uuid" in properties:
         arguments["client_uuid"] = client_uuid
+    if "invoice_uuid" in properties:
+        arguments["invoice_uuid"] = target
     for name in truly_required(tool.input_schema):
         if name not in arguments:
             assert name in VALID, f"{tool.name} requires {name}: teach this test a valid value for it"
@@ -228,15 +237,16 @@ async def test_a_stranger_gets_not_found_from_every_tool_and_action_and_learns_n
         before = await snapshot(victim_client, victim)
         tools = (await stranger.list_tools()).tools
         every = pairs(tools)
-        assert len(every) == 37, sorted(every, key=str)
-        foreign = {victim.client["uuid"], *(i["uuid"] for i in victim.invoices)}
+        assert len(every) == 41, sorted(every, key=str)
+        notes = [n["uuid"] for i in victim.invoices for n in i["credit_notes"]]
+        foreign = {victim.client["uuid"], *(i["uuid"] for i in victim.invoices), *notes}
 
         with_victim_slug: set[tuple[str, str | None]] = set()
         by_uuid: set[tuple[str, str | None]] = set()
         empty_filter: set[tuple[str, str | None]] = set()
         # Each uuid-taking call is made with each of the victim's uuids: a client's uuid on an
         # invoice tool must be as unknown as an invoice's uuid on a client tool.
-        targets = [*(i["uuid"] for i in victim.invoices), victim.client["uuid"]]
+        targets = [*(i["uuid"] for i in victim.invoices), victim.client["uuid"], *notes]
         for tool in tools:
             for pair in sorted((p for p in every if p[0] == tool.name), key=str):
                 for target in targets:

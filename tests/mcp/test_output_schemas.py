@@ -97,6 +97,13 @@ async def test_every_tool_and_action_answers_as_its_output_schema_says(
         await call("finalize_invoice", uuid=third["uuid"], **ws)
         await call("send_invoice", uuid=third["uuid"], notify=False, **ws)
         await call("mark_invoice_paid", uuid=third["uuid"], **ws)
+        goodwill = {"invoice_uuid": third["uuid"], "reason": "Goodwill", "amount": "10", **ws}
+        await call("credit_note", action="create", dry_run=True, **goodwill)
+        credited = await call("credit_note", action="create", **goodwill)
+        note = credited["credit_notes"][0]["uuid"]
+        await call("credit_note", action="list", **ws)
+        await call("credit_note", action="get", uuid=note, **ws)
+        await call("credit_note", action="pdf", uuid=note, **ws)
         fourth = await call("create_invoice", title="Fourth", items=ITEMS, **ws)
         await call("cancel_invoice", uuid=fourth["uuid"], reason="Not needed", **ws)
         await call("get_billing_analytics", **ws)

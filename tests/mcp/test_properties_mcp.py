@@ -232,6 +232,17 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         return uuid_field(targets.invoices)
     if name == "client_uuid":
         return uuid_field([targets.client_uuid], nullable=True)
+    if name == "invoice_uuid":
+        return uuid_field(targets.invoices)
+    if name == "lines":
+        line = st.fixed_dictionaries({"line": st.integers(1, 3)}, optional={"quantity": st.sampled_from([1, "0.5"])})
+        return Field(
+            st.lists(line, min_size=1, max_size=2),
+            st.one_of(
+                st.lists(st.fixed_dictionaries({"line": st.sampled_from([0, -1, 201, "one"])}), min_size=1, max_size=2),
+                wrong_types(but=(list, type(None))),
+            ),
+        )
     if name == "user_uuid":  # nobody's: a generated call never takes the owner out of the workspace
         return uuid_field([])
     if name == "role":
@@ -409,6 +420,8 @@ async def check_answer(
         # A delivery date and a service period are one or the other, the period with both ends in order.
         relations = {"body", "number", "idempotency_key", "due_date", "early_payment_days", "date_to"}
         relations |= {"delivery_date", "service_period_start", "service_period_end"}
+        # What is left to credit depends on the credit notes earlier examples issued.
+        relations |= {"lines", "amount"} if example.tool == "credit_note" else set()
         allowed = example.suspects | relations
         allowed |= {"items"} if example.tool in ("finalize_invoice", "send_invoice", "invoice") else set()
         for name in named:

@@ -1,5 +1,5 @@
 """BILLCRAFT_MCP_TOOLS picks the tools exposed: ``actions`` (workspace, client, invoice),
-``granular`` (the 18 Billstride-style tools) or ``all`` (21, the default), over both the
+``granular`` (the 18 Billstride-style tools) or ``all`` (22, the default), over both the
 served HTTP endpoint and stdio; a tool outside the set is refused as unknown."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from tests.mcp.support import ACTION_TOOLS, ALL_TOOLS, GRANULAR_TOOLS, call, ref
 from tests.processes import ProcessEnv, serve
 
 
-async def test_default_tool_set_is_all_21_tools_each_with_a_title_and_annotations(served: str, owner: Account) -> None:
-    """Without BILLCRAFT_MCP_TOOLS the served process lists all 21 tools, each with a title
+async def test_default_tool_set_is_all_22_tools_each_with_a_title_and_annotations(served: str, owner: Account) -> None:
+    """Without BILLCRAFT_MCP_TOOLS the served process lists all 22 tools, each with a title
     and annotations; the action tools' enums list their actions."""
     async with http_client(served, owner.token) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     assert set(tools) == ALL_TOOLS
-    assert len(tools) == 21
+    assert len(tools) == 22
     for tool in tools.values():
         assert tool.title, tool.name
         assert tool.annotations is not None, tool.name
@@ -28,6 +28,7 @@ async def test_default_tool_set_is_all_21_tools_each_with_a_title_and_annotation
         "workspace": ["list", "get", "stats", "list_members", "add_member", "change_role", "remove_member"],
         "client": ["list", "get", "create", "update"],
         "invoice": ["list", "get", "create", "update", "send", "mark_paid", "cancel", "stats"],
+        "credit_note": ["list", "get", "create", "pdf"],
     }
     hints = {name: tool.annotations for name, tool in tools.items() if tool.annotations is not None}
     assert hints["get_invoice"].read_only_hint is True
@@ -35,10 +36,10 @@ async def test_default_tool_set_is_all_21_tools_each_with_a_title_and_annotation
     assert hints["send_invoice"].open_world_hint is True
 
 
-async def test_actions_tool_set_over_http_lists_only_workspace_client_and_invoice(
+async def test_actions_tool_set_over_http_lists_only_the_action_tools(
     process_env: ProcessEnv, owner: Account, tmp_path: Path
 ) -> None:
-    """A served process with BILLCRAFT_MCP_TOOLS=actions lists the three action tools; they
+    """A served process with BILLCRAFT_MCP_TOOLS=actions lists the four action tools; they
     work, and a granular tool is refused as unknown."""
     with serve(process_env, tmp_path / "serve-actions.log", mcp_tools="actions") as base:
         async with http_client(base, owner.token) as client:
@@ -54,11 +55,11 @@ async def test_tool_set_over_stdio(
     process_env: ProcessEnv, owner: Account, tmp_path: Path, mode: str, expected: set[str]
 ) -> None:
     """``billcraft mcp`` with BILLCRAFT_MCP_TOOLS=granular lists the 18 granular tools, with
-    =actions the 3 action tools; a tool of the other set is refused as unknown."""
+    =actions the 4 action tools; a tool of the other set is refused as unknown."""
     async with stdio_mcp(process_env, owner.token, tmp_path / "stdio.log", mcp_tools=mode) as client:
         names = {t.name for t in (await client.list_tools()).tools}
         assert names == expected
-        assert len(names) == {"granular": 18, "actions": 3}[mode]
+        assert len(names) == {"granular": 18, "actions": 4}[mode]
         hidden = "invoice" if mode == "granular" else "list_invoices"
         text = await refused_as_unknown_tool(client, hidden, {"company_slug": owner.slug})
         assert all(name in text for name in expected)

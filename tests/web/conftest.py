@@ -18,7 +18,15 @@ from app.domain.access import Channel, Principal
 from app.domain.approvals import Request
 from app.domain.billing import Billing
 from app.domain.outputs import InvoiceOut
-from app.domain.schemas import ClientInput, InvoiceCreate, ItemInput, MemberInput, WorkspaceCreate
+from app.domain.schemas import (
+    ClientInput,
+    CreditInput,
+    InvoiceCreate,
+    ItemInput,
+    MemberInput,
+    SendInput,
+    WorkspaceCreate,
+)
 from tests.conftest import unique
 from tests.processes import ProcessEnv, serve
 
@@ -39,8 +47,9 @@ def site(web_env: ProcessEnv, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @dataclass
 class Person:
-    """A user with a password, owner of a workspace holding one client and one draft, and
-    an assistant's request to finalize it that waits for their approval."""
+    """A user with a password, owner of a workspace holding one client and one draft, an
+    assistant's request to finalize it that waits for their approval, and an invoice sent by
+    mistake, credited in full (so cancelled: it counts in no figure)."""
 
     email: str
     slug: str
@@ -49,6 +58,7 @@ class Person:
     invoice_uuid: str
     invoice_title: str
     approval_uuid: str
+    credit_note_uuid: str
 
 
 MakePerson = Callable[..., Awaitable[Person]]
@@ -78,6 +88,17 @@ def make_person(db: Any) -> MakePerson:
             assert isinstance(invoice, InvoiceOut)
             request = Request(access, "invoice.finalize", invoice.uuid, None, None, "link")
             approval = await billing.approvals.ask(principal, request, {"message": "Finalize?"})
+            sent = await billing.invoices.create_invoice(
+                access,
+                InvoiceCreate(
+                    title=unique("Shipped"),
+                    items=[ItemInput(description="Audit", quantity=Decimal(1), unit_price=Decimal("500"))],
+                ),
+            )  # fmt: skip
+            assert isinstance(sent, InvoiceOut)
+            await billing.invoices.send(access, sent.uuid, SendInput(notify=False))
+            credited = await billing.invoices.credit(access, sent.uuid, CreditInput(reason="Sent by mistake"))
+            assert isinstance(credited, InvoiceOut)
             await session.commit()
         return Person(
             email=email,
@@ -87,6 +108,7 @@ def make_person(db: Any) -> MakePerson:
             invoice_uuid=str(invoice.uuid),
             invoice_title=invoice.title,
             approval_uuid=str(approval.id),
+            credit_note_uuid=str(credited.credit_notes[0].uuid),
         )
 
     return make

@@ -96,6 +96,7 @@ def ids_of(who: Person) -> dict[str, str]:
         "client_uuid": who.client_uuid,
         "invoice_uuid": who.invoice_uuid,
         "approval_id": who.approval_uuid,
+        "note_uuid": who.credit_note_uuid,
     }
 
 

@@ -19,15 +19,16 @@ from app.db.models import CreditNote, Invoice
 from app.domain import money, vat
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
+from app.domain.clients import client_out
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.invoices.base import Result
 from app.domain.invoices.numbers import Numbers
 from app.domain.invoices.pricing import check_amount, check_decimal
 from app.domain.lifecycle import Action, Status
-from app.domain.outputs import CreditNoteOut, Page
+from app.domain.outputs import CreditNoteDocument, CreditNoteOut, Page
 from app.domain.schemas import CreditInput, ListQuery
 from app.domain.views import credit_note_out, issued_groups
-from app.domain.workspaces import today_in
+from app.domain.workspaces import today_in, workspace_out
 
 CREDIT_PATTERN = "CN-{YYYY}-{SEQ:4}"
 
@@ -202,12 +203,24 @@ class Credits(Numbers):
         await self.enter(access, Scope.INVOICES_READ)
         return credit_note_out(await self.find_credit_note(access, note_uuid), self.base_url)
 
+    async def credit_note_document(self, access: WorkspaceAccess, note_uuid: uuid.UUID) -> CreditNoteDocument:
+        """What the PDF of a credit note shows."""
+        await self.enter(access, Scope.INVOICES_READ)
+        note = await self.find_credit_note(access, note_uuid)
+        client = note.invoice.client
+        return CreditNoteDocument(
+            credit_note=credit_note_out(note, self.base_url),
+            workspace=workspace_out(access.workspace, access.role.value),
+            client=client_out(client) if client else None,
+        )
+
     async def list_credit_notes(
         self, access: WorkspaceAccess, query: ListQuery, invoice_uuid: uuid.UUID | None = None
     ) -> Page[CreditNoteOut]:
         await self.enter(access, Scope.INVOICES_READ)
         where: list[Any] = [CreditNote.workspace_id == access.workspace_id]
         if invoice_uuid is not None:
+            await self.find(access, invoice_uuid)  # another workspace's invoice is not found, as everywhere
             where.append(CreditNote.invoice_id == invoice_uuid)
         if query.search:
             where.append(CreditNote.number.ilike(f"%{query.search}%"))

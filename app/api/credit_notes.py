@@ -1,0 +1,99 @@
+"""REST routes for credit notes: issued on an invoice (``POST .../invoices/{uuid}/credit-notes``,
+with ``Idempotency-Key`` and ``?dry_run=true``, answering with the whole resulting invoice),
+listed, read and printed. The rules live in ``app.domain.invoices.credits``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from app.api.invoices import DryRun
+from app.api.results import ACTION_RESPONSE, respond
+from app.api.workspaces import IdempotencyKeyHeader
+from app.domain.access import Scope
+from app.domain.outputs import CreditNoteOut, InvoiceOut, Page
+from app.domain.schemas import NO_NUL, CreditInput, ListQuery
+from app.faces import BillingDep, PrincipalDep, needs, pdf_response
+
+PDF = {200: ResponseSpec(bytes, description="application/pdf", media_type="application/pdf", generate_examples=False)}
+
+
+@post(
+    "/api/v1/workspaces/{company_slug:str}/invoices/{invoice_uuid:uuid}/credit-notes",
+    summary="Issue a credit note: the whole rest of the invoice, chosen lines, or an amount",
+    tags=["credit notes"],
+    responses=ACTION_RESPONSE,
+    status_code=201,
+    security=needs(Scope.INVOICES_WRITE),
+)
+async def credit_invoice(
+    company_slug: FromPath[str],
+    invoice_uuid: FromPath[uuid.UUID],
+    data: JSONBody[CreditInput],
+    principal: PrincipalDep,
+    billing: BillingDep,
+    idempotency_key: IdempotencyKeyHeader,
+    dry_run: DryRun = False,
+) -> Response[InvoiceOut]:
+    access, invoices = await billing.access(principal, company_slug), billing.invoices
+    result = await billing.mutate(
+        principal,
+        "invoice.credit",
+        data,
+        lambda dry: invoices.credit(access, invoice_uuid, data, dry_run=dry),
+        access=access,
+        target=invoice_uuid,
+        key=idempotency_key,
+        dry_run=dry_run,
+    )
+    return respond(result, 201)
+
+
+class CreditNoteController(Controller):
+    path = "/api/v1/workspaces/{company_slug:str}/credit-notes"
+    tags = ["credit notes"]
+
+    @get("/", summary="List credit notes, newest first", security=needs(Scope.INVOICES_READ))
+    async def list_credit_notes(
+        self,
+        company_slug: FromPath[str],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        invoice_uuid: FromQuery[uuid.UUID | None] = None,
+        search: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL.pattern)] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> Page[CreditNoteOut]:
+        access = await billing.access(principal, company_slug)
+        query = ListQuery(search=search, page=page, per_page=per_page)
+        return await billing.invoices.list_credit_notes(access, query, invoice_uuid)
+
+    @get("/{note_uuid:uuid}", summary="Get a credit note", security=needs(Scope.INVOICES_READ))
+    async def get_credit_note(
+        self, company_slug: FromPath[str], note_uuid: FromPath[uuid.UUID], principal: PrincipalDep, billing: BillingDep
+    ) -> CreditNoteOut:
+        return await billing.invoices.get_credit_note(await billing.access(principal, company_slug), note_uuid)
+
+    @get(
+        "/{note_uuid:uuid}/pdf",
+        summary="The credit note as a PDF",
+        security=needs(Scope.INVOICES_READ),
+        media_type="application/pdf",
+        responses=PDF,
+    )
+    async def credit_note_pdf(
+        self,
+        company_slug: FromPath[str],
+        note_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        state: State,
+    ) -> Response[bytes]:
+        access = await billing.access(principal, company_slug)
+        document = await billing.invoices.credit_note_document(access, note_uuid)
+        return await pdf_response(state, document, {"Cache-Control": "private, no-cache"})
