@@ -1,4 +1,4 @@
-"""BILLCRAFT_MCP_TOOLS picks the tools exposed: ``actions`` (workspace, client, invoice),
+"""BILLCRAFT_MCP_TOOLS picks the tools exposed: ``actions`` (workspace, client, invoice, credit_note),
 ``granular`` (the 18 Billstride-style tools) or ``all`` (22, the default), over both the
 served HTTP endpoint and stdio; a tool outside the set is refused as unknown."""
 
