@@ -133,6 +133,8 @@ WEB_ROUTES: dict[str, tuple[str, ...]] = {
     # The client's side, without an account.
     "GET /i/{public_token}": ("public.invoice_page",),
     "GET /i/{public_token}/pdf": ("public.invoice_pdf",),
+    "GET /c/{public_token}": ("public.credit_note_page",),
+    "GET /c/{public_token}/pdf": ("public.credit_note_pdf",),
     "GET /i/{public_token}/seen/{pixel}": ("public.email_opened",),  # the email's tracking pixel
     "GET /signup": ("account.sign_up",),
     "POST /signup": ("account.sign_up",),
@@ -275,6 +277,10 @@ INTENTIONAL: dict[str, Only] = {
         "web", "the client's page, reached without an account: REST and MCP give its address as public_url"
     ),
     "public.invoice_pdf": Only("web", "the client's PDF download from that page; members use invoice.pdf"),
+    "public.credit_note_page": Only(
+        "web", "the client's copy of a credit note, without an account: REST and MCP give it as public_url"
+    ),
+    "public.credit_note_pdf": Only("web", "the client's PDF of that credit note; members use credit_note.pdf"),
     "public.email_opened": Only("web", "a pixel in the email, loaded by the recipient's mail program"),
     "account.sign_up": Only("web", "people sign up in the browser; the CLI's `users create` for scripts"),
     "account.sign_in": Only("web", "browser sessions; REST and MCP authenticate with bearer tokens"),

@@ -34,6 +34,7 @@ PUBLIC_PATHS = [
     r"^/w/",
     r"^/static/",
     r"^/i/",  # the client's public invoice page: its token is the key
+    r"^/c/",  # the client's public credit note, likewise
     r"^/webhooks/",  # signed by the sender instead
     r"^/api/v1/downloads/",  # a signed, short-lived link is the key (app/api/downloads.py)
 ]

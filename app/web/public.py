@@ -1,5 +1,6 @@
 """The client's side of an invoice, reached without an account by the invoice's public
-token: the page (``/i/{token}``), its PDF, and the open-tracking pixel of an email.
+token: the page (``/i/{token}``), its PDF, and the open-tracking pixel of an email; and of a
+credit note by its own token (``/c/{token}`` and its PDF).
 
 The page leads with what the client came for: the status, the amount due (or when it was
 paid), the dates, and how to pay; then the parties, with country names in the business's
@@ -24,12 +25,13 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.documents.html import LABELS, document_view
+from app.documents.html import LABELS, credit_note_html, document_view
 from app.domain.deliveries import DeliveryService
 from app.domain.errors import NotFound
 from app.domain.outputs import ClientOut, InvoiceDocument
-from app.domain.public import public_document
+from app.domain.public import public_credit_note, public_document
 from app.faces import pdf_response
+from app.security_headers import DOCUMENT_CSP
 
 # Litestar adds "; charset=utf-8" to text types itself.
 HTML = "text/html"
@@ -121,4 +123,29 @@ async def open_pixel(public_token: Token, pixel: Token, db_session: NamedDepende
     return Response(PIXEL, media_type="image/gif", headers=PRIVATE)
 
 
-ROUTES = [public_invoice, public_invoice_pdf, open_pixel]
+@get("/c/{public_token:str}", include_in_schema=False)
+async def public_credit_note_page(
+    public_token: Token, db_session: NamedDependency[AsyncSession], state: State
+) -> Response[str] | Template:
+    """A credit note as it is printed: the document itself (its own styles only, no script)."""
+    try:
+        document = await public_credit_note(db_session, public_token, state.settings.base_url)
+    except NotFound:
+        return _missing()
+    return Response(
+        credit_note_html(document), media_type=HTML, headers={**PRIVATE, "Content-Security-Policy": DOCUMENT_CSP}
+    )
+
+
+@get("/c/{public_token:str}/pdf", include_in_schema=False)
+async def public_credit_note_pdf(
+    public_token: Token, db_session: NamedDependency[AsyncSession], state: State
+) -> Response[bytes] | Template:
+    try:
+        document = await public_credit_note(db_session, public_token, state.settings.base_url)
+    except NotFound:
+        return _missing()
+    return await pdf_response(state, document, PRIVATE)
+
+
+ROUTES = [public_invoice, public_invoice_pdf, open_pixel, public_credit_note_page, public_credit_note_pdf]

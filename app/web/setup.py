@@ -46,6 +46,6 @@ def sessions(settings: Settings) -> tuple[ServerSideSessionConfig, Store]:
         secure=settings.base_url.startswith("https://"),
         httponly=True,
         samesite="lax",
-        exclude=[r"^/api/", r"^/health$", r"^/ready$", r"^/static/", r"^/\.well-known/", r"^/i/"],
+        exclude=[r"^/api/", r"^/health$", r"^/ready$", r"^/static/", r"^/\.well-known/", r"^/i/", r"^/c/"],
     )
     return config, store

@@ -93,3 +93,22 @@ async def test_too_much_is_refused_as_a_problem_and_cancel_credits_a_sent_invoic
     cancelled = (await caller.post(f"/invoices/{uuid_}/cancel", {"reason": "Ordered twice"})).json()
     assert (cancelled["status"], cancelled["credited"], len(cancelled["credit_notes"])) == ("cancelled", "100.00", 1)
     assert [h["action"] for h in cancelled["history"]][-2:] == ["credit", "cancel"]
+
+
+async def test_the_client_reads_a_credit_note_at_its_public_address_without_an_account(
+    caller: Caller, client: AsyncTestClient[Litestar]
+) -> None:
+    invoice = await _paid_invoice(caller)
+    credited = await caller.post(f"/invoices/{invoice['uuid']}/credit-notes", {"reason": "Hosting refunded",
+                                                                              "lines": [{"line": 2}]})  # fmt: skip
+    note = (await caller.get(f"/credit-notes/{credited.json()['credit_notes'][0]['uuid']}")).json()
+    path = note["public_url"].split("://", 1)[1].split("/", 1)[1]
+    page = await client.get(f"/{path}")
+    assert page.status_code == 200
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    for shown in (note["number"], invoice["number"], "Hosting refunded", "€59.50"):
+        assert shown in page.text, shown
+    pdf = await client.get(f"/{path}/pdf")
+    assert (pdf.status_code, pdf.content[:5]) == (200, b"%PDF-")
+    assert (await client.get(f"/{path}x")).status_code == 404
