@@ -19,6 +19,7 @@ import aiosmtplib
 
 from app.config import Settings
 from app.documents.html import TEMPLATES, document_view
+from app.documents.i18n import gettext
 from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, Letter
 from app.domain.errors import ValidationFailed
@@ -42,11 +43,19 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
     due = view["due_date"]
     total, balance = view["totals"]["total"], view["totals"]["balance"]
     overdue = invoice.status == "overdue"
+
+    def t(text: str, **values: str) -> str:
+        """``text`` in the client's language, with ``values`` filled in."""
+        return gettext(document.language, text).format(**values)
+
     if letter.kind == EmailKind.REMINDER:
-        subject = f"Reminder: invoice {number} {'was' if overdue else 'is'} due {due}"
+        was = "Reminder: invoice {number} was due {due}" if overdue else "Reminder: invoice {number} is due {due}"
+        subject = t(was, number=number, due=due)
     else:
-        subject = f"Invoice {number} from {business}"
+        subject = t("Invoice {number} from {business}", number=number, business=business)
     context = {
+        "t": t,
+        "lang": view["lang"],
         "kind": letter.kind.value,
         "overdue": overdue,
         "business": business,

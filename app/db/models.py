@@ -122,6 +122,7 @@ class Client(UUIDv7AuditBase):
     tax_number: Mapped[str] = mapped_column(String(64), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="")  # "": the workspace's
 
 
 class Invoice(UUIDv7AuditBase):

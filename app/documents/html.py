@@ -15,9 +15,10 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from app.documents.i18n import formatting_locale, gettext
+from app.domain import vat
 from app.domain.lifecycle import shows_draft_mark
 from app.domain.outputs import ClientOut, CreditNoteDocument, InvoiceDocument, VatGroupOut, WorkspaceOut
-from app.domain.views import legal_notes as legal_notes_of
 
 # Kana is only Japanese, hangul only Korean: text with either is marked with its language,
 # so that its Han characters take that region's glyph forms (the fonts differ per region).
@@ -103,6 +104,22 @@ CATEGORY_LABELS = {
 }
 
 
+def words(language: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The labels and the VAT categories' names in ``language``."""
+    labels = {key: gettext(language, text) for key, text in LABELS.items()}
+    return labels, {code: gettext(language, text) for code, text in CATEGORY_LABELS.items()}
+
+
+def legal_notes_in(groups: list[VatGroupOut], language: str) -> list[str]:
+    """The legal notes of the VAT breakdown (``views.legal_notes``) in ``language``, in the
+    wording that language's tax practice uses: each exempt group's reason, then reverse
+    charge, intra-community supply, export and not subject."""
+    exempt = gettext(language, "Exempt from VAT: {reason}.")
+    notes = [exempt.format(reason=g.exemption_reason or g.exemption_code) for g in groups if g.tax_category == "E"]
+    used = [vat.Category(g.tax_category) for g in groups]
+    return notes + [gettext(language, note) for note in vat.notes_for(used)]
+
+
 def watermark(document: InvoiceDocument) -> str | None:
     """DRAFT until the invoice is finalized; CANCELLED once cancelled; nothing otherwise."""
     if document.invoice.status == "cancelled":
@@ -113,7 +130,8 @@ def watermark(document: InvoiceDocument) -> str | None:
 def document_view(document: InvoiceDocument) -> dict[str, Any]:
     """The invoice's words and figures formatted for people (the PDF, the public page)."""
     invoice, seller, client = document.invoice, document.workspace, document.client
-    locale = Locale.parse(seller.locale)
+    locale = formatting_locale(document.language, seller.locale)
+    labels, categories = words(document.language)
     currency = invoice.currency
 
     def money(amount: str) -> str:
@@ -128,7 +146,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         return str(format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)) if value else ""
 
     def tax_label(category: str, value: str | None) -> str:
-        return rate(value) if category == "S" else CATEGORY_LABELS[category]
+        return rate(value) if category == "S" else categories[category]
 
     def adjustment_rows(kind: str) -> list[dict[str, str]]:
         rows = []
@@ -139,7 +157,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
                 details = [rate(adjustment.percent)] if adjustment.percent else []
                 if len(invoice.vat_breakdown) > 1:
                     details.append(tax_label(part.tax_category, part.tax_rate))
-                label = adjustment.reason or adjustment.reason_code or LABELS["discount"]
+                label = adjustment.reason or adjustment.reason_code or labels["discount"]
                 rows.append({
                     "label": f"{label} ({', '.join(details)})" if details else label,
                     "amount": money(f"-{part.amount}" if kind == "allowance" else part.amount),
@@ -150,12 +168,12 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
     early = invoice.early_payment
     return dict(
         lang=document_language(locale),
-        heading=LABELS["invoice"] if invoice.finalized_at else LABELS["draft_heading"],
+        heading=labels["invoice"] if invoice.finalized_at else labels["draft_heading"],
         watermark=watermark(document),
         invoice=invoice,
         seller=_seller(seller),
         client=client,
-        client_lines=_client_lines(client),
+        client_lines=_client_lines(client, labels),
         issue_date=format_date(invoice.issue_date, "long", locale=locale),
         due_date=format_date(invoice.due_date, "long", locale=locale),
         delivered=format_date(invoice.delivery_date, "long", locale=locale) if invoice.delivery_date else None,
@@ -175,7 +193,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
                 ),
                 "amount": money(line.amount),
                 "discount": (
-                    f"{LABELS['discount']} {rate(line.discount_percent) + ': ' if line.discount_percent else ''}"
+                    f"{labels['discount']} {rate(line.discount_percent) + ': ' if line.discount_percent else ''}"
                     f"{money(f'-{line.discount}')}"
                 )
                 if Decimal(line.discount)
@@ -185,8 +203,8 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         ],
         allowances=adjustment_rows("allowance"),
         charges=adjustment_rows("charge"),
-        breakdown=_breakdown(invoice.vat_breakdown, money, rate),
-        legal_notes=invoice.legal_notes,
+        breakdown=_breakdown(invoice.vat_breakdown, money, rate, labels, categories),
+        legal_notes=legal_notes_in(invoice.vat_breakdown, document.language),
         totals={
             "subtotal": money(invoice.subtotal),
             "net": money(invoice.net_total) if invoice.adjustments else None,
@@ -197,14 +215,14 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
             "balance": money(invoice.balance_due),
             "discount_taken": money(early.taken) if early and early.taken else None,
         },
-        early_payment=LABELS["early_payment_terms"].format(
+        early_payment=labels["early_payment_terms"].format(
             percent=format_decimal(Decimal(early.percent), locale=locale),
             date=format_date(early.pay_by, "long", locale=locale),
             amount=money(early.amount),
         )
         if early
         else None,
-        labels=LABELS,
+        labels=labels,
     )
 
 
@@ -232,7 +250,7 @@ def _seller(seller: WorkspaceOut) -> dict[str, str]:
     }
 
 
-def _client_lines(client: ClientOut | None) -> list[str]:
+def _client_lines(client: ClientOut | None, labels: dict[str, str]) -> list[str]:
     if client is None:
         return []
     city = " ".join(p for p in (client.postal_code, client.city) if p)
@@ -242,19 +260,19 @@ def _client_lines(client: ClientOut | None) -> list[str]:
         if line
     ]
     if client.tax_number:
-        lines.append(f"{LABELS['tax_id']}: {client.tax_number}")
+        lines.append(f"{labels['tax_id']}: {client.tax_number}")
     return lines
 
 
-def _breakdown(groups: list[VatGroupOut], money: Any, rate: Any) -> list[dict[str, str]]:
+def _breakdown(
+    groups: list[VatGroupOut], money: Any, rate: Any, labels: dict[str, str], categories: dict[str, str]
+) -> list[dict[str, str]]:
     return [
         {
             "label": (
-                LABELS["vat_on"].format(rate=rate(g.tax_rate), base=money(g.taxable_amount))
+                labels["vat_on"].format(rate=rate(g.tax_rate), base=money(g.taxable_amount))
                 if g.tax_category == "S"
-                else LABELS["category_on"].format(
-                    category=CATEGORY_LABELS[g.tax_category], base=money(g.taxable_amount)
-                )
+                else labels["category_on"].format(category=categories[g.tax_category], base=money(g.taxable_amount))
             ),
             "amount": money(g.tax_amount),
         }
@@ -266,7 +284,8 @@ def credit_note_view(document: CreditNoteDocument) -> dict[str, Any]:
     """A credit note's words and figures formatted for people: positive amounts credited,
     the invoice it corrects named by number and date (the law asks for both)."""
     note, seller = document.credit_note, document.workspace
-    locale = Locale.parse(seller.locale)
+    locale = formatting_locale(document.language, seller.locale)
+    labels, categories = words(document.language)
 
     def money(amount: str) -> str:
         return str(format_currency(Decimal(amount), note.currency, locale=locale))
@@ -280,12 +299,12 @@ def credit_note_view(document: CreditNoteDocument) -> dict[str, Any]:
     invoice_date = format_date(note.invoice.issue_date, "long", locale=locale)
     return dict(
         lang=document_language(locale),
-        heading=LABELS["credit_note"],
-        reference=LABELS["reference"].format(number=note.invoice.number, date=invoice_date),
+        heading=labels["credit_note"],
+        reference=labels["reference"].format(number=note.invoice.number, date=invoice_date),
         note=note,
         seller=_seller(seller),
         client=document.client,
-        client_lines=_client_lines(document.client),
+        client_lines=_client_lines(document.client, labels),
         issue_date=format_date(note.issue_date, "long", locale=locale),
         invoice_date=invoice_date,
         lines=[
@@ -297,8 +316,8 @@ def credit_note_view(document: CreditNoteDocument) -> dict[str, Any]:
             }
             for x in note.lines
         ],
-        breakdown=_breakdown(note.vat_breakdown, money, rate),
-        legal_notes=legal_notes_of(note.vat_breakdown),
+        breakdown=_breakdown(note.vat_breakdown, money, rate, labels, categories),
+        legal_notes=legal_notes_in(note.vat_breakdown, document.language),
         totals={"net": money(note.net_total), "total": money(note.total)},
-        labels=LABELS,
+        labels=labels,
     )

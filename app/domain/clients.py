@@ -11,6 +11,7 @@ from app.db.models import Client, Invoice
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.languages import check_language
 from app.domain.money import format_amount
 from app.domain.outputs import ClientBalanceOut, ClientOut, Page
 from app.domain.schemas import ClientInput, ClientUpdate
@@ -35,6 +36,8 @@ def _clean(field: str, value: str) -> str:
         raise ValidationFailed.field("name", "must not be blank")
     if field == "email" and value:
         value = check_email(value)
+    if field == "language":
+        return check_language(value)
     if field == "country" and value:
         if len(value) != 2 or not (value.isascii() and value.isalpha()):
             raise ValidationFailed.field("country", "an ISO 3166 two-letter country code such as US or FR")

@@ -28,6 +28,7 @@ from app.domain import tenancy
 from app.domain.access import Channel, Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.clients import client_out
+from app.domain.languages import document_language
 from app.domain.outbox import hand_over
 from app.domain.outputs import InvoiceDocument
 from app.domain.views import invoice_out
@@ -205,6 +206,7 @@ class DeliveryService:
             invoice=out,
             workspace=workspace_out(workspace, "owner"),
             client=client_out(invoice.client) if invoice.client else None,
+            language=document_language(invoice.client.language if invoice.client else None, workspace.locale),
         )
         return Letter(
             delivery_id=delivery.id,

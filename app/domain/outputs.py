@@ -277,14 +277,17 @@ class CreditNoteDocument(Struct):
     credit_note: CreditNoteOut
     workspace: WorkspaceOut
     client: ClientOut | None
+    language: str = "en"  # what it is written in (app.domain.languages)
 
 
 class InvoiceDocument(Struct):
-    """Everything printed on an invoice: the invoice, the business issuing it, its client."""
+    """Everything printed on an invoice: the invoice, the business issuing it, its client,
+    and the language it is written in."""
 
     invoice: InvoiceOut
     workspace: WorkspaceOut
     client: ClientOut | None
+    language: str = "en"  # app.domain.languages
 
 
 class PdfMaker(Protocol):
@@ -308,6 +311,7 @@ class ClientOut(Struct):
     tax_number: str
     website: str
     notes: str
+    language: str  # its documents' language; "": the workspace's
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import CreditNote, Invoice, Workspace
 from app.domain.clients import client_out
 from app.domain.errors import NotFound
+from app.domain.languages import document_language
 from app.domain.outputs import CreditNoteDocument, InvoiceDocument
 from app.domain.views import credit_note_out, invoice_out, shown_to_client
 from app.domain.workspaces import workspace_out
@@ -24,6 +25,7 @@ async def public_document(session: AsyncSession, public_token: str, base_url: st
         invoice=invoice_out(invoice, base_url),
         workspace=workspace_out(workspace, "client"),
         client=client_out(invoice.client) if invoice.client else None,
+        language=document_language(invoice.client.language if invoice.client else None, workspace.locale),
     )
 
 
@@ -39,4 +41,5 @@ async def public_credit_note(session: AsyncSession, public_token: str, base_url:
         credit_note=credit_note_out(note, base_url),
         workspace=workspace_out(workspace, "client"),
         client=client_out(note.invoice.client) if note.invoice.client else None,
+        language=document_language(note.invoice.client.language if note.invoice.client else None, workspace.locale),
     )

@@ -207,6 +207,7 @@ class ClientInput(Input):
     tax_number: Annotated[str, ONE_LINE, Meta(max_length=64)] = ""
     website: Annotated[str, ONE_LINE, Meta(max_length=300)] = ""
     notes: LongText = ""
+    language: Annotated[str, ONE_LINE, Meta(max_length=8)] = ""  # its documents' language; "": the workspace's
 
 
 class ClientUpdate(Input):
@@ -222,6 +223,7 @@ class ClientUpdate(Input):
     tax_number: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
     website: Annotated[str, ONE_LINE, Meta(max_length=300)] | UnsetType = UNSET
     notes: LongText | UnsetType = UNSET
+    language: Annotated[str, ONE_LINE, Meta(max_length=8)] | UnsetType = UNSET
 
 
 class WorkspaceCreate(Input):

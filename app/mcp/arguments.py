@@ -160,6 +160,9 @@ P: dict[str, Schema] = {
     "region": text_arg("State or region"),
     "country": text_arg("ISO 3166 two-letter country code, e.g. US"),
     "tax_number": text_arg("VAT or tax number"),
+    "language": text_arg(
+        "Language of the client's invoices and emails: en, de, fr, es, it, nl or pt_BR (empty: the workspace's)"
+    ),
     "website": text_arg("Website"),
     # business settings
     "default_currency": text_arg("Default ISO 4217 currency for new invoices"),

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.domain.access import Scope
 from app.domain.errors import Conflict, ValidationFailed
+from app.domain.languages import LANGUAGES
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
@@ -44,7 +45,7 @@ async def _form_page(
     values = extra.pop("values", None) or ({f: getattr(client, f) for f in FIELDS} if client else {})
     return await page(
         request, "web/client_form.html", billing=billing, viewer=viewer, access=access, section="clients",
-        client=client, values=values, **{"errors": {}, **extra},
+        client=client, values=values, languages=LANGUAGES, **{"errors": {}, **extra},
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.documents.html import LABELS, credit_note_html, document_view
+from app.documents.i18n import gettext
 from app.domain.deliveries import DeliveryService
 from app.domain.errors import NotFound
 from app.domain.outputs import ClientOut, InvoiceDocument
@@ -75,7 +76,7 @@ def public_view(document: InvoiceDocument) -> dict[str, Any]:
     view: dict[str, Any] = document_view(document)
     invoice = document.invoice
     locale = Locale.parse(document.workspace.locale)
-    view["status_word"] = STATUS_WORDS.get(invoice.status, invoice.status)
+    view["status_word"] = gettext(document.language, STATUS_WORDS.get(invoice.status, invoice.status))
     view["client_lines"] = client_lines(document.client, locale) if document.client else []
     paid_on = max((p.payment_date for p in invoice.payments), default=None)
     view["paid_on"] = format_date(paid_on, "long", locale=locale) if invoice.status == "paid" and paid_on else ""

@@ -672,6 +672,10 @@ def client_fields() -> dict[str, Field]:
         "tax_number": text_field(64, surrogates=SURROGATES),
         "website": text_field(300, surrogates=SURROGATES),
         "notes": text_field(5000, surrogates=SURROGATES),
+        "language": Field(
+            st.sampled_from(["", "en", "de", "fr", "es", "it", "nl", "pt_BR"]),
+            st.one_of(st.sampled_from(["xx", "english", "d", "de\x00", "zh"]), wrong_types(but=(str,))),
+        ),
     }
 
 

@@ -245,6 +245,11 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         )
     if name == "user_uuid":  # nobody's: a generated call never takes the owner out of the workspace
         return uuid_field([])
+    if name == "language":
+        return Field(
+            st.sampled_from(["", "en", "de", "pt_BR"]),
+            st.one_of(st.sampled_from(["xx", "english", "zh"]), wrong_types(but=(str, type(None)))),
+        )
     if name == "role":
         return choice_field(["owner", "admin", "member", "viewer"], surrogates=SURROGATES)
     if name in ("issue_date", "date_from", "date_to", "delivery_date", "service_period_start", "service_period_end"):

@@ -24,6 +24,7 @@ from app.domain.errors import NotFound, ValidationFailed
 from app.domain.invoices.base import Result
 from app.domain.invoices.numbers import Numbers
 from app.domain.invoices.pricing import check_amount, check_decimal
+from app.domain.languages import document_language
 from app.domain.lifecycle import Action, Status
 from app.domain.outputs import CreditNoteDocument, CreditNoteOut, Page
 from app.domain.schemas import CreditInput, ListQuery
@@ -212,6 +213,7 @@ class Credits(Numbers):
             credit_note=credit_note_out(note, self.base_url),
             workspace=workspace_out(access.workspace, access.role.value),
             client=client_out(client) if client else None,
+            language=document_language(client.language if client else None, access.workspace.locale),
         )
 
     async def list_credit_notes(

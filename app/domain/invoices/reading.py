@@ -14,6 +14,7 @@ from app.domain.clients import client_out
 from app.domain.deliveries import DeliveryStatus
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import InvoiceBase
+from app.domain.languages import document_language
 from app.domain.lifecycle import Status
 from app.domain.outputs import InvoiceDocument, InvoiceOut, InvoiceSummary, Page
 from app.domain.schemas import InvoiceFilter
@@ -35,6 +36,7 @@ class Reading(InvoiceBase):
             invoice=self.out(invoice),
             workspace=workspace_out(access.workspace, access.role.value),
             client=client_out(invoice.client) if invoice.client else None,
+            language=document_language(invoice.client.language if invoice.client else None, access.workspace.locale),
         )
 
     async def list_page(self, access: WorkspaceAccess, query: InvoiceFilter) -> Page[InvoiceSummary]:
