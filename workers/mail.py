@@ -16,9 +16,10 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+from markupsafe import Markup, escape
 
 from app.config import Settings
-from app.documents.html import TEMPLATES, document_view
+from app.documents.html import TEMPLATES, document_view, lang_attr
 from app.documents.i18n import gettext
 from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, Letter
@@ -32,6 +33,10 @@ class PermanentFailure(Exception):
 
 class TemporaryFailure(Exception):
     """The email could not be handed over now (a 4xx answer, no connection): try later."""
+
+
+# Placeholders the HTML part shows in bold: who sent it and which invoice, and when it is due.
+_BOLD = {"business", "number", "due", "balance"}
 
 
 def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
@@ -48,6 +53,17 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
         """``text`` in the client's language, with ``values`` filled in."""
         return gettext(document.language, text).format(**values)
 
+    def th(text: str, **values: str) -> Markup:
+        """The same for the HTML part: each typed value escaped and marked with its own
+        direction (and language, where its script tells), names and numbers in bold."""
+        marked = {
+            key: Markup('<{0} dir="auto"{1}>{2}</{0}>').format(
+                "strong" if key in _BOLD else "span", lang_attr(value), value
+            )
+            for key, value in values.items()
+        }
+        return Markup(escape(gettext(document.language, text))).format(**marked)
+
     if letter.kind == EmailKind.REMINDER:
         was = "Reminder: invoice {number} was due {due}" if overdue else "Reminder: invoice {number} is due {due}"
         subject = t(was, number=number, due=due)
@@ -55,6 +71,7 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
         subject = t("Invoice {number} from {business}", number=number, business=business)
     context = {
         "t": t,
+        "th": th,
         "lang": view["lang"],
         "kind": letter.kind.value,
         "overdue": overdue,
