@@ -50,7 +50,8 @@ from tests.workers.scripts import (
 pytestmark = ONE_DATABASE
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "scripts"
-TEMPLATE = Path(__file__).resolve().parents[2] / "app" / "documents" / "templates" / "invoice.html"
+# The printed documents' look (fonts included), shared by the invoice and the credit note.
+TEMPLATE = Path(__file__).resolve().parents[2] / "app" / "documents" / "templates" / "_style.html"
 A4_WIDTH = 595.92  # points, as Chromium writes the MediaBox
 MARGIN = 16 / 25.4 * 72  # the template's left and right page margin, 16 mm
 LONG_NAME = "AKTIENGESELLSCHAFTFUERDIGITALELOESUNGENUNDBERATUNGSDIENSTEXY"  # 60 letters
