@@ -539,7 +539,8 @@ class LoadClient:
         if step == "remind":
             return ["remind"], tracked.status
         if step == "cancel":
-            return ["cancel"], "cancelled"
+            # A finalized invoice is cancelled by a credit note for all of it first.
+            return (["credit"] if tracked.finalized or tracked.status != "draft" else []) + ["cancel"], "cancelled"
         return ["payment"], "paid" if step == "pay_full" else None
 
     def payment_amount(self, tracked: Tracked, step: str) -> str | None:
