@@ -160,6 +160,8 @@ class Invoice(UUIDv7AuditBase):
     # breakdown the invoice was priced with (None: priced before groups, tax per line).
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     vat_breakdown: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    # The seller's and the client's details as issued (app.domain.parties), kept at finalize.
+    issued_parties: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     credited_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # the totals of its credit notes
     # Early-payment discount (Skonto): this percent off when paid within this many days of

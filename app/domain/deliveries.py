@@ -24,15 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from app.db.models import EmailDelivery, Invoice, InvoiceEvent, Workspace
-from app.domain import tenancy
+from app.domain import parties, tenancy
 from app.domain.access import Channel, Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
-from app.domain.clients import client_out
-from app.domain.languages import document_language
 from app.domain.outbox import hand_over
 from app.domain.outputs import InvoiceDocument
-from app.domain.views import invoice_out
-from app.domain.workspaces import workspace_out
 
 MAX_ATTEMPTS = 6
 FIRST_RETRY = dt.timedelta(seconds=30)
@@ -201,13 +197,7 @@ class DeliveryService:
         delivery = await self._get(delivery_id)
         invoice = await self.session.get_one(Invoice, delivery.invoice_id)
         workspace = await self.session.get_one(Workspace, delivery.workspace_id)
-        out = invoice_out(invoice, self.base_url)
-        document = InvoiceDocument(
-            invoice=out,
-            workspace=workspace_out(workspace, "owner"),
-            client=client_out(invoice.client) if invoice.client else None,
-            language=document_language(invoice.client.language if invoice.client else None, workspace.locale),
-        )
+        document = parties.invoice_document(invoice, workspace, "owner", self.base_url)
         return Letter(
             delivery_id=delivery.id,
             attempts=delivery.attempts,
@@ -216,8 +206,8 @@ class DeliveryService:
             message=delivery.message,
             message_id=delivery.message_id,
             document=document,
-            open_url=f"{out.public_url}?d={delivery.token}",
-            pixel_url=f"{out.public_url}/seen/{delivery.token}.gif",
+            open_url=f"{document.invoice.public_url}?d={delivery.token}",
+            pixel_url=f"{document.invoice.public_url}/seen/{delivery.token}.gif",
         )
 
     async def sent(self, delivery_id: uuid.UUID, attempts: int, now: dt.datetime | None = None) -> bool:

@@ -8,12 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import CreditNote, Invoice, Workspace
-from app.domain.clients import client_out
+from app.domain import parties
 from app.domain.errors import NotFound
-from app.domain.languages import document_language
 from app.domain.outputs import CreditNoteDocument, InvoiceDocument
-from app.domain.views import credit_note_out, invoice_out, shown_to_client
-from app.domain.workspaces import workspace_out
+from app.domain.views import shown_to_client
 
 
 async def public_document(session: AsyncSession, public_token: str, base_url: str) -> InvoiceDocument:
@@ -21,12 +19,7 @@ async def public_document(session: AsyncSession, public_token: str, base_url: st
     if invoice is None or not shown_to_client(invoice):
         raise NotFound("no such invoice")
     workspace = await session.get_one(Workspace, invoice.workspace_id)
-    return InvoiceDocument(
-        invoice=invoice_out(invoice, base_url),
-        workspace=workspace_out(workspace, "client"),
-        client=client_out(invoice.client) if invoice.client else None,
-        language=document_language(invoice.client.language if invoice.client else None, workspace.locale),
-    )
+    return parties.invoice_document(invoice, workspace, "client", base_url)
 
 
 async def public_credit_note(session: AsyncSession, public_token: str, base_url: str) -> CreditNoteDocument:
@@ -37,9 +30,4 @@ async def public_credit_note(session: AsyncSession, public_token: str, base_url:
     if note is None:
         raise NotFound("no such credit note")
     workspace = await session.get_one(Workspace, note.workspace_id)
-    return CreditNoteDocument(
-        credit_note=credit_note_out(note, base_url),
-        workspace=workspace_out(workspace, "client"),
-        client=client_out(note.invoice.client) if note.invoice.client else None,
-        language=document_language(note.invoice.client.language if note.invoice.client else None, workspace.locale),
-    )
+    return parties.credit_note_document(note, workspace, "client", base_url)

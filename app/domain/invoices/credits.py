@@ -16,20 +16,18 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db.models import CreditNote, Invoice
-from app.domain import money, vat
+from app.domain import money, parties, vat
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
-from app.domain.clients import client_out
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.invoices.base import Result
 from app.domain.invoices.numbers import Numbers
 from app.domain.invoices.pricing import check_amount, check_decimal
-from app.domain.languages import document_language
 from app.domain.lifecycle import Action, Status
 from app.domain.outputs import CreditNoteDocument, CreditNoteOut, Page
 from app.domain.schemas import CreditInput, ListQuery
 from app.domain.views import credit_note_out, issued_groups
-from app.domain.workspaces import today_in, workspace_out
+from app.domain.workspaces import today_in
 
 CREDIT_PATTERN = "CN-{YYYY}-{SEQ:4}"
 
@@ -208,13 +206,7 @@ class Credits(Numbers):
         """What the PDF of a credit note shows."""
         await self.enter(access, Scope.INVOICES_READ)
         note = await self.find_credit_note(access, note_uuid)
-        client = note.invoice.client
-        return CreditNoteDocument(
-            credit_note=credit_note_out(note, self.base_url),
-            workspace=workspace_out(access.workspace, access.role.value),
-            client=client_out(client) if client else None,
-            language=document_language(client.language if client else None, access.workspace.locale),
-        )
+        return parties.credit_note_document(note, access.workspace, access.role.value, self.base_url)
 
     async def list_credit_notes(
         self, access: WorkspaceAccess, query: ListQuery, invoice_uuid: uuid.UUID | None = None

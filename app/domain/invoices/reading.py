@@ -9,18 +9,16 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.db.models import Client, EmailDelivery, Invoice
+from app.domain import parties
 from app.domain.access import Scope, WorkspaceAccess
-from app.domain.clients import client_out
 from app.domain.deliveries import DeliveryStatus
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import InvoiceBase
-from app.domain.languages import document_language
 from app.domain.lifecycle import Status
 from app.domain.outputs import InvoiceDocument, InvoiceOut, InvoiceSummary, Page
 from app.domain.schemas import InvoiceFilter
 from app.domain.search import contains
 from app.domain.views import SUMMARY_COLUMNS, invoice_summary
-from app.domain.workspaces import workspace_out
 
 
 class Reading(InvoiceBase):
@@ -32,12 +30,7 @@ class Reading(InvoiceBase):
         """What the PDF of an invoice shows."""
         await self.enter(access, Scope.INVOICES_READ)
         invoice = await self.find(access, invoice_uuid)
-        return InvoiceDocument(
-            invoice=self.out(invoice),
-            workspace=workspace_out(access.workspace, access.role.value),
-            client=client_out(invoice.client) if invoice.client else None,
-            language=document_language(invoice.client.language if invoice.client else None, access.workspace.locale),
-        )
+        return parties.invoice_document(invoice, access.workspace, access.role.value, self.base_url)
 
     async def list_page(self, access: WorkspaceAccess, query: InvoiceFilter) -> Page[InvoiceSummary]:
         await self.enter(access, Scope.INVOICES_READ)

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from app.db.models import Invoice
-from app.domain import legal, mail_limits
+from app.domain import legal, mail_limits, parties
 from app.domain.access import WorkspaceAccess
 from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, queue_emails
@@ -51,6 +51,7 @@ class Transitions(Credits):
         elif invoice.number is None:
             invoice.number = await self._next_number(access, invoice.issue_date)
         invoice.finalized_at = utcnow()
+        invoice.issued_parties = parties.snapshot(invoice, access.workspace)
         self._record(access, invoice, "finalize", Status.DRAFT, Status.DRAFT, data={"number": invoice.number})
 
     async def send(
