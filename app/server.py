@@ -12,7 +12,7 @@ from litestar.types import ASGIApp
 
 from app.api.auth import bearer_auth
 from app.api.clients import ClientController
-from app.api.credit_notes import CreditNoteController, credit_invoice
+from app.api.credit_notes import CreditNoteController, credit_invoice, record_refund
 from app.api.docs import SwaggerDocs
 from app.api.downloads import download
 from app.api.invoices import InvoiceController
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvoiceController,
             CreditNoteController,
             credit_invoice,
+            record_refund,
             all_stats,
             bounce_webhook,
             download,

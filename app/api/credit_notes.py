@@ -1,6 +1,8 @@
 """REST routes for credit notes: issued on an invoice (``POST .../invoices/{uuid}/credit-notes``,
 with ``Idempotency-Key`` and ``?dry_run=true``, answering with the whole resulting invoice),
-listed, read and printed. The rules live in ``app.domain.invoices.credits``."""
+listed, read and printed; and the refund a credit note leaves due on a paid invoice, recorded
+as an outgoing payment (``POST .../invoices/{uuid}/refunds``). The rules live in
+``app.domain.invoices.credits`` and ``payments``."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from app.api.results import ACTION_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
 from app.domain.outputs import CreditNoteOut, InvoiceOut, Page
-from app.domain.schemas import NO_NUL, CreditInput, ListQuery
+from app.domain.schemas import NO_NUL, CreditInput, ListQuery, PaymentInput
 from app.faces import BillingDep, PrincipalDep, needs, pdf_response
 
 PDF = {200: ResponseSpec(bytes, description="application/pdf", media_type="application/pdf", generate_examples=False)}
@@ -46,6 +48,38 @@ async def credit_invoice(
         "invoice.credit",
         data,
         lambda dry: invoices.credit(access, invoice_uuid, data, dry_run=dry),
+        access=access,
+        target=invoice_uuid,
+        key=idempotency_key,
+        dry_run=dry_run,
+    )
+    return respond(result, 201)
+
+
+@post(
+    "/api/v1/workspaces/{company_slug:str}/invoices/{invoice_uuid:uuid}/refunds",
+    summary="Record money paid back to the client: the refund its credit notes left due (all of it by default)",
+    tags=["credit notes"],
+    responses=ACTION_RESPONSE,
+    status_code=201,
+    security=needs(Scope.PAYMENTS_WRITE),
+)
+async def record_refund(
+    company_slug: FromPath[str],
+    invoice_uuid: FromPath[uuid.UUID],
+    principal: PrincipalDep,
+    billing: BillingDep,
+    idempotency_key: IdempotencyKeyHeader,
+    data: JSONBody[PaymentInput | None] = None,
+    dry_run: DryRun = False,
+) -> Response[InvoiceOut]:
+    body = data or PaymentInput()
+    access, invoices = await billing.access(principal, company_slug), billing.invoices
+    result = await billing.mutate(
+        principal,
+        "invoice.refund",
+        body,
+        lambda dry: invoices.record_refund(access, invoice_uuid, body, dry_run=dry),
         access=access,
         target=invoice_uuid,
         key=idempotency_key,

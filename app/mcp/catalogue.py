@@ -112,8 +112,10 @@ def _action_tools() -> list[ToolSpec]:
                 "and lines [{line, quantity}] for chosen lines, or amount for a net amount, else the whole rest of "
                 "the invoice): issues a numbered credit note, lowers the balance (a paid invoice then has a "
                 "refund due; an open one credited in full is cancelled) and returns the whole invoice. list "
-                "(invoice_uuid, search, page), get (uuid), pdf (uuid: a download link). create takes "
-                "idempotency_key and dry_run; the person confirms it, as a cancellation."
+                "(invoice_uuid, search, page), get (uuid), pdf (uuid: a download link); refund (invoice_uuid, "
+                "amount, payment_date, payment_method): record money paid back to the client, the refund due by "
+                "default. create and refund take idempotency_key and dry_run; the person confirms a credit note, "
+                "as a cancellation."
             ),
             properties=(
                 "company_slug",
@@ -122,6 +124,8 @@ def _action_tools() -> list[ToolSpec]:
                 "reason",
                 "lines",
                 "amount",
+                "payment_date",
+                "payment_method",
                 "search",
                 "page",
                 "per_page",
@@ -133,7 +137,12 @@ def _action_tools() -> list[ToolSpec]:
             overrides={
                 "uuid": text_arg("Credit note UUID (from list, or the invoice's credit_notes)"),
                 "reason": text_arg("Why the invoice is credited; printed on the credit note"),
-                "amount": {"type": "number", "description": "A net amount to credit, for an invoice with one VAT rate"},
+                "amount": {
+                    "type": "number",
+                    "description": "create: a net amount to credit (an invoice with one VAT rate); "
+                    "refund: the amount paid back (default: the whole refund due)",
+                },
+                "payment_date": text_arg("refund: the day the money went back, YYYY-MM-DD (default: today)"),
             },
             actions={
                 "list": Action(op.credit_note_list, takes=("invoice_uuid", "search", "page", "per_page")),
@@ -142,6 +151,9 @@ def _action_tools() -> list[ToolSpec]:
                     op.credit_note_create, required=("invoice_uuid", "reason"), takes=("lines", "amount", *MUTATION)
                 ),
                 "pdf": Action(op.credit_note_pdf, required=("uuid",), takes=("embed",)),
+                "refund": Action(
+                    op.credit_note_refund, required=("invoice_uuid",), takes=(*op.PAYMENT_FIELDS, *MUTATION)
+                ),
             },
         ),
     ]

@@ -232,6 +232,18 @@ async def credit_note_create(call: Call) -> Any:
         raise _invoice_argument(error) from None
 
 
+async def credit_note_refund(call: Call) -> Any:
+    access, target = await call.access(), call.uuid("invoice_uuid")
+    data = call.struct(PaymentInput, PAYMENT_FIELDS)
+    invoices = call.billing.invoices
+    try:
+        return await call.mutate(
+            "invoice.refund", data, lambda dry: invoices.record_refund(access, target, data, dry_run=dry), target=target
+        )
+    except NotFound as error:
+        raise _invoice_argument(error) from None
+
+
 async def credit_note_pdf(call: Call) -> Any:
     """The credit note's PDF as a resource link, like ``get_invoice_pdf``."""
     access = await call.access()

@@ -47,6 +47,7 @@ SCOPES: dict[tuple[str, str | None], str | None] = {
                                "get_billing_analytics")},
     **{("credit_note", a): _R for a in ("list", "get", "pdf")},
     ("credit_note", "create"): _W,
+    ("credit_note", "refund"): _P,
     ("send_invoice", None): _S,
     ("mark_invoice_paid", None): _P,
     ("list_clients", None): _CR,

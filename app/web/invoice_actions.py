@@ -148,6 +148,15 @@ async def _credit(
     return Done(done, f"Credit note {note.number} is issued for {note.total} {done.currency}.")
 
 
+async def _refund(
+    invoices: InvoiceService, access: WorkspaceAccess, key: uuid.UUID, form: FormMultiDict, typed: dict[str, Any]
+) -> Done:
+    values = {k: text(form, k) for k in ("amount", "payment_date", "payment_method")}
+    refunded = to_struct(PaymentInput, {k: v for k, v in values.items() if v})
+    done = _invoice(await invoices.record_refund(access, key, refunded))
+    return Done(done, f"The refund of {done.payments[-1].amount.lstrip('-')} {done.currency} is recorded.")
+
+
 async def _duplicate(
     invoices: InvoiceService, access: WorkspaceAccess, key: uuid.UUID, form: FormMultiDict, typed: dict[str, Any]
 ) -> Done:
@@ -162,6 +171,7 @@ ACTIONS: dict[str, Act] = {
     "pay": _pay,
     "cancel": _cancel,
     "credit": _credit,
+    "refund": _refund,
     "duplicate": _duplicate,
 }
 # The actions whose form is shown again, as typed, when refused.

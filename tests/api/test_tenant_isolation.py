@@ -58,6 +58,7 @@ KNOWN_ROUTES = {
     ("DELETE", "/api/v1/workspaces/{company_slug}/members/{user_uuid}"),
     ("GET", "/api/v1/workspaces/{company_slug}/stats"),
     ("POST", "/api/v1/workspaces/{company_slug}/invoices/{invoice_uuid}/credit-notes"),
+    ("POST", "/api/v1/workspaces/{company_slug}/invoices/{invoice_uuid}/refunds"),
     ("GET", "/api/v1/workspaces/{company_slug}/credit-notes"),
     ("GET", "/api/v1/workspaces/{company_slug}/credit-notes/{note_uuid}"),
     ("GET", "/api/v1/workspaces/{company_slug}/credit-notes/{note_uuid}/pdf"),
@@ -164,6 +165,7 @@ def _body(method: str, path: str, victim: Victim, stranger: Caller) -> dict[str,
         ("POST", "/invoices/{invoice_uuid}/cancel"): {"reason": "stranger"},
         ("POST", "/invoices/{invoice_uuid}/duplicate"): {"title": "Stolen copy"},
         ("POST", "/invoices/{invoice_uuid}/credit-notes"): {"reason": "stranger", "amount": "1.00"},
+        ("POST", "/invoices/{invoice_uuid}/refunds"): {"amount": "1.00", "payment_method": "to the stranger"},
     }
     return bodies.get((method, path.removeprefix("/api/v1/workspaces/{company_slug}")))
 

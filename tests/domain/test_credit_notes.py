@@ -142,3 +142,21 @@ async def test_stats_count_what_was_invoiced_net_of_credit_notes(billing: Billin
     await billing.invoices.mark_paid(access, second.uuid, PaymentInput(amount=D(100)))
     [usd] = (await billing.stats.for_workspace(access)).currencies
     assert (usd.total_invoiced, usd.total_paid, usd.total_outstanding) == ("1300.00", "100.00", "1200.00")
+
+
+async def test_a_refund_due_is_paid_back_as_an_outgoing_payment(billing: Billing, access: WorkspaceAccess) -> None:
+    # 1,000.00 at 19% = 1,190.00 paid; 100.00 net credited: 119.00 due back. 50.00 first, then the rest.
+    paid = await invoice_in(billing, access, "paid", tax_rate=D(19), items=[item("Retainer", 1, 1000)])
+    with pytest.raises(ValidationFailed) as refused:
+        await billing.invoices.record_refund(access, paid.uuid, PaymentInput())
+    assert refused.value.errors[0]["field"] == "amount"
+    await billing.invoices.credit(access, paid.uuid, CreditInput(reason="Scope cut", amount=D(100)))
+    back = PaymentInput(amount=D(50), payment_method="Bank transfer")
+    part = _out(await billing.invoices.record_refund(access, paid.uuid, back))
+    assert (part.refund_due, part.amount_paid, part.payments[-1].amount) == ("69.00", "1140.00", "-50.00")
+    with pytest.raises(ValidationFailed) as refused:
+        await billing.invoices.record_refund(access, paid.uuid, PaymentInput(amount=D("69.01")))
+    assert refused.value.errors[0]["message"] == "exceeds the refund due of 69.00 USD"
+    rest = _out(await billing.invoices.record_refund(access, paid.uuid, PaymentInput()))
+    assert (rest.status, rest.refund_due, rest.balance_due, rest.amount_paid) == ("paid", "0.00", "0.00", "1071.00")
+    assert [h.action for h in rest.history][-2:] == ["refund", "refund"]

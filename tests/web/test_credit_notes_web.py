@@ -46,3 +46,26 @@ async def test_a_credit_note_is_issued_from_the_invoice_page(person: Person, bro
     assert "Total credited $50.00" in note
     pdf = await http.get(f"{link.group(1)}/pdf")
     assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+
+
+async def test_a_refund_due_after_a_credit_note_is_recorded_from_the_invoice_page(
+    person: Person, browser_of: Browser
+) -> None:
+    http = await browser_of(person)
+    invoice_path = f"/w/{person.slug}/invoices/{person.invoice_uuid}"
+    send = form_at(await loaded(http, invoice_path), f"{invoice_path}/send")
+    await http.post(f"{invoice_path}/send", data=send.data(no_email="on"))
+    pay = form_at(await loaded(http, invoice_path), f"{invoice_path}/pay")
+    assert (await http.post(f"{invoice_path}/pay", data=pay.data())).status_code == 303
+    credit = form_at(await loaded(http, invoice_path), f"{invoice_path}/credit")
+    await http.post(f"{invoice_path}/credit", data=credit.data(reason="Returned", amount="40"))
+    page = await loaded(http, invoice_path)
+    assert "Refund due:" in _text(page)
+    refund = form_at(page, f"{invoice_path}/refund")
+    assert refund.value("amount") == "40.00"
+    done = await http.post(f"{invoice_path}/refund", data=refund.data(payment_method="Bank transfer"))
+    assert done.status_code == 303
+    after = _text(await loaded(http, invoice_path))
+    assert "The refund of 40.00 USD is recorded." in after
+    assert "Refund due:" not in after
+    assert "-$40.00" in after

@@ -1,7 +1,8 @@
 """Payments: ``mark_paid`` records one (the balance due when no amount is given), checked
 against the balance in the currency's minor units; the invoice becomes paid when the
 payments cover its total (less an early-payment discount earned in time,
-``app.domain.invoices.early_payment``), and keeps its days to payment for the statistics."""
+``app.domain.invoices.early_payment``), and keeps its days to payment for the statistics.
+``record_refund`` pays back what credit notes left due: an outgoing payment."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import zoneinfo
 
 from app.db.models import Invoice, Payment
 from app.domain import early_payment, money
-from app.domain.access import WorkspaceAccess
+from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import InvoiceBase, Result
-from app.domain.invoices.pricing import check_date
+from app.domain.invoices.pricing import MAX_LINE_AMOUNT, check_amount, check_date
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import PaymentInput
+from app.domain.service import rehearsal
 from app.domain.workspaces import today_in
 
 
@@ -95,6 +97,49 @@ class Payments(InvoiceBase):
                     **({"early_payment_discount": money.format_amount(discount, currency)} if discount else {}),
                 },
             )
+            return await self._finish(invoice, dry_run)
+
+    async def record_refund(
+        self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: PaymentInput, *, dry_run: bool = False
+    ) -> Result:
+        """Money paid back to the client: an outgoing payment (a negative amount among the
+        payments) of the refund its credit notes left due, all of it by default. The status
+        stays as it is."""
+        await self.enter(access, Scope.PAYMENTS_WRITE)
+        async with rehearsal(self.session, dry_run):
+            invoice = await self.find(access, invoice_uuid, lock=True)
+            currency = invoice.currency
+            due = -early_payment.balance_minor(
+                invoice.total_minor, invoice.paid_minor, invoice.discount_taken_minor, invoice.credited_minor
+            )
+            if due <= 0:
+                raise ValidationFailed.field(
+                    "amount", "no refund is due on this invoice: it has received no more than it owes"
+                )
+            amount = due
+            if data.amount is not None:
+                amount = check_amount(data.amount, "amount", currency, MAX_LINE_AMOUNT)
+                if amount > due:
+                    owed = money.format_amount(due, currency)
+                    raise ValidationFailed.field("amount", f"exceeds the refund due of {owed} {currency}")
+            today = today_in(access.workspace)
+            paid_on = check_date(data.payment_date or today, "payment_date")
+            if paid_on > today:
+                raise ValidationFailed.field("payment_date", f"cannot be in the future (today is {today})")
+            method = data.payment_method.strip()
+            invoice.payments.append(
+                Payment(
+                    workspace_id=invoice.workspace_id, invoice_id=invoice.id, amount_minor=-amount, currency=currency,
+                    payment_date=paid_on, payment_method=method,
+                )
+            )  # fmt: skip
+            invoice.paid_minor -= amount
+            status = Status(invoice.status)
+            self._record(
+                access, invoice, "refund", status, status,
+                data={"amount": money.format_amount(amount, currency), "payment_date": paid_on.isoformat(),
+                      "payment_method": method},
+            )  # fmt: skip
             return await self._finish(invoice, dry_run)
 
 
