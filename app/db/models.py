@@ -65,6 +65,9 @@ class Workspace(UUIDv7AuditBase):
     legal_name: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     tax_id: Mapped[str] = mapped_column(String(64), default="")
+    # Where the business is established (ISO 3166); in the EU, what the VAT directive asks of
+    # every invoice is checked at finalize (app.domain.legal).
+    country: Mapped[str] = mapped_column(String(2), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     payment_instructions: Mapped[str] = mapped_column(Text, default="")
     number_pattern: Mapped[str] = mapped_column(String(64), default="INV-{YYYY}-{SEQ:4}")

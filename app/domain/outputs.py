@@ -341,6 +341,7 @@ class WorkspaceOut(Struct):
     legal_name: str
     address: str
     tax_id: str
+    country: str  # where the business is established; in the EU the VAT directive's checks apply
     email: str
     payment_instructions: str
     number_pattern: str

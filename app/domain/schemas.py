@@ -241,6 +241,7 @@ class WorkspaceSettingsUpdate(Input):
     legal_name: ShortText | UnsetType = UNSET
     address: LongText | UnsetType = UNSET
     tax_id: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
+    country: Annotated[str, ONE_LINE, Meta(max_length=2)] | UnsetType = UNSET
     email: Email | UnsetType = UNSET
     payment_instructions: LongText | UnsetType = UNSET
     number_pattern: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET

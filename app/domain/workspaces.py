@@ -72,6 +72,12 @@ def today_in(workspace: Workspace) -> dt.date:
     return dt.datetime.now(zoneinfo.ZoneInfo(workspace.timezone)).date()
 
 
+def check_country(value: str) -> str:
+    if value and (len(value) != 2 or not (value.isascii() and value.isalpha())):
+        raise ValidationFailed.field("country", "an ISO 3166 two-letter country code such as DE or FR")
+    return value.upper()
+
+
 def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
     return WorkspaceOut(
         uuid=workspace.id,
@@ -84,6 +90,7 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
         legal_name=workspace.legal_name,
         address=workspace.address,
         tax_id=workspace.tax_id,
+        country=workspace.country,
         email=workspace.email,
         payment_instructions=workspace.payment_instructions,
         number_pattern=workspace.number_pattern,
@@ -188,6 +195,7 @@ class WorkspaceService(DomainService):
             "locale": check_locale,
             "number_pattern": numbering.validate_pattern,
             "email": check_reply_to,
+            "country": check_country,
         }
         values: dict[str, object] = {}
         for field, value in changes.items():

@@ -248,3 +248,38 @@ async def test_an_invoice_priced_before_vat_groups_keeps_the_tax_it_was_issued_w
     issued = await billing.invoices.get_out(access, out.uuid)
     assert (issued.tax_amount, issued.total) == ("0.03", "0.42")
     assert breakdown(issued) == [("S", "10", "0.39", "0.03")]
+
+
+async def test_a_business_in_the_eu_issues_only_invoices_stating_what_the_vat_directive_asks(
+    billing: Billing, access: WorkspaceAccess
+) -> None:
+    """Art. 226: the seller's full name, address and VAT ID or tax number, the client's name and
+    address; each missing field is named with why, all at once, and nothing is numbered."""
+    slug = access.workspace.slug
+    await billing.workspaces.update_settings(access.principal, slug, WorkspaceSettingsUpdate(country="de"))
+    client = await billing.clients.create_client(access, ClientInput(name="Kunde GmbH", city="Köln"))
+    draft = await create(billing, access, client_uuid=client.uuid, items=[line("Audit", "1", "100")])
+    errors = await refused(billing.invoices.finalize(access, draft.uuid))
+    assert list(errors) == [
+        "workspace.legal_name", "workspace.address", "workspace.tax_id", "client.address_line1", "client.country",
+    ]  # fmt: skip
+    assert (
+        errors["workspace.address"]
+        == "your address is missing: the EU VAT directive (art. 226) has every invoice state it"
+    )
+    assert (await billing.invoices.get_out(access, draft.uuid)).number is None
+
+    # A tax number (Steuernummer) will do; a malformed VAT ID will not.
+    seller = WorkspaceSettingsUpdate(legal_name="Studio Ada GmbH", address="Torstraße 1, Berlin", tax_id="DE136695977")
+    await billing.workspaces.update_settings(access.principal, slug, seller)
+    await billing.clients.update_client(access, client.uuid, ClientUpdate(address_line1="Domplatz 1", country="DE"))
+    errors = await refused(billing.invoices.finalize(access, draft.uuid))
+    assert list(errors) == ["workspace.tax_id"]
+    await billing.workspaces.update_settings(access.principal, slug, WorkspaceSettingsUpdate(tax_id="30/123/45678"))
+    issued = await billing.invoices.finalize(access, draft.uuid)
+    assert isinstance(issued, InvoiceOut)
+    assert issued.number is not None
+    # Outside the EU (or with no country set) these are the business's own affair.
+    outside = await make_workspace(billing, await make_principal(billing, "us"))
+    plain = await create(billing, outside)
+    assert isinstance(await billing.invoices.finalize(outside, plain.uuid), InvoiceOut)

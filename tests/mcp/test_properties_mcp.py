@@ -262,6 +262,8 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         return currency_field(surrogates=SURROGATES)
     if name == "email":
         return email_field(surrogates=SURROGATES)
+    if name == "country" and tool in ("update_business_settings", "workspace"):  # not in the EU: see the REST test
+        return Field(st.sampled_from(["US", "JP", "CH"]), st.sampled_from(["USA", "1X", "\u00dfa", "u\x00"]))
     if name == "country":
         letters = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2)
         return Field(letters, st.sampled_from(["USA", "1X", "\u00dfa", "\u0130s", "u\x00", "Germany"]))
