@@ -68,6 +68,9 @@ class Workspace(UUIDv7AuditBase):
     # Where the business is established (ISO 3166); in the EU, what the VAT directive asks of
     # every invoice is checked at finalize (app.domain.legal).
     country: Mapped[str] = mapped_column(String(2), default="")
+    # Where clients pay (printed, and the payment means of e-invoices), checked by stdnum.
+    iban: Mapped[str] = mapped_column(String(42), default="")
+    bic: Mapped[str] = mapped_column(String(11), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     payment_instructions: Mapped[str] = mapped_column(Text, default="")
     number_pattern: Mapped[str] = mapped_column(String(64), default="INV-{YYYY}-{SEQ:4}")
@@ -126,6 +129,8 @@ class Client(UUIDv7AuditBase):
     website: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(8), default="")  # "": the workspace's
+    buyer_reference: Mapped[str] = mapped_column(String(100), default="")  # BT-10, e.g. a Leitweg-ID
+    electronic_address: Mapped[str] = mapped_column(String(110), default="")  # Peppol participant id
 
 
 class Invoice(UUIDv7AuditBase):

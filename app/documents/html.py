@@ -92,6 +92,9 @@ LABELS = {
     "credited": "Total credited",
     "reason": "Reason",
     "reference": "Credit note for invoice {number} of {date}",
+    "your_reference": "Your reference",
+    "iban": "IBAN",
+    "bic": "BIC",
 }
 # How the tax column and the breakdown name a line that carries no VAT, by its category.
 CATEGORY_LABELS = {
@@ -247,6 +250,8 @@ def _seller(seller: WorkspaceOut) -> dict[str, str]:
         "tax_id": seller.tax_id,
         "email": seller.email,
         "payment_instructions": seller.payment_instructions,
+        "iban": seller.iban,
+        "bic": seller.bic,
     }
 
 

@@ -11,6 +11,7 @@ from app.db.models import Client, Invoice
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.identifiers import check_buyer_reference, check_electronic_address
 from app.domain.languages import check_language
 from app.domain.money import format_amount
 from app.domain.outputs import ClientBalanceOut, ClientOut, Page
@@ -38,6 +39,10 @@ def _clean(field: str, value: str) -> str:
         value = check_email(value)
     if field == "language":
         return check_language(value)
+    if field == "buyer_reference":
+        return check_buyer_reference(value)
+    if field == "electronic_address":
+        return check_electronic_address(value)
     if field == "country" and value:
         if len(value) != 2 or not (value.isascii() and value.isalpha()):
             raise ValidationFailed.field("country", "an ISO 3166 two-letter country code such as US or FR")

@@ -312,6 +312,8 @@ class ClientOut(Struct):
     website: str
     notes: str
     language: str  # its documents' language; "": the workspace's
+    buyer_reference: str  # the reference its invoices carry (BT-10), e.g. a Leitweg-ID
+    electronic_address: str  # its Peppol participant id, scheme:identifier
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -342,6 +344,8 @@ class WorkspaceOut(Struct):
     address: str
     tax_id: str
     country: str  # where the business is established; in the EU the VAT directive's checks apply
+    iban: str
+    bic: str
     email: str
     payment_instructions: str
     number_pattern: str

@@ -208,6 +208,8 @@ class ClientInput(Input):
     website: Annotated[str, ONE_LINE, Meta(max_length=300)] = ""
     notes: LongText = ""
     language: Annotated[str, ONE_LINE, Meta(max_length=8)] = ""  # its documents' language; "": the workspace's
+    buyer_reference: Annotated[str, ONE_LINE, Meta(max_length=100)] = ""  # BT-10, e.g. a Leitweg-ID
+    electronic_address: Annotated[str, ONE_LINE, Meta(max_length=110)] = ""  # Peppol participant id
 
 
 class ClientUpdate(Input):
@@ -224,6 +226,8 @@ class ClientUpdate(Input):
     website: Annotated[str, ONE_LINE, Meta(max_length=300)] | UnsetType = UNSET
     notes: LongText | UnsetType = UNSET
     language: Annotated[str, ONE_LINE, Meta(max_length=8)] | UnsetType = UNSET
+    buyer_reference: Annotated[str, ONE_LINE, Meta(max_length=100)] | UnsetType = UNSET
+    electronic_address: Annotated[str, ONE_LINE, Meta(max_length=110)] | UnsetType = UNSET
 
 
 class WorkspaceCreate(Input):
@@ -242,6 +246,8 @@ class WorkspaceSettingsUpdate(Input):
     address: LongText | UnsetType = UNSET
     tax_id: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
     country: Annotated[str, ONE_LINE, Meta(max_length=2)] | UnsetType = UNSET
+    iban: Annotated[str, ONE_LINE, Meta(max_length=42)] | UnsetType = UNSET
+    bic: Annotated[str, ONE_LINE, Meta(max_length=11)] | UnsetType = UNSET
     email: Email | UnsetType = UNSET
     payment_instructions: LongText | UnsetType = UNSET
     number_pattern: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET

@@ -23,6 +23,7 @@ from app.domain.access import Principal, Role, Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.approvals import listed
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.domain.identifiers import check_bic, check_iban
 from app.domain.outputs import MemberOut, Page, WorkspaceOut
 from app.domain.schemas import MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.domain.service import DomainService
@@ -91,6 +92,8 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
         address=workspace.address,
         tax_id=workspace.tax_id,
         country=workspace.country,
+        iban=workspace.iban,
+        bic=workspace.bic,
         email=workspace.email,
         payment_instructions=workspace.payment_instructions,
         number_pattern=workspace.number_pattern,
@@ -196,6 +199,8 @@ class WorkspaceService(DomainService):
             "number_pattern": numbering.validate_pattern,
             "email": check_reply_to,
             "country": check_country,
+            "iban": check_iban,
+            "bic": check_bic,
         }
         values: dict[str, object] = {}
         for field, value in changes.items():

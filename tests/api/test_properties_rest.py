@@ -672,6 +672,16 @@ def client_fields() -> dict[str, Field]:
         "tax_number": text_field(64, surrogates=SURROGATES),
         "website": text_field(300, surrogates=SURROGATES),
         "notes": text_field(5000, surrogates=SURROGATES),
+        "buyer_reference": Field(
+            st.sampled_from(["", "PO-4711", "04011000-1234512345-06", "Abteilung 3"]),
+            st.one_of(st.sampled_from(["04011000-1234512345-07", "x" * 101, "a\x00"]), wrong_types(but=(str,))),
+        ),
+        "electronic_address": Field(
+            st.sampled_from(["", "0088:4012345000009", "9930:DE136695976", "0204:04011000-1234512345-06"]),
+            st.one_of(
+                st.sampled_from(["4012345000009", "0088:4012345000008", "88:1", "0088:"]), wrong_types(but=(str,))
+            ),
+        ),
         "language": Field(
             st.sampled_from(["", "en", "de", "fr", "es", "it", "nl", "pt_BR"]),
             st.one_of(st.sampled_from(["xx", "english", "d", "de\x00", "zh"]), wrong_types(but=(str,))),
@@ -809,6 +819,14 @@ def workspace_fields(*, create: bool) -> dict[str, Field]:
         "tax_id": text_field(64, surrogates=SURROGATES),
         # Careful countries are outside the EU: inside it, finalizing asks for the VAT directive's
         # fields, which the generated invoices are not made to have.
+        "iban": Field(
+            st.sampled_from(["", "DE89 3704 0044 0532 0130 00", "GB82 WEST 1234 5698 7654 32"]),
+            st.one_of(st.sampled_from(["DE89370400440532013001", "XX00", "DE89\x00"]), wrong_types(but=(str,))),
+        ),
+        "bic": Field(
+            st.sampled_from(["", "COBADEFFXXX", "DEUTDEFF"]),
+            st.one_of(st.sampled_from(["COBA", "12345678", "COBADEFF\x00"]), wrong_types(but=(str,))),
+        ),
         "country": Field(
             st.sampled_from(["", "US", "ca", "JP", "CH"]),
             st.one_of(st.sampled_from(["USA", "1X", "\u00dfa", "u\x00"]), wrong_types(but=(str,))),

@@ -245,6 +245,18 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         )
     if name == "user_uuid":  # nobody's: a generated call never takes the owner out of the workspace
         return uuid_field([])
+    if name == "iban":
+        return Field(
+            st.sampled_from(["DE89 3704 0044 0532 0130 00", ""]), st.sampled_from(["DE89370400440532013001", "XX"])
+        )
+    if name == "bic":
+        return Field(st.sampled_from(["COBADEFFXXX", ""]), st.sampled_from(["COBA", "12345678"]))
+    if name == "buyer_reference":
+        return Field(
+            st.sampled_from(["PO-4711", "04011000-1234512345-06"]), st.sampled_from(["04011000-1234512345-07"])
+        )
+    if name == "electronic_address":
+        return Field(st.sampled_from(["0088:4012345000009", ""]), st.sampled_from(["0088:4012345000008", "88:1"]))
     if name == "language":
         return Field(
             st.sampled_from(["", "en", "de", "pt_BR"]),
