@@ -74,6 +74,7 @@ REST_ROUTES: dict[str, tuple[str, ...]] = {
     f"GET {WS}/credit-notes": ("credit_note.list",),
     f"GET {WS}/credit-notes/{{note_uuid}}": ("credit_note.get",),
     f"GET {WS}/credit-notes/{{note_uuid}}/pdf": ("credit_note.pdf",),
+    f"POST {WS}/credit-notes/{{note_uuid}}/send": ("credit_note.send",),
     # Where get_invoice_pdf's signed links lead: the PDF without a token while the link lives.
     "GET /api/v1/downloads/{token}": ("invoice.pdf",),
     "GET /api/v1/oauth/apps": ("oauth_apps.list",),
@@ -126,6 +127,7 @@ WEB_ROUTES: dict[str, tuple[str, ...]] = {
     f"GET {W}/credit-notes": ("credit_note.list",),
     f"GET {W}/credit-notes/{{note_uuid}}": ("credit_note.get",),
     f"GET {W}/credit-notes/{{note_uuid}}/pdf": ("credit_note.pdf",),
+    f"POST {W}/credit-notes/{{note_uuid}}/send": ("credit_note.send",),
     # Deleting a draft asks first on a page of its own; its form posts the delete.
     f"GET {W}/invoices/{{invoice_uuid}}/delete": ("invoice.delete",),
     f"POST {W}/invoices/{{invoice_uuid}}/delete": ("invoice.delete",),
@@ -178,6 +180,7 @@ MCP_TOOLS: dict[str, tuple[str, ...]] = {
     "credit_note:get": ("credit_note.get",),
     "credit_note:pdf": ("credit_note.pdf",),
     "credit_note:refund": ("invoice.refund",),
+    "credit_note:send": ("credit_note.send",),
     "create_invoice": ("invoice.create",),
     "update_invoice": ("invoice.update",),
     "delete_invoice": ("invoice.delete",),

@@ -8,22 +8,24 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 from markupsafe import Markup, escape
 
 from app.config import Settings
-from app.documents.html import TEMPLATES, document_view, lang_attr
+from app.documents.html import TEMPLATES, credit_note_view, document_view, lang_attr
 from app.documents.i18n import gettext
 from app.domain.accounts import check_email, utcnow
 from app.domain.deliveries import EmailKind, Letter
 from app.domain.errors import ValidationFailed
+from app.domain.outputs import CreditNoteDocument
 from app.downloads import pdf_filename
 
 
@@ -39,19 +41,10 @@ class TemporaryFailure(Exception):
 _BOLD = {"business", "number", "due", "balance"}
 
 
-def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
-    document = letter.document
-    invoice = document.invoice
-    view = document_view(document)  # the same words and figures as the PDF
-    business = view["seller"]["name"]
-    number = invoice.number or invoice.title
-    due = view["due_date"]
-    total, balance = view["totals"]["total"], view["totals"]["balance"]
-    overdue = invoice.status == "overdue"
-
+def _words(language: str) -> tuple[Callable[..., str], Callable[..., Markup]]:
     def t(text: str, **values: str) -> str:
         """``text`` in the client's language, with ``values`` filled in."""
-        return gettext(document.language, text).format(**values)
+        return gettext(language, text).format(**values)
 
     def th(text: str, **values: str) -> Markup:
         """The same for the HTML part: each typed value escaped and marked with its own
@@ -62,26 +55,45 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
             )
             for key, value in values.items()
         }
-        return Markup(escape(gettext(document.language, text))).format(**marked)
+        return Markup(escape(gettext(language, text))).format(**marked)
 
-    if letter.kind == EmailKind.REMINDER:
-        was = "Reminder: invoice {number} was due {due}" if overdue else "Reminder: invoice {number} is due {due}"
-        subject = t(was, number=number, due=due)
+    return t, th
+
+
+def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
+    """The email of one delivery: an invoice (or its reminder) or a credit note, in the
+    client's language, with the same words and figures as its PDF, which it attaches."""
+    document = letter.document
+    t, th = _words(document.language)
+    context: dict[str, Any]
+    if isinstance(document, CreditNoteDocument):
+        note = document.credit_note
+        view = credit_note_view(document)
+        subject = t("Credit note {number} from {business}", number=note.number, business=view["seller"]["name"])
+        template, filename = "email_credit_note", pdf_filename(note.number, "credit-note")
+        context = {"number": note.number, "invoice": note.invoice.number or "", "total": view["totals"]["total"],
+                   "reason": note.reason}  # fmt: skip
     else:
-        subject = t("Invoice {number} from {business}", number=number, business=business)
-    context = {
+        invoice = document.invoice
+        view = document_view(document)
+        number = invoice.number or invoice.title
+        due = view["due_date"]
+        overdue = invoice.status == "overdue"
+        if letter.kind == EmailKind.REMINDER:
+            was = "Reminder: invoice {number} was due {due}" if overdue else "Reminder: invoice {number} is due {due}"
+            subject = t(was, number=number, due=due)
+        else:
+            subject = t("Invoice {number} from {business}", number=number, business=view["seller"]["name"])
+        template, filename = "email", pdf_filename(invoice.number)
+        context = {"kind": letter.kind.value, "overdue": overdue, "number": number, "title": invoice.title, "due": due,
+                   "total": view["totals"]["total"], "balance": view["totals"]["balance"]}  # fmt: skip
+    business = view["seller"]["name"]
+    context |= {
         "t": t,
         "th": th,
         "lang": view["lang"],
-        "kind": letter.kind.value,
-        "overdue": overdue,
         "business": business,
-        "number": number,
-        "title": invoice.title,
         "client": document.client.name if document.client else "",
-        "total": total,
-        "balance": balance,
-        "due": due,
         "message": letter.message,
         "link": letter.open_url,
         "pixel": letter.pixel_url,
@@ -100,9 +112,9 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
     message["Message-ID"] = letter.message_id
     message["Date"] = format_datetime(utcnow())
     message["X-Billcraft-Delivery"] = str(letter.delivery_id)
-    message.set_content(TEMPLATES.get_template("email.txt").render(context))
-    message.add_alternative(TEMPLATES.get_template("email.html").render(context), subtype="html")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_filename(invoice.number))
+    message.set_content(TEMPLATES.get_template(f"{template}.txt").render(context))
+    message.add_alternative(TEMPLATES.get_template(f"{template}.html").render(context), subtype="html")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return message
 
 

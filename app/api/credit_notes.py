@@ -19,7 +19,7 @@ from app.api.results import ACTION_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
 from app.domain.outputs import CreditNoteOut, InvoiceOut, Page
-from app.domain.schemas import NO_NUL, CreditInput, ListQuery, PaymentInput
+from app.domain.schemas import NO_NUL, CreditInput, ListQuery, PaymentInput, SendInput
 from app.faces import BillingDep, PrincipalDep, needs, pdf_response
 
 PDF = {200: ResponseSpec(bytes, description="application/pdf", media_type="application/pdf", generate_examples=False)}
@@ -106,6 +106,37 @@ class CreditNoteController(Controller):
         access = await billing.access(principal, company_slug)
         query = ListQuery(search=search, page=page, per_page=per_page)
         return await billing.invoices.list_credit_notes(access, query, invoice_uuid)
+
+    @post(
+        "/{note_uuid:uuid}/send",
+        summary="Email the credit note (its PDF attached) to the client, or to the addresses given",
+        responses=ACTION_RESPONSE,
+        status_code=200,
+        security=needs(Scope.INVOICES_SEND),
+    )
+    async def send_credit_note(
+        self,
+        company_slug: FromPath[str],
+        note_uuid: FromPath[uuid.UUID],
+        principal: PrincipalDep,
+        billing: BillingDep,
+        idempotency_key: IdempotencyKeyHeader,
+        data: JSONBody[SendInput | None] = None,
+        dry_run: DryRun = False,
+    ) -> Response[InvoiceOut]:
+        body = data or SendInput()
+        access, invoices = await billing.access(principal, company_slug), billing.invoices
+        result = await billing.mutate(
+            principal,
+            "invoice.credit_note_send",
+            body,
+            lambda dry: invoices.send_credit_note(access, note_uuid, body, dry_run=dry),
+            access=access,
+            target=note_uuid,
+            key=idempotency_key,
+            dry_run=dry_run,
+        )
+        return respond(result)
 
     @get("/{note_uuid:uuid}", summary="Get a credit note", security=needs(Scope.INVOICES_READ))
     async def get_credit_note(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from advanced_alchemy.base import UUIDv7AuditBase
-from advanced_alchemy.types import DateTimeUTC
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -302,6 +302,9 @@ class EmailDelivery(UUIDv7AuditBase):
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"))
+    # The credit note an email of kind "credit_note" carries: one of its invoice's, which the
+    # delivery belongs to and goes with (so no foreign key of its own).
+    credit_note_id: Mapped[uuid.UUID | None] = mapped_column(GUID(length=16), default=None)
     kind: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(320))
     message: Mapped[str] = mapped_column(Text, default="")

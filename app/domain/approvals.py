@@ -38,7 +38,8 @@ OPERATIONS = {
     "invoice.send": "send",
     "invoice.finalize": "finalize",
     "invoice.cancel": "cancel",
-    "invoice.credit": "cancel",  # a credit note is confirmed as a cancellation is (DESIGN: cancel/credit)
+    "invoice.credit": "cancel",
+    "invoice.credit_note_send": "send",  # a credit note is confirmed as a cancellation is (DESIGN: cancel/credit)
     "invoice.delete": "delete",
     "invoice.payment": "mark_paid",
 }
@@ -108,6 +109,9 @@ def summarize(action: str, preview: Any, operation: str = "") -> dict[str, Any]:
         notes = invoice.get("credit_notes") or [{}]
         credited = f"{notes[-1].get('total')} {invoice.get('currency')}"
         message = f"Issue a credit note of {credited} on invoice {number} ({invoice.get('title')}) for {client}"
+    if operation == "invoice.credit_note_send":
+        data = ((invoice.get("history") or [{}])[-1].get("data")) or {}
+        message = f"Email credit note {data.get('credit_note')} of invoice {number} ({invoice.get('title')})"
     if recipients:
         message += f", emailing {', '.join(recipients)}"
     message += f"? It will be {ends}."
@@ -284,6 +288,9 @@ def performer(billing: Billing, access: WorkspaceAccess, approval: Approval) -> 
         case "invoice.cancel":
             cancel = msgspec.convert(payload, CancelInput)
             return cancel, lambda dry: invoices.cancel(access, target, cancel, dry_run=dry)
+        case "invoice.credit_note_send":
+            mail = msgspec.convert(payload, SendInput)
+            return mail, lambda dry: invoices.send_credit_note(access, target, mail, dry_run=dry)
         case "invoice.credit":
             credit = msgspec.convert(payload, CreditInput)
             return credit, lambda dry: invoices.credit(access, target, credit, dry_run=dry)

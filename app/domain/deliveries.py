@@ -23,12 +23,12 @@ from sqlalchemy import and_, distinct, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from app.db.models import EmailDelivery, Invoice, InvoiceEvent, Workspace
-from app.domain import parties, tenancy
+from app.db.models import CreditNote, EmailDelivery, Invoice, InvoiceEvent, Workspace
+from app.domain import parties, tenancy, views
 from app.domain.access import Channel, Scope, WorkspaceAccess
-from app.domain.accounts import utcnow
+from app.domain.accounts import check_email, utcnow
 from app.domain.outbox import hand_over
-from app.domain.outputs import InvoiceDocument
+from app.domain.outputs import CreditNoteDocument, InvoiceDocument
 
 MAX_ATTEMPTS = 6
 FIRST_RETRY = dt.timedelta(seconds=30)
@@ -47,6 +47,7 @@ class DeliveryStatus(StrEnum):
 class EmailKind(StrEnum):
     INVOICE = "invoice"
     REMINDER = "reminder"
+    CREDIT_NOTE = "credit_note"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -69,6 +70,7 @@ def queue_emails(
     base_url: str,
     *,
     dry_run: bool = False,
+    credit_note_id: uuid.UUID | None = None,
 ) -> list[EmailDelivery]:
     """One outbox row per recipient, in the caller's transaction; handed over at commit
     (a dry run's rows are shown in its answer, then rolled back with it)."""
@@ -80,6 +82,7 @@ def queue_emails(
             id=delivery_id,
             workspace_id=invoice.workspace_id,
             invoice_id=invoice.id,
+            credit_note_id=credit_note_id,
             kind=kind.value,
             recipient=recipient,
             message=message,
@@ -99,7 +102,8 @@ def queue_emails(
 
 @dataclass(frozen=True)
 class Letter:
-    """What the worker needs to write one email: the invoice as printed, and who gets it."""
+    """What the worker needs to write one email: the invoice (or credit note) as printed, and
+    who gets it."""
 
     delivery_id: uuid.UUID
     attempts: int
@@ -107,7 +111,7 @@ class Letter:
     recipient: str
     message: str
     message_id: str
-    document: InvoiceDocument
+    document: InvoiceDocument | CreditNoteDocument
     open_url: str
     pixel_url: str
 
@@ -197,7 +201,13 @@ class DeliveryService:
         delivery = await self._get(delivery_id)
         invoice = await self.session.get_one(Invoice, delivery.invoice_id)
         workspace = await self.session.get_one(Workspace, delivery.workspace_id)
-        document = parties.invoice_document(invoice, workspace, "owner", self.base_url)
+        invoice_document = parties.invoice_document(invoice, workspace, "owner", self.base_url)
+        document: InvoiceDocument | CreditNoteDocument = invoice_document
+        open_url = f"{invoice_document.invoice.public_url}?d={delivery.token}"
+        if delivery.credit_note_id is not None:
+            note = await self.session.get_one(CreditNote, delivery.credit_note_id)
+            document = parties.credit_note_document(note, workspace, "owner", self.base_url)
+            open_url = document.credit_note.public_url
         return Letter(
             delivery_id=delivery.id,
             attempts=delivery.attempts,
@@ -206,8 +216,9 @@ class DeliveryService:
             message=delivery.message,
             message_id=delivery.message_id,
             document=document,
-            open_url=f"{document.invoice.public_url}?d={delivery.token}",
-            pixel_url=f"{document.invoice.public_url}/seen/{delivery.token}.gif",
+            open_url=open_url,
+            # The invoice's page counts the opening, for its credit notes' emails too.
+            pixel_url=f"{views.public_url(invoice, self.base_url)}/seen/{delivery.token}.gif",
         )
 
     async def sent(self, delivery_id: uuid.UUID, attempts: int, now: dt.datetime | None = None) -> bool:
@@ -375,3 +386,13 @@ def _claimable(now: dt.datetime) -> Any:
         and_(EmailDelivery.status == DeliveryStatus.QUEUED.value, EmailDelivery.next_attempt_at <= now),
         and_(EmailDelivery.status == DeliveryStatus.SENDING.value, EmailDelivery.lease_until < now),
     )
+
+
+def recipients_of(invoice: Invoice, to: list[str] | None) -> list[str]:
+    """Each address checked (one addr-spec each), each once, in the order given."""
+    if to:
+        checked = [check_email(address, f"to[{i}]") for i, address in enumerate(to)]
+        return list(dict.fromkeys(checked))
+    if invoice.client is not None and invoice.client.email:
+        return [check_email(invoice.client.email, "client.email")]
+    return []

@@ -112,7 +112,8 @@ def _action_tools() -> list[ToolSpec]:
                 "and lines [{line, quantity}] for chosen lines, or amount for a net amount, else the whole rest of "
                 "the invoice): issues a numbered credit note, lowers the balance (a paid invoice then has a "
                 "refund due; an open one credited in full is cancelled) and returns the whole invoice. list "
-                "(invoice_uuid, search, page), get (uuid), pdf (uuid: a download link); refund (invoice_uuid, "
+                "(invoice_uuid, search, page), get (uuid), pdf (uuid: a download link), send (uuid, to, message: "
+                "emails it with its PDF, confirmed by the person); refund (invoice_uuid, "
                 "amount, payment_date, payment_method): record money paid back to the client, the refund due by "
                 "default. create and refund take idempotency_key and dry_run; the person confirms a credit note, "
                 "as a cancellation."
@@ -126,6 +127,8 @@ def _action_tools() -> list[ToolSpec]:
                 "amount",
                 "payment_date",
                 "payment_method",
+                "to",
+                "message",
                 "search",
                 "page",
                 "per_page",
@@ -151,6 +154,7 @@ def _action_tools() -> list[ToolSpec]:
                     op.credit_note_create, required=("invoice_uuid", "reason"), takes=("lines", "amount", *MUTATION)
                 ),
                 "pdf": Action(op.credit_note_pdf, required=("uuid",), takes=("embed",)),
+                "send": Action(op.credit_note_send, required=("uuid",), takes=("to", "message", *MUTATION)),
                 "refund": Action(
                     op.credit_note_refund, required=("invoice_uuid",), takes=(*op.PAYMENT_FIELDS, *MUTATION)
                 ),

@@ -244,6 +244,18 @@ async def credit_note_refund(call: Call) -> Any:
         raise _invoice_argument(error) from None
 
 
+async def credit_note_send(call: Call) -> Any:
+    access, target = await call.access(), call.uuid()
+    data = call.struct(SendInput, ("to", "message"))
+    invoices = call.billing.invoices
+    return await call.mutate(
+        "invoice.credit_note_send",
+        data,
+        lambda dry: invoices.send_credit_note(access, target, data, dry_run=dry),
+        target=target,
+    )
+
+
 async def credit_note_pdf(call: Call) -> Any:
     """The credit note's PDF as a resource link, like ``get_invoice_pdf``."""
     access = await call.access()

@@ -95,6 +95,7 @@ OUTPUTS: dict[Operation, tuple[Any, ...]] = {
     op.credit_note_create: CONFIRMED_CHANGE,
     op.credit_note_pdf: (PdfLink,),
     op.credit_note_refund: INVOICE_CHANGE,
+    op.credit_note_send: CONFIRMED_CHANGE,
     op.stats: (StatsOut,),
     op.client_list: (Page[ClientOut],),
     op.client_get: (ClientOut,),

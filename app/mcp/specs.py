@@ -48,6 +48,7 @@ SCOPES: dict[tuple[str, str | None], str | None] = {
     **{("credit_note", a): _R for a in ("list", "get", "pdf")},
     ("credit_note", "create"): _W,
     ("credit_note", "refund"): _P,
+    ("credit_note", "send"): _S,
     ("send_invoice", None): _S,
     ("mark_invoice_paid", None): _P,
     ("list_clients", None): _CR,

@@ -3,13 +3,17 @@ and its PDF. They are issued from the invoice page (``credit`` in ``invoice_acti
 
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import Response, get, post
 from litestar.datastructures import State
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
-from app.domain.schemas import ListQuery
+from app.domain.errors import ValidationFailed
+from app.domain.mail_limits import EmailLimitReached
+from app.domain.outputs import InvoiceOut
+from app.domain.schemas import ListQuery, SendInput
 from app.faces import BillingDep, pdf_response
-from app.web.pages import PRIVATE, AnyRequest, Segment, ViewerDep, page, parse_uuid
+from app.sessions import flash, read_form, text
+from app.web.pages import PRIVATE, AnyRequest, Segment, ViewerDep, change, page, parse_uuid, to_struct
 
 
 @get("/w/{company_slug:str}/credit-notes", include_in_schema=False)
@@ -45,4 +49,28 @@ async def credit_note_pdf(
     return await pdf_response(state, document, PRIVATE)
 
 
-ROUTES = [credit_note_list, credit_note_page, credit_note_pdf]
+@post("/w/{company_slug:str}/credit-notes/{note_uuid:str}/send", include_in_schema=False)
+async def send_credit_note(
+    request: AnyRequest, company_slug: Segment, note_uuid: Segment, viewer: ViewerDep, billing: BillingDep
+) -> Redirect:
+    """Email the credit note to the client (or to the addresses typed)."""
+    form = await read_form(request)
+    access = await billing.access(viewer.principal, company_slug)
+    key = parse_uuid(note_uuid)
+    to = [a.strip() for a in text(form, "to").replace(";", ",").split(",") if a.strip()]
+    sending = to_struct(SendInput, {"to": to or None, "message": text(form, "message") or None})
+    path = f"/w/{company_slug}/credit-notes/{key}"
+    try:
+        done = await change(
+            billing, viewer, "invoice.credit_note_send", lambda: billing.invoices.send_credit_note(access, key, sending)
+        )
+    except (ValidationFailed, EmailLimitReached) as error:
+        detail = "; ".join(e["message"] for e in error.errors) if isinstance(error, ValidationFailed) else error.detail
+        flash(request, f"The credit note was not emailed: {detail}.", "error")
+        return Redirect(path, status_code=303)
+    assert isinstance(done, InvoiceOut)
+    flash(request, f"The credit note is on its way to {', '.join(done.history[-1].data['recipients'])}.")  # type: ignore[index]
+    return Redirect(path, status_code=303)
+
+
+ROUTES = [credit_note_list, credit_note_page, credit_note_pdf, send_credit_note]

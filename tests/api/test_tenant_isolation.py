@@ -62,6 +62,7 @@ KNOWN_ROUTES = {
     ("GET", "/api/v1/workspaces/{company_slug}/credit-notes"),
     ("GET", "/api/v1/workspaces/{company_slug}/credit-notes/{note_uuid}"),
     ("GET", "/api/v1/workspaces/{company_slug}/credit-notes/{note_uuid}/pdf"),
+    ("POST", "/api/v1/workspaces/{company_slug}/credit-notes/{note_uuid}/send"),
 }
 
 
@@ -166,6 +167,7 @@ def _body(method: str, path: str, victim: Victim, stranger: Caller) -> dict[str,
         ("POST", "/invoices/{invoice_uuid}/duplicate"): {"title": "Stolen copy"},
         ("POST", "/invoices/{invoice_uuid}/credit-notes"): {"reason": "stranger", "amount": "1.00"},
         ("POST", "/invoices/{invoice_uuid}/refunds"): {"amount": "1.00", "payment_method": "to the stranger"},
+        ("POST", "/credit-notes/{note_uuid}/send"): {"to": ["stranger@evil.example"]},
     }
     return bodies.get((method, path.removeprefix("/api/v1/workspaces/{company_slug}")))
 

@@ -45,6 +45,9 @@ async def test_a_partial_credit_note_on_a_paid_invoice_through_mcp(served: str, 
         assert answer.structured_content is not None
         link = answer.structured_content
         assert answer.content[0].type == "resource_link"
+        mailed = await call(client, "credit_note", action="send", uuid=note_uuid, to=["ap@client.example"], **ws)
+        assert f"Email credit note {note['number']} of invoice" in person.asked[-1].message
+        assert [(d["kind"], d["to"]) for d in mailed["deliveries"]] == [("credit_note", "ap@client.example")]
     assert link["filename"] == f"credit-note-{note['number']}.pdf"
     async with httpx.AsyncClient(timeout=30) as http:
         pdf = await http.get(link["url"])

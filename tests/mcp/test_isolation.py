@@ -72,6 +72,7 @@ KNOWN_UUID_TARGETS = {
     ("credit_note", "create"),
     ("credit_note", "list"),
     ("credit_note", "refund"),
+    ("credit_note", "send"),
 }
 
 
@@ -238,7 +239,7 @@ async def test_a_stranger_gets_not_found_from_every_tool_and_action_and_learns_n
         before = await snapshot(victim_client, victim)
         tools = (await stranger.list_tools()).tools
         every = pairs(tools)
-        assert len(every) == 42, sorted(every, key=str)
+        assert len(every) == 43, sorted(every, key=str)
         notes = [n["uuid"] for i in victim.invoices for n in i["credit_notes"]]
         foreign = {victim.client["uuid"], *(i["uuid"] for i in victim.invoices), *notes}
 

@@ -104,6 +104,8 @@ async def test_every_tool_and_action_answers_as_its_output_schema_says(
         await call("credit_note", action="list", **ws)
         await call("credit_note", action="get", uuid=note, **ws)
         await call("credit_note", action="pdf", uuid=note, **ws)
+        await call("credit_note", action="send", uuid=note, to=["ap@acme.example"], dry_run=True, **ws)
+        await call("credit_note", action="send", uuid=note, to=["ap@acme.example"], **ws)
         await call("credit_note", action="refund", invoice_uuid=third["uuid"], dry_run=True, **ws)
         await call("credit_note", action="refund", invoice_uuid=third["uuid"], **ws)
         fourth = await call("create_invoice", title="Fourth", items=ITEMS, **ws)

@@ -28,7 +28,7 @@ async def test_default_tool_set_is_all_22_tools_each_with_a_title_and_annotation
         "workspace": ["list", "get", "stats", "list_members", "add_member", "change_role", "remove_member"],
         "client": ["list", "get", "create", "update"],
         "invoice": ["list", "get", "create", "update", "send", "mark_paid", "cancel", "stats"],
-        "credit_note": ["list", "get", "create", "pdf", "refund"],
+        "credit_note": ["list", "get", "create", "pdf", "send", "refund"],
     }
     hints = {name: tool.annotations for name, tool in tools.items() if tool.annotations is not None}
     assert hints["get_invoice"].read_only_hint is True

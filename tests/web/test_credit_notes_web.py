@@ -46,6 +46,9 @@ async def test_a_credit_note_is_issued_from_the_invoice_page(person: Person, bro
     assert "Total credited $50.00" in note
     pdf = await http.get(f"{link.group(1)}/pdf")
     assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+    mail = form_at(await loaded(http, link.group(1)), f"{link.group(1)}/send")
+    assert (await http.post(f"{link.group(1)}/send", data=mail.data())).status_code == 303
+    assert "The credit note is on its way to billing@client.example." in _text(await loaded(http, link.group(1)))
 
 
 async def test_a_refund_due_after_a_credit_note_is_recorded_from_the_invoice_page(

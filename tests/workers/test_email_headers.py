@@ -28,7 +28,7 @@ from app.documents.pdf import InvoicePdfs
 from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import DeliveryService, Letter
-from app.domain.outputs import InvoiceOut
+from app.domain.outputs import InvoiceDocument, InvoiceOut
 from app.domain.schemas import SendInput
 from tests.domain.helpers import create
 from tests.properties import odd_text, profile, replayable
@@ -142,6 +142,7 @@ async def test_a_stored_line_break_in_the_title_or_number_ends_no_header(
 ) -> None:
     """The subject is one line however the invoice's number or title was stored."""
     letter = await _letter(billing, access)
+    assert isinstance(letter.document, InvoiceDocument)
     invoice = msgspec.structs.replace(letter.document.invoice, number=f"INV-1\r\nBcc: {FORGED}")
     letter = dataclasses.replace(letter, document=msgspec.structs.replace(letter.document, invoice=invoice))
     raw = _check_headers(letter, None)

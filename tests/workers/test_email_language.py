@@ -16,7 +16,7 @@ from app.domain.access import WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.deliveries import DeliveryService
 from app.domain.outputs import InvoiceOut
-from app.domain.schemas import ClientInput, InvoiceCreate, SendInput
+from app.domain.schemas import ClientInput, CreditInput, InvoiceCreate, SendInput
 from tests.conftest import ONE_DATABASE
 from tests.domain.helpers import item
 from workers.mail import compose
@@ -70,3 +70,40 @@ async def test_a_client_without_a_language_gets_the_workspaces(billing: Billing,
     body = message.get_body(("plain",))
     assert body is not None
     assert "for €1,428.00, due on December 2, 2026." in str(body.get_content())
+
+
+async def test_a_credit_note_is_emailed_in_the_clients_language_with_its_pdf(
+    billing: Billing, access: WorkspaceAccess
+) -> None:
+    client = await billing.clients.create_client(
+        access, ClientInput(name="Client SARL", email="compta@client.example", language="fr")
+    )
+    created = await billing.invoices.create_invoice(
+        access, InvoiceCreate(title="Audit", client_uuid=client.uuid, currency="EUR", items=[item("Audit", 1, 500)])
+    )
+    assert isinstance(created, InvoiceOut)
+    await billing.invoices.send(access, created.uuid, SendInput(notify=False))
+    credited = await billing.invoices.credit(access, created.uuid, CreditInput(reason="Remise", amount=Decimal(50)))
+    assert isinstance(credited, InvoiceOut)
+    note = credited.credit_notes[0]
+    mailed = await billing.invoices.send_credit_note(access, note.uuid, SendInput())
+    assert isinstance(mailed, InvoiceOut)
+    assert mailed.history[-1].action == "credit_note_sent"
+    assert [(d.kind, d.to) for d in mailed.deliveries] == [("credit_note", "compta@client.example")]
+    delivery = (
+        await billing.session.execute(select(EmailDelivery.id).where(EmailDelivery.invoice_id == created.uuid))
+    ).scalar_one()
+    await billing.session.commit()
+    letter = await DeliveryService(billing.session, billing.base_url).letter(delivery)
+    message = message_from_bytes(compose(letter, b"%PDF-1.4\n", "billing@billcraft.example").as_bytes(),
+                                 policy=policy.default)  # fmt: skip
+    assert isinstance(message, EmailMessage)
+    assert message["Subject"].startswith(f"Avoir {note.number} de ")
+    text = message.get_body(("plain",))
+    assert text is not None
+    assert f"vous a envoyé l'avoir {note.number} sur la facture {mailed.number} : 50,00\xa0€." in str(
+        text.get_content()
+    )
+    assert "/c/" in str(text.get_content()), "the link leads to the credit note's own page"
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == f"credit-note-{note.number}.pdf"

@@ -16,16 +16,18 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db.models import CreditNote, Invoice
-from app.domain import money, parties, vat
+from app.domain import mail_limits, money, parties, vat
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
+from app.domain.deliveries import EmailKind, queue_emails, recipients_of
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.invoices.base import Result
 from app.domain.invoices.numbers import Numbers
 from app.domain.invoices.pricing import check_amount, check_decimal
 from app.domain.lifecycle import Action, Status
 from app.domain.outputs import CreditNoteDocument, CreditNoteOut, Page
-from app.domain.schemas import CreditInput, ListQuery
+from app.domain.schemas import CreditInput, ListQuery, SendInput
+from app.domain.service import rehearsal
 from app.domain.views import credit_note_out, issued_groups
 from app.domain.workspaces import today_in
 
@@ -184,6 +186,33 @@ class Credits(Numbers):
                 access, invoice, "credit", Status(invoice.status), Status(invoice.status), note=reason,
                 data={"credit_note": note.number, "total": money.format_amount(note.total_minor, note.currency)},
             )  # fmt: skip
+
+    async def send_credit_note(
+        self, access: WorkspaceAccess, note_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
+    ) -> Result:
+        """Email a credit note (its PDF attached) to the client, or to ``data.to``; answered
+        with its invoice, which tracks the delivery like its own emails."""
+        await self.enter(access, Scope.INVOICES_SEND)
+        async with rehearsal(self.session, dry_run):
+            note = await self.find_credit_note(access, note_uuid)
+            invoice = await self.find(access, note.invoice_id, lock=True)
+            recipients = recipients_of(invoice, data.to)
+            if not recipients:
+                raise ValidationFailed.field(
+                    "to", "nobody to email: give one or more addresses in to, or an email address to the client"
+                )
+            message = (data.message or "").strip()
+            status = Status(invoice.status)
+            self._record(
+                access, invoice, "credit_note_sent", status, status,
+                data={"credit_note": note.number, "recipients": recipients} | ({"message": message} if message else {}),
+            )  # fmt: skip
+            await mail_limits.take(self.session, access.workspace_id, recipients, dry_run=dry_run)
+            queue_emails(
+                self.session, invoice, EmailKind.CREDIT_NOTE, recipients, message, self.base_url, dry_run=dry_run,
+                credit_note_id=note.id,
+            )  # fmt: skip
+            return await self._finish(invoice, dry_run, recipients=recipients)
 
     async def _credit_number_taken(self, access: WorkspaceAccess, number: str) -> bool:
         query = select(CreditNote.id).where(CreditNote.workspace_id == access.workspace_id, CreditNote.number == number)

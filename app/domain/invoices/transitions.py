@@ -10,8 +10,8 @@ from typing import Any
 from app.db.models import Invoice
 from app.domain import legal, mail_limits, parties
 from app.domain.access import WorkspaceAccess
-from app.domain.accounts import check_email, utcnow
-from app.domain.deliveries import EmailKind, queue_emails
+from app.domain.accounts import utcnow
+from app.domain.deliveries import EmailKind, queue_emails, recipients_of
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import Result
 from app.domain.invoices.credits import Credits
@@ -58,7 +58,7 @@ class Transitions(Credits):
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, data: SendInput, *, dry_run: bool = False
     ) -> Result:
         async with self.acting_on(access, invoice_uuid, Action.SEND, dry_run) as invoice:
-            recipients = _recipients(invoice, data.to) if data.notify else []
+            recipients = recipients_of(invoice, data.to) if data.notify else []
             if data.notify and not recipients:
                 # Refused before anything changes: sending a draft finalizes and numbers it
                 # for good, which must not happen for an email that nobody would receive.
@@ -98,13 +98,3 @@ class Transitions(Credits):
             invoice.cancel_reason = reason
             self._record(access, invoice, "cancel", before, Status.CANCELLED, note=reason)
             return await self._finish(invoice, dry_run)
-
-
-def _recipients(invoice: Invoice, to: list[str] | None) -> list[str]:
-    """Each address checked (one addr-spec each), each once, in the order given."""
-    if to:
-        checked = [check_email(address, f"to[{i}]") for i, address in enumerate(to)]
-        return list(dict.fromkeys(checked))
-    if invoice.client is not None and invoice.client.email:
-        return [check_email(invoice.client.email, "client.email")]
-    return []
