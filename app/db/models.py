@@ -69,6 +69,9 @@ class Workspace(UUIDv7AuditBase):
     # every invoice is checked at finalize (app.domain.legal).
     country: Mapped[str] = mapped_column(String(2), default="")
     # Where clients pay (printed, and the payment means of e-invoices), checked by stdnum.
+    # The currency VAT is accounted in ("": none stated apart); an invoice in another currency
+    # states its VAT in this one too, at the rate it was finalized with (EN 16931 BT-111).
+    vat_currency: Mapped[str] = mapped_column(String(3), default="")
     iban: Mapped[str] = mapped_column(String(42), default="")
     bic: Mapped[str] = mapped_column(String(11), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
@@ -168,6 +171,11 @@ class Invoice(UUIDv7AuditBase):
     # breakdown the invoice was priced with (None: priced before groups, tax per line).
     adjustments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     vat_breakdown: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    # VAT in the workspace's VAT accounting currency: the rate given on the draft (accounting
+    # units per invoice unit) and, from finalize, the amount it came to (BT-111).
+    vat_exchange_rate: Mapped[Decimal | None] = mapped_column(DecimalText(), default=None)
+    vat_accounting_currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    vat_accounting_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
     # The seller's and the client's details as issued (app.domain.parties), kept at finalize.
     issued_parties: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -18,7 +18,14 @@ from markupsafe import Markup
 from app.documents.i18n import formatting_locale, gettext
 from app.domain import vat
 from app.domain.lifecycle import shows_draft_mark
-from app.domain.outputs import ClientOut, CreditNoteDocument, InvoiceDocument, VatGroupOut, WorkspaceOut
+from app.domain.outputs import (
+    ClientOut,
+    CreditNoteDocument,
+    InvoiceDocument,
+    VatAccountingOut,
+    VatGroupOut,
+    WorkspaceOut,
+)
 
 # Kana is only Japanese, hangul only Korean: text with either is marked with its language,
 # so that its Han characters take that region's glyph forms (the fonts differ per region).
@@ -93,6 +100,7 @@ LABELS = {
     "reason": "Reason",
     "reference": "Credit note for invoice {number} of {date}",
     "your_reference": "Your reference",
+    "vat_accounting": "VAT in {currency} at {rate}",
     "iban": "IBAN",
     "bic": "BIC",
 }
@@ -204,6 +212,7 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
             }
             for line in invoice.items
         ],
+        vat_accounting=_accounting_row(invoice.vat_accounting, labels, locale),
         allowances=adjustment_rows("allowance"),
         charges=adjustment_rows("charge"),
         breakdown=_breakdown(invoice.vat_breakdown, money, rate, labels, categories),
@@ -227,6 +236,19 @@ def document_view(document: InvoiceDocument) -> dict[str, Any]:
         else None,
         labels=labels,
     )
+
+
+def _accounting_row(
+    accounting: VatAccountingOut | None, labels: dict[str, str], locale: Locale
+) -> dict[str, str] | None:
+    """The VAT in the VAT accounting currency (BT-111), under the total, once finalized."""
+    if accounting is None or accounting.tax_amount is None:
+        return None
+    rate = format_decimal(Decimal(accounting.rate), locale=locale, decimal_quantization=False)
+    return {
+        "label": labels["vat_accounting"].format(currency=accounting.currency, rate=rate),
+        "amount": str(format_currency(Decimal(accounting.tax_amount), accounting.currency, locale=locale)),
+    }
 
 
 def invoice_html(document: InvoiceDocument) -> str:

@@ -76,10 +76,23 @@ def _vat_ids(invoice: Invoice, workspace: Workspace) -> list[tuple[str, str]]:
     return errors
 
 
+def _vat_currency(invoice: Invoice, workspace: Workspace) -> list[tuple[str, str]]:
+    """The rate an invoice in another currency than the VAT accounting one is issued at."""
+    accounting = workspace.vat_currency
+    if not accounting or accounting == invoice.currency or invoice.vat_exchange_rate is not None:
+        return []
+    why = f"the invoice is in {invoice.currency} and your VAT is accounted in {accounting}"
+    rate = (
+        f"give the rate it is issued at ({accounting} per 1 {invoice.currency}): its VAT is stated in {accounting} too"
+    )
+    return [("vat_exchange_rate", f"{why}: {rate}")]
+
+
 def check_before_issue(invoice: Invoice, workspace: Workspace) -> None:
     """Refuse, naming every missing or malformed field (each once) and why the law needs it."""
     errors: dict[str, str] = {}
-    for field, message in [*_eu_requirements(invoice, workspace), *_vat_ids(invoice, workspace)]:
+    checks = [*_eu_requirements(invoice, workspace), *_vat_ids(invoice, workspace), *_vat_currency(invoice, workspace)]
+    for field, message in checks:
         errors.setdefault(field, message)
     if errors:
         listed = [{"field": field, "message": message} for field, message in errors.items()]

@@ -182,6 +182,15 @@ class CreditNoteOut(Struct):
     created_at: dt.datetime
 
 
+class VatAccountingOut(Struct):
+    """The invoice's VAT in the workspace's VAT accounting currency (BT-111): the rate given,
+    and, once finalized, what the VAT came to at it."""
+
+    currency: str
+    rate: str
+    tax_amount: str | None  # null until finalized
+
+
 class InvoiceOut(Struct):
     uuid: uuid.UUID
     number: str | None
@@ -208,6 +217,8 @@ class InvoiceOut(Struct):
     tax_amount: str
     vat_breakdown: list[VatGroupOut]
     legal_notes: list[str]  # what the law has the invoice say for its VAT categories
+    vat_exchange_rate: str | None  # units of the workspace's VAT currency per unit of the invoice's
+    vat_accounting: VatAccountingOut | None  # its VAT in that currency, stated at finalize
     total: str
     amount_paid: str
     credited: str  # the totals of its credit notes
@@ -344,6 +355,7 @@ class WorkspaceOut(Struct):
     address: str
     tax_id: str
     country: str  # where the business is established; in the EU the VAT directive's checks apply
+    vat_currency: str  # "": no VAT statement in another currency
     iban: str
     bic: str
     email: str

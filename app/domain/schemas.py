@@ -100,6 +100,8 @@ class InvoiceCreate(Input):
     delivery_date: dt.date | None = None
     service_period_start: dt.date | None = None
     service_period_end: dt.date | None = None
+    # Units of the workspace's VAT currency per unit of the invoice's, when they differ.
+    vat_exchange_rate: Decimal | None = None
     tax_category: TaxCategory = "S"  # the lines' default VAT category
     exemption_reason: ExemptionReason | None = None
     exemption_code: ExemptionCode | None = None
@@ -126,6 +128,7 @@ class InvoiceUpdate(Input):
     delivery_date: dt.date | UnsetType | None = UNSET
     service_period_start: dt.date | UnsetType | None = UNSET
     service_period_end: dt.date | UnsetType | None = UNSET
+    vat_exchange_rate: Decimal | UnsetType | None = UNSET
     tax_category: TaxCategory | UnsetType = UNSET
     exemption_reason: ExemptionReason | UnsetType | None = UNSET
     exemption_code: ExemptionCode | UnsetType | None = UNSET
@@ -246,6 +249,7 @@ class WorkspaceSettingsUpdate(Input):
     address: LongText | UnsetType = UNSET
     tax_id: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
     country: Annotated[str, ONE_LINE, Meta(max_length=2)] | UnsetType = UNSET
+    vat_currency: Text | UnsetType = UNSET  # "": no VAT statement in another currency
     iban: Annotated[str, ONE_LINE, Meta(max_length=42)] | UnsetType = UNSET
     bic: Annotated[str, ONE_LINE, Meta(max_length=11)] | UnsetType = UNSET
     email: Email | UnsetType = UNSET

@@ -24,6 +24,7 @@ from app.domain.outputs import (
     InvoiceSummary,
     ItemOut,
     PaymentOut,
+    VatAccountingOut,
     VatGroupOut,
 )
 
@@ -111,6 +112,8 @@ def invoice_out(invoice: Invoice, base_url: str) -> InvoiceOut:
         tax_amount=amount(invoice.tax_minor, currency),
         vat_breakdown=groups,
         legal_notes=legal_notes(groups),
+        vat_exchange_rate=None if invoice.vat_exchange_rate is None else plain_decimal(invoice.vat_exchange_rate),
+        vat_accounting=_vat_accounting(invoice),
         total=amount(invoice.total_minor, currency),
         amount_paid=amount(invoice.paid_minor, currency),
         credited=amount(invoice.credited_minor, currency),
@@ -273,6 +276,17 @@ def legal_notes(groups: list[VatGroupOut]) -> list[str]:
         if g.tax_category == vat.Category.EXEMPT
     ]
     return notes + vat.notes_for(vat.Category(g.tax_category) for g in groups)
+
+
+def _vat_accounting(invoice: Invoice) -> VatAccountingOut | None:
+    currency, minor = invoice.vat_accounting_currency, invoice.vat_accounting_minor
+    if currency is None or minor is None or invoice.vat_exchange_rate is None:
+        return None
+    return VatAccountingOut(
+        currency=currency,
+        rate=plain_decimal(invoice.vat_exchange_rate),
+        tax_amount=money.format_amount(minor, currency),
+    )
 
 
 def _early_payment(invoice: Invoice) -> EarlyPaymentOut | None:

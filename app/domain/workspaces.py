@@ -73,6 +73,10 @@ def today_in(workspace: Workspace) -> dt.date:
     return dt.datetime.now(zoneinfo.ZoneInfo(workspace.timezone)).date()
 
 
+def check_vat_currency(value: str) -> str:
+    return money.check_currency(value, "vat_currency") if value else ""
+
+
 def check_country(value: str) -> str:
     if value and (len(value) != 2 or not (value.isascii() and value.isalpha())):
         raise ValidationFailed.field("country", "an ISO 3166 two-letter country code such as DE or FR")
@@ -92,6 +96,7 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
         address=workspace.address,
         tax_id=workspace.tax_id,
         country=workspace.country,
+        vat_currency=workspace.vat_currency,
         iban=workspace.iban,
         bic=workspace.bic,
         email=workspace.email,
@@ -200,6 +205,7 @@ class WorkspaceService(DomainService):
             "email": check_reply_to,
             "country": check_country,
             "iban": check_iban,
+            "vat_currency": check_vat_currency,
             "bic": check_bic,
         }
         values: dict[str, object] = {}

@@ -74,6 +74,10 @@ P: dict[str, Schema] = {
             "required": ["description", "quantity", "unit_price"],
         },
     },
+    "vat_exchange_rate": _n(
+        "When your VAT is accounted in another currency: its units per 1 unit of the invoice's, e.g. 0.9215"
+    ),
+    "vat_currency": text_arg("The currency your VAT is accounted in, e.g. EUR (empty: none stated apart)"),
     "delivery_date": text_arg("When the work was delivered, YYYY-MM-DD (default at finalize: the issue date)"),
     "service_period_start": text_arg("First day of the service period, YYYY-MM-DD (instead of a delivery date)"),
     "service_period_end": text_arg("Last day of the service period, YYYY-MM-DD"),

@@ -38,7 +38,7 @@ Operation = Callable[[Call], Awaitable[Any]]
 
 INVOICE_FIELDS = (
     "title", "client_uuid", "currency", "number", "issue_date", "due_date", "notes", "tax_rate", "items",
-    "delivery_date", "service_period_start", "service_period_end",
+    "delivery_date", "service_period_start", "service_period_end", "vat_exchange_rate",
     "tax_category", "exemption_reason", "exemption_code", "adjustments",
     "early_payment_discount", "early_payment_days",
 )  # fmt: skip

@@ -34,7 +34,7 @@ FIELD_LABELS = {
     "early_payment_discount": "Early-payment discount", "early_payment_days": "Days for the discount",
     "tax_category": "VAT category", "exemption_reason": "Exemption reason", "delivery_date": "Delivery date",
     "service_period_start": "Service period from", "service_period_end": "Service period to",
-    "adjustments": "Discounts and charges",
+    "adjustments": "Discounts and charges", "vat_exchange_rate": "Rate for the VAT currency",
 }  # fmt: skip
 EARLY = ("early_payment_discount", "early_payment_days")
 ROW_LABELS = {"description": "description", "quantity": "quantity", "unit_price": "unit price", "tax_rate": "tax %",
@@ -70,7 +70,7 @@ class Editor:
             "title": "", "client_uuid": client_uuid, "currency": currency, "issue_date": issue.isoformat(),
             "due_date": due.isoformat(), "tax_rate": "0", "notes": "",
             "early_payment_discount": "", "early_payment_days": "", "tax_category": "S", "exemption_reason": "",
-            "delivery_date": "", "service_period_start": "", "service_period_end": "",
+            "delivery_date": "", "service_period_start": "", "service_period_end": "", "vat_exchange_rate": "",
         }  # fmt: skip
         return cls(values=values, rows=[dict.fromkeys(ROW_FIELDS, "")])
 
@@ -89,6 +89,7 @@ class Editor:
             "tax_category": invoice.tax_category,
             "exemption_reason": invoice.exemption_reason or "",
             **{name: (day.isoformat() if (day := getattr(invoice, name)) else "") for name in DELIVERY},
+            "vat_exchange_rate": invoice.vat_exchange_rate or "",
         }
         rows = [
             {
@@ -129,7 +130,7 @@ class Editor:
         values["tax_rate"] = _text(form.get("tax_rate"))
         values.update({name: _text(form.get(name)) for name in EARLY})
         values.update({name: _text(form.get(name)) for name in ("tax_category", "exemption_reason", "exemption_code")})
-        values.update({name: _text(form.get(name)) for name in DELIVERY})
+        values.update({name: _text(form.get(name)) for name in (*DELIVERY, "vat_exchange_rate")})
         values["notes"] = str(form.get("notes") or "").strip()
         rows = _rows(form, "item", ROW_FIELDS, MAX_ROWS)
         adjustments = [row for row in _rows(form, "adj", ADJ_FIELDS, MAX_ADJUSTMENTS) if _adjustment_filled(row)]
@@ -253,6 +254,7 @@ class Editor:
             "items": self.items(),
             "adjustments": [msgspec.to_builtins(a) for a in self.adjustment_inputs()],
             "tax_category": v.get("tax_category") or "S",
+            "vat_exchange_rate": _decimal(v.get("vat_exchange_rate"), "vat_exchange_rate") or None,
             "exemption_reason": v.get("exemption_reason") or None,
             "exemption_code": v.get("exemption_code") or None,
             "early_payment_discount": _decimal(v.get("early_payment_discount"), "early_payment_discount") or None,

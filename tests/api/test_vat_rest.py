@@ -137,3 +137,33 @@ async def test_reverse_charge_is_refused_without_the_clients_vat_id_and_printed_
         issued.json()["number"],
     ):
         assert printed in text, (printed, text)
+
+
+async def test_an_invoice_in_another_currency_states_its_vat_in_the_accounting_currency(
+    caller: Caller, tmp_path: Path
+) -> None:
+    """BT-111: with VAT accounted in EUR, a USD invoice is refused at finalize until the rate
+    is given, then states its VAT in EUR at that rate: $190.00 x 0.9215 = €175.085 -> €175.09."""
+    await caller.client.patch(caller.url(), json={"vat_currency": "eur"}, headers=caller.headers)
+    draft = (
+        await caller.post(
+            "/invoices",
+            {"title": "US client", "currency": "USD", "tax_rate": 19,
+             "items": [{"description": "Consulting", "quantity": 10, "unit_price": 100}]},
+        )
+    ).json()  # fmt: skip
+    refused = await caller.post(f"/invoices/{draft['uuid']}/finalize")
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["vat_exchange_rate"]
+    assert "accounted in EUR" in refused.json()["errors"][0]["message"]
+    await caller.patch(f"/invoices/{draft['uuid']}", {"vat_exchange_rate": "0.9215"})
+    issued = (await caller.post(f"/invoices/{draft['uuid']}/finalize")).json()
+    assert (issued["tax_amount"], issued["vat_accounting"]) == (
+        "190.00", {"currency": "EUR", "rate": "0.9215", "tax_amount": "175.09"},
+    )  # fmt: skip
+    text = words((await caller.get(f"/invoices/{draft['uuid']}/pdf")).content, tmp_path)
+    assert "VAT in EUR at 0.9215 €175.09" in text
+    # An invoice in the accounting currency itself needs no rate.
+    euros = (await caller.post("/invoices", {"title": "EU", "currency": "EUR", "items": [
+        {"description": "x", "quantity": 1, "unit_price": 1}]})).json()  # fmt: skip
+    assert (await caller.post(f"/invoices/{euros['uuid']}/finalize")).json()["vat_accounting"] is None

@@ -245,6 +245,10 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         )
     if name == "user_uuid":  # nobody's: a generated call never takes the owner out of the workspace
         return uuid_field([])
+    if name == "vat_currency":  # none set: another would ask generated invoices for a rate at finalize
+        return Field(st.just(""), st.sampled_from(["EURO", "XYZ"]))
+    if name == "vat_exchange_rate":
+        return decimal_field(Decimal(0), Decimal(100), json_tokens=False, low_open=True)
     if name == "iban":
         return Field(
             st.sampled_from(["DE89 3704 0044 0532 0130 00", ""]), st.sampled_from(["DE89370400440532013001", "XX"])

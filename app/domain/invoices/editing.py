@@ -27,6 +27,7 @@ from app.domain.invoices.pricing import (
     check_date,
     check_dates,
     check_delivery,
+    check_exchange_rate,
     check_tax_rate,
     item_input,
     not_blank,
@@ -83,6 +84,10 @@ async def _delivery(edit: Edit, value: dt.date | None) -> dict[str, Any]:
     return {}  # checked after every rule, with the period's other end
 
 
+async def _exchange_rate(edit: Edit, value: Decimal | None) -> dict[str, Any]:
+    return {"vat_exchange_rate": None if value is None else check_exchange_rate(value)}
+
+
 async def _number(edit: Edit, value: str | None) -> dict[str, Any]:
     if value is None:
         return {"number": None}
@@ -122,6 +127,7 @@ FIELD_RULES: dict[str, FieldRule] = {
     "issue_date": _issue_date,
     "due_date": _due_date,
     "number": _number,
+    "vat_exchange_rate": _exchange_rate,
     "delivery_date": _delivery,
     "service_period_start": _delivery,
     "service_period_end": _delivery,
@@ -156,6 +162,8 @@ class Editing(Numbers):
             )
             if data.number is not None:
                 invoice.number = await self._free_explicit_number(access, data.number, None)
+            if data.vat_exchange_rate is not None:
+                invoice.vat_exchange_rate = check_exchange_rate(data.vat_exchange_rate)
             self.session.add(invoice)
             self._record(access, invoice, "create", None, Status.DRAFT)
             return await self._finish(invoice, dry_run)

@@ -69,6 +69,15 @@ def check_delivery(delivery: dt.date | None, start: dt.date | None, end: dt.date
         raise ValidationFailed.field("delivery_date", "give a delivery date or a service period, not both")
 
 
+def check_exchange_rate(value: Decimal, field: str = "vat_exchange_rate") -> Decimal:
+    """A rate of exchange: above 0, at most a million, with at most 8 decimal places."""
+    if not value.is_finite() or value <= 0 or value > 1_000_000:
+        raise ValidationFailed.field(field, f"must be a rate above 0 and at most 1000000, e.g. 0.9215; got {value}")
+    if value != value.quantize(Decimal(1).scaleb(-8)):
+        raise ValidationFailed.field(field, "at most 8 decimal places")
+    return value.normalize() if value == value.to_integral_value() else value
+
+
 def check_tax_rate(value: Decimal, field: str = "tax_rate") -> Decimal:
     return check_decimal(value, field, Decimal(0), Decimal(100))
 

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from app.db.models import Invoice
-from app.domain import legal, mail_limits, parties
+from app.domain import legal, mail_limits, money, parties
 from app.domain.access import WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.deliveries import EmailKind, queue_emails, recipients_of
@@ -42,6 +42,12 @@ class Transitions(Credits):
         if not invoice.items:
             raise ValidationFailed.field("items", "an invoice needs at least one item before it is finalized")
         legal.check_before_issue(invoice, access.workspace)
+        accounting = access.workspace.vat_currency
+        if accounting and accounting != invoice.currency and invoice.vat_exchange_rate is not None:
+            # BT-111: the VAT as issued, at the rate given, rounded half-up in that currency.
+            tax = money.from_minor(invoice.tax_minor, invoice.currency) * invoice.vat_exchange_rate
+            invoice.vat_accounting_currency = accounting
+            invoice.vat_accounting_minor = money.to_minor(tax, accounting)
         if invoice.delivery_date is None and invoice.service_period_start is None:
             # The law asks for the date of supply; unsaid, it is the issue date, and the
             # invoice says so from now on.
