@@ -1,9 +1,9 @@
 """VAT categories, discounts, allowances and charges through REST and on the printed
-invoice (issue 21): one German invoice for a service period with a discounted line at 19%, a line at 7%, an
-exempt line, a 10% allowance taken from each VAT group and a charge, answered with its VAT
-breakdown and printed with it; a reverse-charge invoice refused at finalize as a problem
-naming the client's VAT ID, then issued with its legal note on the PDF. The PDFs are kept in
-test-artifacts/documents for a person to look at."""
+invoice (issue 21): one German invoice for a service period with early-payment terms, a
+discounted line at 19%, a line at 7%, an exempt line, a 10% allowance taken from each VAT
+group and a charge, answered with its VAT breakdown and printed with it; a reverse-charge
+invoice refused at finalize as a problem naming the client's VAT ID, then issued with its
+legal note on the PDF. The PDFs are kept in test-artifacts/documents for a person to look at."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ async def test_an_invoice_with_discounts_charges_and_three_vat_groups_is_answere
             "due_date": "2099-03-30",
             "service_period_start": "2026-11-01",
             "service_period_end": "2026-11-30",
+            "early_payment_discount": 2,
             "items": [
                 # 40 h x 120.00 = 4,800.00, 5% off = 240.00: 4,560.00 at 19%
                 {"description": "Development", "quantity": 40, "unit_price": 120, "discount_percent": 5},
@@ -86,6 +87,9 @@ async def test_an_invoice_with_discounts_charges_and_three_vat_groups_is_answere
         "Exempt on €540.00 €0.00",
         "Total €5,606.59",
         "Exempt from VAT: Steuerfrei nach § 4 Nr. 21 UStG.",
+        # Skonto: 2% of 5,606.59 = 112.1318 -> 112.13; 5,494.46 within 10 days.
+        "2 % discount if paid by",
+        "€5,494.46",
     ):
         assert printed in text, (printed, text)
 
