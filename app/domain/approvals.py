@@ -42,6 +42,7 @@ OPERATIONS = {
     "invoice.credit_note_send": "send",  # a credit note is confirmed as a cancellation is (DESIGN: cancel/credit)
     "invoice.delete": "delete",
     "invoice.payment": "mark_paid",
+    "invoice.refund": "mark_paid",  # money recorded either way: confirmed as a payment is
 }
 VERBS = {
     "send": "Send",
@@ -109,6 +110,8 @@ def summarize(action: str, preview: Any, operation: str = "") -> dict[str, Any]:
         notes = invoice.get("credit_notes") or [{}]
         credited = f"{notes[-1].get('total')} {invoice.get('currency')}"
         message = f"Issue a credit note of {credited} on invoice {number} ({invoice.get('title')}) for {client}"
+    if operation == "invoice.refund":
+        message = f"Record a refund on invoice {number} ({invoice.get('title')}) for {client}"
     if operation == "invoice.credit_note_send":
         data = ((invoice.get("history") or [{}])[-1].get("data")) or {}
         message = f"Email credit note {data.get('credit_note')} of invoice {number} ({invoice.get('title')})"
@@ -288,6 +291,9 @@ def performer(billing: Billing, access: WorkspaceAccess, approval: Approval) -> 
         case "invoice.cancel":
             cancel = msgspec.convert(payload, CancelInput)
             return cancel, lambda dry: invoices.cancel(access, target, cancel, dry_run=dry)
+        case "invoice.refund":
+            refund = msgspec.convert(payload, PaymentInput)
+            return refund, lambda dry: invoices.record_refund(access, target, refund, dry_run=dry)
         case "invoice.credit_note_send":
             mail = msgspec.convert(payload, SendInput)
             return mail, lambda dry: invoices.send_credit_note(access, target, mail, dry_run=dry)

@@ -6,18 +6,19 @@ the domain is what the approval records, and only a person changes what needs on
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
 
 from app.db.models import Approval
 from app.domain.access import Channel, Principal, WorkspaceAccess
-from app.domain.approvals import Request, approve_on_page, confirmation_settings, summarize
+from app.domain.approvals import Request, approve_on_page, confirmation_settings, needs_confirmation, summarize
 from app.domain.billing import Billing
 from app.domain.errors import Conflict, Forbidden, NotFound
-from app.domain.schemas import ConfirmationSettings, SendInput
+from app.domain.schemas import ConfirmationSettings, CreditInput, PaymentInput, SendInput
 from tests.conftest import make_principal
-from tests.domain.helpers import create, item
+from tests.domain.helpers import create, invoice_in, item
 
 
 async def _ask(billing: Billing, owner: Principal, access: WorkspaceAccess, key: str | None = None) -> Approval:
@@ -113,3 +114,31 @@ async def test_only_a_person_changes_what_needs_confirming(
     assert assistant.value.code == "confirmation_settings_not_here"
     await confirmation_settings(billing, owner.via(Channel.WEB), slug, choice)
     assert (access.workspace.confirm_actions, access.workspace.confirm_channels) == ("", "")
+
+
+async def test_a_refund_or_a_credit_note_approved_on_the_page_is_made_and_confirmed_as_its_kind(
+    billing: Billing, owner: Principal, access: WorkspaceAccess
+) -> None:
+    """A credit note is confirmed as a cancellation is, a refund as a payment (mark_paid);
+    approved on the page, each is made, and the question says what it is."""
+    paid = await invoice_in(billing, access, "paid", items=[item("Retainer", "1", "300")])
+    assert needs_confirmation(access.workspace, "invoice.credit", "mcp_http")
+    credit = CreditInput(reason="Scope cut", amount=Decimal(100))
+    preview = await billing.invoices.credit(access, paid.uuid, credit, dry_run=True)
+    summary = summarize("cancel", preview, "invoice.credit")
+    assert summary["message"].startswith("Issue a credit note of 100.00 USD on invoice")
+    asked = await billing.approvals.ask(
+        owner, Request(access, "invoice.credit", paid.uuid, credit, None, "link"), summary
+    )
+    assert (await approve_on_page(billing, owner.via(Channel.WEB), asked.id, True)).status == "approved"
+
+    refund = PaymentInput(payment_method="Bank transfer")
+    preview = await billing.invoices.record_refund(access, paid.uuid, refund, dry_run=True)
+    summary = summarize("mark_paid", preview, "invoice.refund")
+    assert summary["message"].startswith("Record a refund on invoice")
+    asked = await billing.approvals.ask(
+        owner, Request(access, "invoice.refund", paid.uuid, refund, None, "link"), summary
+    )
+    done = await approve_on_page(billing, owner.via(Channel.WEB), asked.id, True)
+    assert done.status == "approved"
+    assert (await billing.invoices.get_out(access, paid.uuid)).refund_due == "0.00"
