@@ -7,7 +7,8 @@ change for real inside a savepoint, captures the result, then rolls the savepoin
 ``InvoiceService`` is put together from one module per concern:
 
 - ``base``: finding an invoice in the workspace, history events, results, action scopes;
-- ``pricing``: bounds, items priced into lines, totals, ``quote``;
+- ``bounds``: what quantities, prices, rates, amounts and dates may be;
+- ``pricing``: items priced into lines, totals, ``quote``; ``adjustments``: allowances and charges;
 - ``reading``: one invoice, its document, the list;
 - ``numbers``: the next number of the pattern, numbers typed by hand;
 - ``editing``: create, update (a table of field rules), delete;
@@ -20,9 +21,10 @@ change for real inside a savepoint, captures the result, then rolls the savepoin
 from __future__ import annotations
 
 from app.domain.invoices.base import ACTION_SCOPE, Result, permitted_actions
+from app.domain.invoices.bounds import check_tax_rate
 from app.domain.invoices.copies import Copies
 from app.domain.invoices.payments import Payments
-from app.domain.invoices.pricing import check_tax_rate, quote
+from app.domain.invoices.pricing import quote
 from app.domain.invoices.reading import Reading
 from app.domain.invoices.transitions import Transitions
 

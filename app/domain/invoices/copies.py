@@ -12,9 +12,11 @@ from app.db.models import Invoice
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.clients import ClientService
 from app.domain.errors import NotFound
+from app.domain.invoices.adjustments import adjustment_inputs
 from app.domain.invoices.base import ACTION_SCOPE, Result
+from app.domain.invoices.bounds import check_date
 from app.domain.invoices.editing import Editing
-from app.domain.invoices.pricing import adjustment_inputs, check_date, item_input
+from app.domain.invoices.pricing import item_input
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import DuplicateInput, FromPreviousInput
 from app.domain.service import rehearsal

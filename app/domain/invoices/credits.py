@@ -22,8 +22,8 @@ from app.domain.accounts import utcnow
 from app.domain.deliveries import EmailKind, queue_emails, recipients_of
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.invoices.base import Result
+from app.domain.invoices.bounds import check_amount, check_decimal
 from app.domain.invoices.numbers import Numbers
-from app.domain.invoices.pricing import check_amount, check_decimal
 from app.domain.lifecycle import Action, Status
 from app.domain.outputs import CreditNoteDocument, CreditNoteOut, Page
 from app.domain.schemas import CreditInput, ListQuery, SendInput

@@ -18,21 +18,18 @@ from app.db.models import Invoice
 from app.domain import early_payment, lifecycle, money, vat
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.errors import ValidationFailed
+from app.domain.invoices.adjustments import adjustment_inputs
 from app.domain.invoices.base import ACTION_SCOPE, Result
-from app.domain.invoices.numbers import Numbers
-from app.domain.invoices.pricing import (
-    Defaults,
-    adjustment_inputs,
-    apply,
+from app.domain.invoices.bounds import (
     check_date,
     check_dates,
     check_delivery,
     check_exchange_rate,
     check_tax_rate,
-    item_input,
     not_blank,
-    price,
 )
+from app.domain.invoices.numbers import Numbers
+from app.domain.invoices.pricing import Defaults, apply, item_input, price
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import AdjustmentInput, InvoiceCreate, InvoiceUpdate, ItemInput
 from app.domain.service import rehearsal

@@ -15,7 +15,7 @@ from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import InvoiceBase, Result
-from app.domain.invoices.pricing import MAX_LINE_AMOUNT, check_amount, check_date
+from app.domain.invoices.bounds import MAX_LINE_AMOUNT, check_amount, check_date
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import PaymentInput
 from app.domain.service import rehearsal
