@@ -13,7 +13,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 
-import app.db.models  # noqa: F401
+import app.db.models
+import app.db.oauth_models  # noqa: F401
 from app.config import Settings
 from app.db.engine import database_config
 from app.db.models import Invoice

@@ -356,59 +356,6 @@ class IdempotencyRecord(UUIDv7AuditBase):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
 
 
-class OAuthClient(UUIDv7AuditBase):
-    """An OAuth client: registered dynamically (RFC 7591) or known by its client ID
-    metadata document (the client_id is then the document's HTTPS URL)."""
-
-    __tablename__ = "oauth_client"
-
-    client_id: Mapped[str] = mapped_column(String(500), unique=True)
-    client_name: Mapped[str] = mapped_column(String(200))
-    redirect_uris: Mapped[list[str]] = mapped_column(JSON)
-    client_metadata: Mapped[dict[str, Any]] = mapped_column(JSON)
-    source: Mapped[str] = mapped_column(String(32), default="registration")
-
-
-class OAuthCode(UUIDv7AuditBase):
-    """An authorization code (stored hashed), bound to its client, redirect URI, PKCE
-    challenge and resource; used at most once."""
-
-    __tablename__ = "oauth_code"
-
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    client_id: Mapped[str] = mapped_column(String(500))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    redirect_uri: Mapped[str] = mapped_column(Text)
-    scope: Mapped[str] = mapped_column(String(500))
-    resource: Mapped[str | None] = mapped_column(String(500), default=None)
-    code_challenge: Mapped[str] = mapped_column(String(128))
-    code_challenge_method: Mapped[str] = mapped_column(String(16))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-
-
-class OAuthToken(UUIDv7AuditBase):
-    """An access token and its refresh token (both stored hashed). Each refresh makes a new
-    row in the same family and marks this one rotated; a rotated refresh token presented
-    again revokes the whole family."""
-
-    __tablename__ = "oauth_token"
-    __table_args__ = (Index("ix_oauth_token_user_client", "user_id", "client_id"),)
-
-    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    client_id: Mapped[str] = mapped_column(String(500))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    access_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
-    scope: Mapped[str] = mapped_column(String(500))
-    resource: Mapped[str | None] = mapped_column(String(500), default=None)
-    access_expires_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
-    refresh_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
-
-
 class Approval(UUIDv7AuditBase):
     """A change an assistant asked for that waits for its person: confirmed in the MCP client
     (elicitation) or on the approval page, declined, or expired. Single use: once decided it

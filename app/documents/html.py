@@ -22,10 +22,9 @@ from app.domain.outputs import (
     ClientOut,
     CreditNoteDocument,
     InvoiceDocument,
-    VatAccountingOut,
-    VatGroupOut,
     WorkspaceOut,
 )
+from app.domain.vat_outputs import VatAccountingOut, VatGroupOut
 
 # Kana is only Japanese, hangul only Korean: text with either is marked with its language,
 # so that its Han characters take that region's glyph forms (the fonts differ per region).

@@ -14,7 +14,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import ApiToken, OAuthToken, User
+from app.db.models import ApiToken, User
+from app.db.oauth_models import OAuthToken
 from app.domain.access import Channel, Principal, Scope, parse_scopes
 from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from app.domain.service import DomainService

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from app.db.models import OAuthClient, OAuthToken
+from app.db.oauth_models import OAuthClient, OAuthToken
 from app.domain.access import Principal, Scope
 from app.domain.accounts import utcnow
 from app.domain.errors import NotFound

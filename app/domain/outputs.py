@@ -12,6 +12,7 @@ from msgspec import Struct
 
 from app.domain.access import Role
 from app.domain.lifecycle import Action, Status
+from app.domain.vat_outputs import AdjustmentOut, VatAccountingOut, VatGroupOut
 
 T = TypeVar("T")
 
@@ -45,40 +46,6 @@ class ItemOut(Struct):
     discount: str  # what the line's discount comes to
     tax_category: str  # the VAT category the line is taxed at (its own or the invoice's)
     exemption_code: str | None  # the line's own exemption; null: the invoice's
-    exemption_reason: str | None
-
-
-class AdjustmentPart(Struct):
-    """What an allowance or charge takes from (or adds to) one VAT group."""
-
-    tax_category: str
-    tax_rate: str
-    base: str | None  # the net its percent was taken of
-    amount: str
-
-
-class AdjustmentOut(Struct):
-    """An invoice-level allowance (discount) or charge (fee), as entered, and its amount."""
-
-    kind: str
-    reason: str | None
-    reason_code: str | None
-    percent: str | None
-    amount: str
-    tax_category: str | None  # null: a percent taken from each VAT group of the lines
-    tax_rate: str | None
-    parts: list[AdjustmentPart]
-
-
-class VatGroupOut(Struct):
-    """One row of the VAT breakdown: the taxable amount of a category and rate, and its tax
-    (rounded once for the group)."""
-
-    tax_category: str
-    tax_rate: str
-    taxable_amount: str
-    tax_amount: str
-    exemption_code: str | None
     exemption_reason: str | None
 
 
@@ -180,15 +147,6 @@ class CreditNoteOut(Struct):
     total: str
     public_url: str
     created_at: dt.datetime
-
-
-class VatAccountingOut(Struct):
-    """The invoice's VAT in the workspace's VAT accounting currency (BT-111): the rate given,
-    and, once finalized, what the VAT came to at it."""
-
-    currency: str
-    rate: str
-    tax_amount: str | None  # null until finalized
 
 
 class InvoiceOut(Struct):

@@ -10,8 +10,6 @@ from app.domain import early_payment, lifecycle, money, vat
 from app.domain.lifecycle import Status
 from app.domain.outputs import (
     ActorOut,
-    AdjustmentOut,
-    AdjustmentPart,
     ClientRef,
     CreditNoteLineOut,
     CreditNoteOut,
@@ -24,9 +22,8 @@ from app.domain.outputs import (
     InvoiceSummary,
     ItemOut,
     PaymentOut,
-    VatAccountingOut,
-    VatGroupOut,
 )
+from app.domain.vat_outputs import AdjustmentOut, AdjustmentPart, VatAccountingOut, VatGroupOut
 
 
 def plain_decimal(value: Decimal) -> str:

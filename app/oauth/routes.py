@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db.models import OAuthClient
+from app.db.oauth_models import OAuthClient
 from app.domain.access import ALL_SCOPES, SCOPE_DESCRIPTIONS, Channel, Principal, Scope
 from app.domain.apps import ConnectedApp, connected_apps, granted_scopes, revoke_app
 from app.domain.workspaces import WorkspaceService

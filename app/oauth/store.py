@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.db.models import OAuthClient, OAuthCode, OAuthToken, User
+from app.db.models import User
+from app.db.oauth_models import OAuthClient, OAuthCode, OAuthToken
 from app.domain.access import ALL_SCOPES
 from app.domain.accounts import hash_token, utcnow
 from app.oauth.redirects import redirect_matches

@@ -15,7 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import app.db.models  # noqa: F401
+import app.db.models
+import app.db.oauth_models  # noqa: F401
 from app.db.migrate import row_security_bypassed
 from app.db.models import Client, Invoice
 from app.domain import tenancy

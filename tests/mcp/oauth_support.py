@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urljoin
 import httpx
 from sqlalchemy import func, select
 
-from app.db.models import OAuthClient, OAuthCode, OAuthToken
+from app.db.oauth_models import OAuthClient, OAuthCode, OAuthToken
 from tests.mcp.conftest import Account
 from tests.mcp.oauth_browser import Browser, code_and_state, forms
 

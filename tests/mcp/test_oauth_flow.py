@@ -16,7 +16,7 @@ from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull,
 from pydantic import AnyUrl
 from sqlalchemy import select, update
 
-from app.db.models import OAuthToken as TokenRow
+from app.db.oauth_models import OAuthToken as TokenRow
 from app.domain.accounts import utcnow
 from tests.mcp.conftest import NewAccount
 from tests.mcp.oauth_browser import Browser, code_and_state

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from app.db.models import OAuthToken
+from app.db.oauth_models import OAuthToken
 from app.domain.accounts import hash_token, utcnow
 from tests.conftest import unique
 from tests.mcp.conftest import Account, NewAccount, http_client

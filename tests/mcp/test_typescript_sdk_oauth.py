@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.db.models import OAuthClient
-from app.db.models import OAuthToken as TokenRow
+from app.db.oauth_models import OAuthClient
+from app.db.oauth_models import OAuthToken as TokenRow
 from tests.mcp.conftest import NewAccount
 from tests.mcp.typescript import pinned_sdk, run_script
 

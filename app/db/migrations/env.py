@@ -3,7 +3,8 @@
 from advanced_alchemy.base import metadata_registry
 from alembic import context
 
-import app.db.models  # noqa: F401  (registers the tables on the metadata)
+import app.db.models
+import app.db.oauth_models  # noqa: F401
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -25,8 +25,9 @@ from app.domain.invoices.bounds import (
     not_blank,
 )
 from app.domain.money import HUNDRED
-from app.domain.outputs import QuoteLine, QuoteOut, VatGroupOut
+from app.domain.outputs import QuoteLine, QuoteOut
 from app.domain.schemas import AdjustmentInput, ItemInput
+from app.domain.vat_outputs import VatGroupOut
 
 
 @dataclass(frozen=True)
