@@ -75,6 +75,9 @@ class Workspace(UUIDv7AuditBase):
     iban: Mapped[str] = mapped_column(String(42), default="")
     bic: Mapped[str] = mapped_column(String(11), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
+    # The seller's contact telephone and Peppol participant id, for e-invoices (BT-42, BT-34).
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    electronic_address: Mapped[str] = mapped_column(String(110), default="")
     payment_instructions: Mapped[str] = mapped_column(Text, default="")
     number_pattern: Mapped[str] = mapped_column(String(64), default="INV-{YYYY}-{SEQ:4}")
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
@@ -134,6 +137,7 @@ class Client(UUIDv7AuditBase):
     language: Mapped[str] = mapped_column(String(8), default="")  # "": the workspace's
     buyer_reference: Mapped[str] = mapped_column(String(100), default="")  # BT-10, e.g. a Leitweg-ID
     electronic_address: Mapped[str] = mapped_column(String(110), default="")  # Peppol participant id
+    einvoice_format: Mapped[str] = mapped_column(String(16), default="")  # "": PDF only (app.domain.einvoicing)
 
 
 class Invoice(UUIDv7AuditBase):

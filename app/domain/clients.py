@@ -10,6 +10,7 @@ from sqlalchemy import case, func, or_, select
 from app.db.models import Client, Invoice
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import check_email
+from app.domain.einvoice_formats import check_format
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.identifiers import check_buyer_reference, check_electronic_address
 from app.domain.languages import check_language
@@ -43,6 +44,8 @@ def _clean(field: str, value: str) -> str:
         return check_buyer_reference(value)
     if field == "electronic_address":
         return check_electronic_address(value)
+    if field == "einvoice_format":
+        return check_format(value)
     if field == "country" and value:
         if len(value) != 2 or not (value.isascii() and value.isalpha()):
             raise ValidationFailed.field("country", "an ISO 3166 two-letter country code such as US or FR")

@@ -99,3 +99,12 @@ def holds_nul(exc: BaseException) -> bool:
     """Whether PostgreSQL refused text holding U+0000 (inputs refuse it first and searches
     holding one match nothing; this is the net for text that reaches a query another way)."""
     return isinstance(exc, DBAPIError) and "0x00" in str(exc.orig)
+
+
+class EinvoiceRejected(ValidationFailed):
+    """The e-invoice of a document breaks the official rules of its format (EN 16931, XRechnung,
+    Peppol, Factur-X): each entry of ``errors`` names the rule (``rule``), its message and the
+    Billcraft field to fix."""
+
+    code = "einvoice_invalid"
+    title = "The e-invoice breaks the rules of its format"

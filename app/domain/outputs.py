@@ -127,6 +127,7 @@ class CreditNoteLineOut(Struct):
     unit_price: str | None
     amount: str  # net
     tax_category: str
+    tax_rate: str | None  # null on a credit note made before rates were kept per line
 
 
 class CreditNoteOut(Struct):
@@ -247,6 +248,10 @@ class CreditNoteDocument(Struct):
     workspace: WorkspaceOut
     client: ClientOut | None
     language: str = "en"  # what it is written in (app.domain.languages)
+    # When its invoice's supply took place (its e-invoice states it, EN 16931 BT-72, BG-14).
+    delivery_date: dt.date | None = None
+    service_period_start: dt.date | None = None
+    service_period_end: dt.date | None = None
 
 
 class InvoiceDocument(Struct):
@@ -285,6 +290,9 @@ class ClientOut(Struct):
     electronic_address: str  # its Peppol participant id, scheme:identifier
     created_at: dt.datetime
     updated_at: dt.datetime
+    # The e-invoice its invoices carry ("": the PDF alone). Last, with a default: the parties
+    # kept on an invoice issued before it existed read without it.
+    einvoice_format: str = ""
 
 
 class ClientBalanceOut(Struct):
@@ -317,6 +325,8 @@ class WorkspaceOut(Struct):
     iban: str
     bic: str
     email: str
+    phone: str  # the seller's contact telephone on e-invoices
+    electronic_address: str  # the seller's Peppol participant id, scheme:identifier
     payment_instructions: str
     number_pattern: str
     payment_terms_days: int

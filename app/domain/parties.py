@@ -17,7 +17,8 @@ from app.domain.views import credit_note_out, invoice_out
 from app.domain.workspaces import workspace_out
 
 # What a document prints of the seller (WorkspaceOut's names).
-SELLER = ("name", "legal_name", "address", "tax_id", "email", "payment_instructions")
+SELLER = ("name", "legal_name", "address", "tax_id", "email", "payment_instructions", "country", "iban", "bic",
+          "phone", "electronic_address")  # fmt: skip
 
 
 def snapshot(invoice: Invoice, workspace: Workspace) -> dict[str, Any]:
@@ -59,4 +60,7 @@ def credit_note_document(note: CreditNote, workspace: Workspace, role: str, base
         workspace=seller,
         client=client,
         language=document_language(invoice.client.language if invoice.client else None, workspace.locale),
+        delivery_date=invoice.delivery_date,
+        service_period_start=invoice.service_period_start,
+        service_period_end=invoice.service_period_end,
     )

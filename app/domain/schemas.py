@@ -213,6 +213,7 @@ class ClientInput(Input):
     language: Annotated[str, ONE_LINE, Meta(max_length=8)] = ""  # its documents' language; "": the workspace's
     buyer_reference: Annotated[str, ONE_LINE, Meta(max_length=100)] = ""  # BT-10, e.g. a Leitweg-ID
     electronic_address: Annotated[str, ONE_LINE, Meta(max_length=110)] = ""  # Peppol participant id
+    einvoice_format: Annotated[str, ONE_LINE, Meta(max_length=16)] = ""  # "": PDF only
 
 
 class ClientUpdate(Input):
@@ -231,6 +232,7 @@ class ClientUpdate(Input):
     language: Annotated[str, ONE_LINE, Meta(max_length=8)] | UnsetType = UNSET
     buyer_reference: Annotated[str, ONE_LINE, Meta(max_length=100)] | UnsetType = UNSET
     electronic_address: Annotated[str, ONE_LINE, Meta(max_length=110)] | UnsetType = UNSET
+    einvoice_format: Annotated[str, ONE_LINE, Meta(max_length=16)] | UnsetType = UNSET
 
 
 class WorkspaceCreate(Input):
@@ -253,6 +255,8 @@ class WorkspaceSettingsUpdate(Input):
     iban: Annotated[str, ONE_LINE, Meta(max_length=42)] | UnsetType = UNSET
     bic: Annotated[str, ONE_LINE, Meta(max_length=11)] | UnsetType = UNSET
     email: Email | UnsetType = UNSET
+    phone: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
+    electronic_address: Annotated[str, ONE_LINE, Meta(max_length=110)] | UnsetType = UNSET
     payment_instructions: LongText | UnsetType = UNSET
     number_pattern: Annotated[str, ONE_LINE, Meta(max_length=64)] | UnsetType = UNSET
     payment_terms_days: Annotated[int, Meta(ge=0, le=365)] | UnsetType = UNSET

@@ -252,6 +252,7 @@ def credit_note_out(note: CreditNote, base_url: str) -> CreditNoteOut:
                 unit_price=price_text(Decimal(x["unit_price"]), currency) if x.get("unit_price") else None,
                 amount=amount(x["amount_minor"], currency),
                 tax_category=x["tax_category"],
+                tax_rate=x.get("tax_rate"),
             )
             for x in note.lines
         ],

@@ -23,7 +23,7 @@ from app.domain.access import Principal, Role, Scope, WorkspaceAccess
 from app.domain.accounts import check_email
 from app.domain.approvals import listed
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.domain.identifiers import check_bic, check_iban
+from app.domain.identifiers import check_bic, check_electronic_address, check_iban
 from app.domain.outputs import MemberOut, Page, WorkspaceOut
 from app.domain.schemas import MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
 from app.domain.service import DomainService
@@ -100,6 +100,8 @@ def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
         iban=workspace.iban,
         bic=workspace.bic,
         email=workspace.email,
+        phone=workspace.phone,
+        electronic_address=workspace.electronic_address,
         payment_instructions=workspace.payment_instructions,
         number_pattern=workspace.number_pattern,
         payment_terms_days=workspace.payment_terms_days,
@@ -207,6 +209,7 @@ class WorkspaceService(DomainService):
             "iban": check_iban,
             "vat_currency": check_vat_currency,
             "bic": check_bic,
+            "electronic_address": check_electronic_address,
         }
         values: dict[str, object] = {}
         for field, value in changes.items():

@@ -178,7 +178,21 @@ P: dict[str, Schema] = {
     "iban": text_arg("Your IBAN, where clients pay, e.g. DE89 3704 0044 0532 0130 00 (checked)"),
     "bic": text_arg("Your bank's BIC, e.g. COBADEFFXXX"),
     "buyer_reference": text_arg("The reference the client's invoices must carry, e.g. a Leitweg-ID (checked)"),
-    "electronic_address": text_arg("The client's Peppol participant id, scheme:identifier, e.g. 0088:4012345000009"),
+    "electronic_address": text_arg(
+        "A Peppol participant id, scheme:identifier, e.g. 0088:4012345000009: the client's on a client, "
+        "yours in the settings (checked)"
+    ),
+    "content": text_arg("The e-invoice: its XML, or a Factur-X PDF in base64 (then encoding base64)"),
+    "encoding": text_arg("How content is given: empty for the XML text, base64 for a PDF's bytes"),
+    "filename": text_arg("The file's name, kept with it"),
+    "format": text_arg(
+        "The e-invoice format: xrechnung-ubl, xrechnung-cii, facturx (a PDF with the XML inside) or peppol; "
+        "the client's format when not given"
+    ),
+    "einvoice_format": text_arg(
+        "The e-invoice the client's invoices carry and are checked against before they are issued: "
+        "xrechnung-ubl, xrechnung-cii, facturx, peppol, or empty for the PDF alone"
+    ),
     "payment_instructions": text_arg("Payment instructions printed on every invoice"),
     "number_pattern": text_arg("Invoice number pattern, e.g. INV-{YYYY}-{SEQ:4}"),
     "payment_terms_days": _i("Default days between issue and due date", 0, 365),

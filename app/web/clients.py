@@ -10,6 +10,7 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 
 from app.domain.access import Scope
+from app.domain.einvoice_formats import LABELS as EINVOICE_LABELS
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.languages import LANGUAGES
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
@@ -19,6 +20,7 @@ from app.web.pages import AnyRequest, Segment, ViewerDep, change, field_errors, 
 
 FIELDS = list(ClientInput.__struct_fields__)
 PER_PAGE = 25
+FORMAT_LABELS = {fmt.value: label for fmt, label in EINVOICE_LABELS.items()}
 
 
 def _page_number(request: AnyRequest) -> int:
@@ -45,7 +47,7 @@ async def _form_page(
     values = extra.pop("values", None) or ({f: getattr(client, f) for f in FIELDS} if client else {})
     return await page(
         request, "web/client_form.html", billing=billing, viewer=viewer, access=access, section="clients",
-        client=client, values=values, languages=LANGUAGES, **{"errors": {}, **extra},
+        client=client, values=values, languages=LANGUAGES, einvoice_formats=FORMAT_LABELS, **{"errors": {}, **extra},
     )  # fmt: skip
 
 

@@ -30,8 +30,8 @@ from app.web.charts import monthly_chart, status_chart
 from app.web.pages import AnyRequest, Segment, ViewerDep, change, field_errors, page, parse_uuid, to_struct
 
 SETTINGS_FIELDS = (
-    "name", "legal_name", "address", "tax_id", "country", "vat_currency", "iban", "bic", "email",
-    "payment_instructions",
+    "name", "legal_name", "address", "tax_id", "country", "vat_currency", "iban", "bic", "email", "phone",
+    "electronic_address", "payment_instructions",
     "default_currency", "timezone", "locale", "number_pattern", "payment_terms_days",
 )  # fmt: skip
 LOCALES = (

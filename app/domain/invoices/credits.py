@@ -20,6 +20,7 @@ from app.domain import mail_limits, money, parties, vat
 from app.domain.access import Scope, WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.deliveries import EmailKind, queue_emails, recipients_of
+from app.domain.einvoice_formats import check_issue
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.invoices.base import Result
 from app.domain.invoices.bounds import check_amount, check_decimal
@@ -139,6 +140,10 @@ class Credits(Numbers):
         # invoice=invoice above has already put the note on invoice.credit_notes.
         self.session.add(note)
         invoice.credited_minor += note.total_minor
+        if invoice.client is not None and invoice.client.einvoice_format:
+            await self.session.flush()
+            document = parties.credit_note_document(note, access.workspace, access.role.value, self.base_url)
+            await check_issue(document, invoice.client, "credit note")
         return note
 
     def _whole_rest(self, invoice: Invoice, left: dict[vat.Key, _Group]) -> tuple[list[dict[str, Any]], list[_Group]]:
@@ -152,6 +157,7 @@ class Credits(Numbers):
                     "unit_price": format(x.unit_price, "f"),
                     "amount_minor": x.amount_minor,
                     "tax_category": x.tax_category or invoice.tax_category,
+                    "tax_rate": format(_line_rate(invoice, x), "f"),
                 }
                 for i, x in enumerate(invoice.items)
             ]
@@ -161,6 +167,7 @@ class Credits(Numbers):
                     lines.append({
                         "description": a["reason"] or a["reason_code"], "quantity": "1",
                         "amount_minor": sign * part["amount_minor"], "tax_category": part["tax_category"],
+                        "tax_rate": part["tax_rate"],
                     })  # fmt: skip
         else:
             lines = [
@@ -169,6 +176,7 @@ class Credits(Numbers):
                     "quantity": "1",
                     "amount_minor": g.taxable_minor,
                     "tax_category": g.key.category.value,
+                    "tax_rate": format(g.key.rate, "f"),
                 }
                 for g in groups
             ]
@@ -300,16 +308,22 @@ def _chosen_lines(
         net = money.to_minor(money.from_minor(item.amount_minor, invoice.currency) * quantity / item.quantity,
                              invoice.currency)  # fmt: skip
         category = vat.Category(item.tax_category or invoice.tax_category)
-        rate = Decimal(0)
-        if category is vat.Category.STANDARD:
-            rate = invoice.tax_rate if item.tax_rate is None else item.tax_rate
+        rate = _line_rate(invoice, item)
         key = vat.Key(category, rate)
         taxable[key] = taxable.get(key, 0) + net
         lines.append({
             "line": chosen.line, "description": item.description, "quantity": format(quantity, "f"),
             "unit_price": format(item.unit_price, "f"), "amount_minor": net, "tax_category": category.value,
+            "tax_rate": format(rate, "f"),
         })  # fmt: skip
     return lines, _taxed(taxable, left, invoice.currency)
+
+
+def _line_rate(invoice: Invoice, item: Any) -> Decimal:
+    """The rate a line is taxed at: its own or the invoice's standard rate, 0 outside S."""
+    if (item.tax_category or invoice.tax_category) != vat.Category.STANDARD.value:
+        return Decimal(0)
+    return Decimal(invoice.tax_rate if item.tax_rate is None else item.tax_rate)
 
 
 def _an_amount(
@@ -321,7 +335,8 @@ def _an_amount(
             "amount", "the invoice has several VAT groups: credit chosen lines instead, so each is taxed at its rate"
         )
     net = check_amount(amount, "amount", invoice.currency, Decimal(10**12))
-    line = {"description": "Credit", "quantity": "1", "amount_minor": net, "tax_category": groups[0].category.value}
+    line = {"description": "Credit", "quantity": "1", "amount_minor": net, "tax_category": groups[0].category.value,
+            "tax_rate": format(groups[0].rate, "f")}  # fmt: skip
     return [line], _taxed({groups[0]: net}, left, invoice.currency)
 
 
