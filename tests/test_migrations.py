@@ -14,7 +14,8 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 
 import app.db.models
-import app.db.oauth_models  # noqa: F401
+import app.db.oauth_models
+import app.db.received_models  # noqa: F401
 from app.config import Settings
 from app.db.engine import database_config
 from app.db.models import Invoice

@@ -14,6 +14,7 @@ from app.domain.approvals import ApprovalService
 from app.domain.clients import ClientService
 from app.domain.idempotency import Idempotency
 from app.domain.invoices import InvoiceService
+from app.domain.received import ReceivedService
 from app.domain.stats import StatsService
 from app.domain.workspaces import WorkspaceService
 
@@ -38,6 +39,10 @@ class Billing:
     @cached_property
     def invoices(self) -> InvoiceService:
         return InvoiceService(session=self.session, base_url=self.base_url)
+
+    @cached_property
+    def received(self) -> ReceivedService:
+        return ReceivedService(self.session)
 
     @cached_property
     def stats(self) -> StatsService:

@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.db.models
-import app.db.oauth_models  # noqa: F401
+import app.db.oauth_models
+import app.db.received_models  # noqa: F401
 from app.db.migrate import row_security_bypassed
 from app.db.models import Client, Invoice
 from app.domain import tenancy

@@ -4,7 +4,8 @@ from advanced_alchemy.base import metadata_registry
 from alembic import context
 
 import app.db.models
-import app.db.oauth_models  # noqa: F401
+import app.db.oauth_models
+import app.db.received_models  # noqa: F401
 
 connection = context.config.attributes["connection"]
 context.configure(

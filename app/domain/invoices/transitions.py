@@ -12,9 +12,10 @@ from app.domain import legal, mail_limits, money, parties
 from app.domain.access import WorkspaceAccess
 from app.domain.accounts import utcnow
 from app.domain.deliveries import EmailKind, queue_emails, recipients_of
+from app.domain.einvoice_formats import check_issue
 from app.domain.errors import ValidationFailed
 from app.domain.invoices.base import Result
-from app.domain.invoices.credits import Credits
+from app.domain.invoices.einvoices import Einvoices
 from app.domain.lifecycle import Action, Status
 from app.domain.schemas import CancelInput, SendInput
 
@@ -24,7 +25,7 @@ NO_RECIPIENT = (
 )
 
 
-class Transitions(Credits):
+class Transitions(Einvoices):
     async def finalize(
         self, access: WorkspaceAccess, invoice_uuid: uuid.UUID, *, number: str | None = None, dry_run: bool = False
     ) -> Result:
@@ -58,6 +59,8 @@ class Transitions(Credits):
             invoice.number = await self._next_number(access, invoice.issue_date)
         invoice.finalized_at = utcnow()
         invoice.issued_parties = parties.snapshot(invoice, access.workspace)
+        document = parties.invoice_document(invoice, access.workspace, access.role.value, self.base_url)
+        await check_issue(document, invoice.client, "invoice")
         self._record(access, invoice, "finalize", Status.DRAFT, Status.DRAFT, data={"number": invoice.number})
 
     async def send(
