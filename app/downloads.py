@@ -87,7 +87,9 @@ def content_disposition(filename: str, disposition: str = "inline") -> str:
 
 LINK_LIFETIME = dt.timedelta(minutes=10)
 _AUDIENCE = "billcraft:download"
-_KINDS = {"pdf", "credit-note-pdf"}  # the invoice's PDF; a credit note's (its uuid in "inv")
+# The invoice's PDF; a credit note's (its uuid in "inv"); an invoice's e-invoice in a format.
+_FORMATS = ("xrechnung-ubl", "xrechnung-cii", "facturx", "peppol")
+_KINDS = {"pdf", "credit-note-pdf"} | {f"{k}-{f}" for k in ("einvoice", "credit-note-einvoice") for f in _FORMATS}
 
 
 @dataclass(frozen=True)

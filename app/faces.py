@@ -18,6 +18,7 @@ from app.domain.access import Principal, Scope
 from app.domain.billing import Billing
 from app.domain.outputs import CreditNoteDocument, InvoiceDocument
 from app.downloads import content_disposition, pdf_filename
+from app.einvoice.render import Checked, file_of
 
 
 async def provide_billing(db_session: NamedDependency[AsyncSession], state: State) -> Billing:
@@ -56,5 +57,20 @@ async def pdf_response(
             "Cache-Control": "private, no-store",
             **(headers or {}),
             "Content-Disposition": content_disposition(filename),
+        },
+    )
+
+
+async def einvoice_response(
+    state: State, checked: Checked, document: InvoiceDocument | CreditNoteDocument
+) -> Response[bytes]:
+    """A checked e-invoice as a download (refused, with its findings, when it is not valid)."""
+    body, media_type, filename = await file_of(checked, document, state.pdfs)
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": content_disposition(filename, "attachment"),
         },
     )

@@ -15,6 +15,15 @@ from app.api.clients import ClientController
 from app.api.credit_notes import CreditNoteController, credit_invoice, record_refund
 from app.api.docs import SwaggerDocs
 from app.api.downloads import download
+from app.api.einvoices import (
+    credit_note_einvoice,
+    get_received,
+    invoice_einvoice,
+    list_received,
+    receive_einvoice,
+    received_file,
+    validate_invoice,
+)
 from app.api.invoices import InvoiceController
 from app.api.openapi import finish_document
 from app.api.problems import EXCEPTION_HANDLERS
@@ -71,6 +80,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CreditNoteController,
             credit_invoice,
             record_refund,
+            invoice_einvoice,
+            validate_invoice,
+            credit_note_einvoice,
+            receive_einvoice,
+            list_received,
+            get_received,
+            received_file,
             all_stats,
             bounce_webhook,
             download,

@@ -75,6 +75,13 @@ REST_ROUTES: dict[str, tuple[str, ...]] = {
     f"GET {WS}/credit-notes/{{note_uuid}}": ("credit_note.get",),
     f"GET {WS}/credit-notes/{{note_uuid}}/pdf": ("credit_note.pdf",),
     f"POST {WS}/credit-notes/{{note_uuid}}/send": ("credit_note.send",),
+    f"GET {WS}/invoices/{{invoice_uuid}}/einvoice": ("invoice.einvoice",),
+    f"POST {WS}/invoices/{{invoice_uuid}}/validate": ("invoice.einvoice_check",),
+    f"GET {WS}/credit-notes/{{note_uuid}}/einvoice": ("credit_note.einvoice",),
+    f"POST {WS}/received-invoices": ("received.import",),
+    f"GET {WS}/received-invoices": ("received.list",),
+    f"GET {WS}/received-invoices/{{received_uuid}}": ("received.get",),
+    f"GET {WS}/received-invoices/{{received_uuid}}/file": ("received.file",),
     # Where get_invoice_pdf's signed links lead: the PDF without a token while the link lives.
     "GET /api/v1/downloads/{token}": ("invoice.pdf",),
     "GET /api/v1/oauth/apps": ("oauth_apps.list",),
@@ -128,6 +135,13 @@ WEB_ROUTES: dict[str, tuple[str, ...]] = {
     f"GET {W}/credit-notes/{{note_uuid}}": ("credit_note.get",),
     f"GET {W}/credit-notes/{{note_uuid}}/pdf": ("credit_note.pdf",),
     f"POST {W}/credit-notes/{{note_uuid}}/send": ("credit_note.send",),
+    f"GET {W}/invoices/{{invoice_uuid}}/einvoice": ("invoice.einvoice",),
+    f"GET {W}/invoices/{{invoice_uuid}}/einvoice/check": ("invoice.einvoice_check",),
+    f"GET {W}/credit-notes/{{note_uuid}}/einvoice": ("credit_note.einvoice",),
+    f"POST {W}/received": ("received.import",),
+    f"GET {W}/received": ("received.list",),
+    f"GET {W}/received/{{received_uuid}}": ("received.get",),
+    f"GET {W}/received/{{received_uuid}}/file": ("received.file",),
     # Deleting a draft asks first on a page of its own; its form posts the delete.
     f"GET {W}/invoices/{{invoice_uuid}}/delete": ("invoice.delete",),
     f"POST {W}/invoices/{{invoice_uuid}}/delete": ("invoice.delete",),
@@ -181,6 +195,12 @@ MCP_TOOLS: dict[str, tuple[str, ...]] = {
     "credit_note:pdf": ("credit_note.pdf",),
     "credit_note:refund": ("invoice.refund",),
     "credit_note:send": ("credit_note.send",),
+    "credit_note:einvoice": ("credit_note.einvoice",),
+    "received_invoice:import": ("received.import",),
+    "received_invoice:list": ("received.list",),
+    "received_invoice:get": ("received.get",),
+    "get_invoice_einvoice": ("invoice.einvoice",),  # a signed download link; embedded on request
+    "validate_invoice_einvoice": ("invoice.einvoice_check",),
     "create_invoice": ("invoice.create",),
     "update_invoice": ("invoice.update",),
     "delete_invoice": ("invoice.delete",),
@@ -287,6 +307,11 @@ INTENTIONAL: dict[str, Only] = {
         "web", "the client's copy of a credit note, without an account: REST and MCP give it as public_url"
     ),
     "public.credit_note_pdf": Only("web", "the client's PDF of that credit note; members use credit_note.pdf"),
+    "received.file": Only(
+        "rest web",
+        "the received file as it came, for a person or a bookkeeping script to archive; an assistant reads "
+        "what it says (received_invoice get)",
+    ),
     "public.email_opened": Only("web", "a pixel in the email, loaded by the recipient's mail program"),
     "account.sign_up": Only("web", "people sign up in the browser; the CLI's `users create` for scripts"),
     "account.sign_in": Only("web", "browser sessions; REST and MCP authenticate with bearer tokens"),

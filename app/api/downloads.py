@@ -13,7 +13,7 @@ from litestar.params import FromPath
 
 from app.domain.access import Scope
 from app.downloads import LinkInvalid, read_link
-from app.faces import BillingDep, pdf_response
+from app.faces import BillingDep, einvoice_response, pdf_response
 
 
 @get(
@@ -32,6 +32,14 @@ async def download(token: FromPath[str], billing: BillingDep, state: State) -> R
     if reader is None:
         raise LinkInvalid("this download link is not valid", code="download_link_invalid")
     access = await billing.access(reader, link.company_slug)
+    if link.kind.startswith("credit-note-einvoice-"):
+        fmt = link.kind.removeprefix("credit-note-einvoice-")
+        checked, note = await billing.invoices.credit_note_einvoice(access, link.invoice_uuid, fmt)
+        return await einvoice_response(state, checked, note)
+    if link.kind.startswith("einvoice-"):
+        fmt = link.kind.removeprefix("einvoice-")
+        checked, document = await billing.invoices.einvoice(access, link.invoice_uuid, fmt)
+        return await einvoice_response(state, checked, document)
     if link.kind == "credit-note-pdf":
         return await pdf_response(state, await billing.invoices.credit_note_document(access, link.invoice_uuid))
     return await pdf_response(state, await billing.invoices.document(access, link.invoice_uuid))

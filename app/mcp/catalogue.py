@@ -6,6 +6,7 @@ client loads them; each tool's ``outputSchema`` comes from ``app.mcp.results``."
 
 from __future__ import annotations
 
+from app.mcp import einvoices
 from app.mcp import operations as op
 from app.mcp.arguments import CLIENT_PROPS, MUTATION, SETTINGS_PROPS, text_arg
 from app.mcp.operations import Operation
@@ -113,7 +114,8 @@ def _action_tools() -> list[ToolSpec]:
                 "the invoice): issues a numbered credit note, lowers the balance (a paid invoice then has a "
                 "refund due; an open one credited in full is cancelled) and returns the whole invoice. list "
                 "(invoice_uuid, search, page), get (uuid), pdf (uuid: a download link), send (uuid, to, message: "
-                "emails it with its PDF, confirmed by the person); refund (invoice_uuid, "
+                "emails it with its PDF, confirmed by the person); einvoice (uuid, format: its e-invoice, checked, "
+                "as a download link); refund (invoice_uuid, "
                 "amount, payment_date, payment_method): record money paid back to the client, the refund due by "
                 "default. create and refund take idempotency_key and dry_run; the person confirms a credit note, "
                 "as a cancellation."
@@ -133,6 +135,7 @@ def _action_tools() -> list[ToolSpec]:
                 "page",
                 "per_page",
                 "embed",
+                "format",
                 *MUTATION,
             ),
             required=("company_slug",),
@@ -154,10 +157,43 @@ def _action_tools() -> list[ToolSpec]:
                     op.credit_note_create, required=("invoice_uuid", "reason"), takes=("lines", "amount", *MUTATION)
                 ),
                 "pdf": Action(op.credit_note_pdf, required=("uuid",), takes=("embed",)),
+                "einvoice": Action(einvoices.credit_note_einvoice, required=("uuid",), takes=("format", "embed")),
                 "send": Action(op.credit_note_send, required=("uuid",), takes=("to", "message", *MUTATION)),
                 "refund": Action(
                     op.credit_note_refund, required=("invoice_uuid",), takes=(*op.PAYMENT_FIELDS, *MUTATION)
                 ),
+            },
+        ),
+        ToolSpec(
+            name="received_invoice",
+            title="Received e-invoices",
+            description=(
+                "E-invoices received from suppliers: import (content: the XML of an XRechnung, Peppol, Factur-X or "
+                "EN 16931 invoice or credit note, or a Factur-X PDF in base64 with encoding base64; filename) reads "
+                "it, checks it against the official rules of its format and keeps it, read-only; list (search, "
+                "page), get (uuid): what it says (parties, lines, VAT breakdown, totals, IBAN) and its check report. "
+                "import takes idempotency_key and dry_run."
+            ),
+            properties=(
+                "company_slug",
+                "uuid",
+                "content",
+                "encoding",
+                "filename",
+                "search",
+                "page",
+                "per_page",
+                *MUTATION,
+            ),
+            required=("company_slug",),
+            annotations=hints("Received e-invoices"),
+            overrides={"uuid": text_arg("Received e-invoice UUID (from list)")},
+            actions={
+                "import": Action(
+                    einvoices.received_import, required=("content",), takes=("encoding", "filename", *MUTATION)
+                ),
+                "list": Action(einvoices.received_list, takes=("search", "page", "per_page")),
+                "get": Action(einvoices.received_get, required=("uuid",)),
             },
         ),
     ]
@@ -242,6 +278,31 @@ def _granular_tools() -> list[ToolSpec]:
             "without a token, with the file's name and size; embed true adds the file itself (base64).",
             op.invoice_pdf,
             (*target, "embed"),
+            target,
+            read_only=True,
+            idempotent=True,
+        ),
+        tool(
+            "get_invoice_einvoice",
+            "Get invoice e-invoice",
+            "The invoice's e-invoice (EN 16931): XRechnung in UBL or CII, a Factur-X PDF, or Peppol BIS, in the "
+            "client's format unless format names another; checked against the official rules of its format first "
+            "and refused with each broken rule and the field to fix. A download link that works for 10 minutes "
+            "without a token; embed true adds the file itself (base64).",
+            einvoices.invoice_einvoice,
+            (*target, "format", "embed"),
+            target,
+            read_only=True,
+            idempotent=True,
+        ),
+        tool(
+            "validate_invoice_einvoice",
+            "Check invoice e-invoice",
+            "What the e-invoice of an invoice, a draft's too, lacks for its format before it is finalized (\"what is "
+            'missing for XRechnung?"): every broken rule with its id, message and the field to fix, and warnings. '
+            "format: xrechnung-ubl, xrechnung-cii, facturx or peppol; the client's when not given.",
+            einvoices.invoice_validate,
+            (*target, "format"),
             target,
             read_only=True,
             idempotent=True,

@@ -25,8 +25,12 @@ from app.domain.outputs import (
     StatsOut,
     WorkspaceOut,
 )
+from app.domain.received import ReceivedOut, ReceivedSummary
+from app.einvoice.render import EinvoiceReport
+from app.mcp import einvoices
 from app.mcp import operations as op
 from app.mcp.confirm import AwaitingApproval
+from app.mcp.einvoices import EinvoiceLink, ReceivedRehearsal
 from app.mcp.operations import Operation
 
 Schema = dict[str, Any]
@@ -90,6 +94,12 @@ OUTPUTS: dict[Operation, tuple[Any, ...]] = {
     op.invoice_delete: (InvoiceDeleted, AwaitingApproval),
     op.invoice_suggest_number: (NextNumberOut,),
     op.invoice_pdf: (PdfLink,),
+    einvoices.invoice_einvoice: (EinvoiceLink,),
+    einvoices.invoice_validate: (EinvoiceReport,),
+    einvoices.credit_note_einvoice: (EinvoiceLink,),
+    einvoices.received_import: (ReceivedOut, ReceivedRehearsal),
+    einvoices.received_list: (Page[ReceivedSummary],),
+    einvoices.received_get: (ReceivedOut,),
     op.credit_note_list: (Page[CreditNoteOut],),
     op.credit_note_get: (CreditNoteOut,),
     op.credit_note_create: CONFIRMED_CHANGE,

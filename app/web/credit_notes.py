@@ -7,6 +7,7 @@ from litestar import Response, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
+from app.domain.einvoice_formats import LABELS
 from app.domain.errors import ValidationFailed
 from app.domain.mail_limits import EmailLimitReached
 from app.domain.outputs import InvoiceOut
@@ -36,7 +37,14 @@ async def credit_note_page(
     access = await billing.access(viewer.principal, company_slug)
     note = await billing.invoices.get_credit_note(access, parse_uuid(note_uuid))
     return await page(
-        request, "web/credit_note.html", billing=billing, viewer=viewer, access=access, section="invoices", note=note
+        request,
+        "web/credit_note.html",
+        billing=billing,
+        viewer=viewer,
+        access=access,
+        section="invoices",
+        note=note,
+        einvoice_formats={fmt.value: label for fmt, label in LABELS.items()},
     )
 
 

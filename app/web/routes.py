@@ -6,7 +6,17 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from app.web import account, approvals, clients, credit_notes, invoice_actions, invoices, workspaces
+from app.web import (
+    account,
+    approvals,
+    clients,
+    credit_notes,
+    einvoices,
+    invoice_actions,
+    invoices,
+    received,
+    workspaces,
+)
 from app.web.pages import EXCEPTION_HANDLERS, provide_viewer
 
 
@@ -21,6 +31,8 @@ def web_router() -> Router:
             *invoices.ROUTES,
             *invoice_actions.ROUTES,
             *credit_notes.ROUTES,
+            *einvoices.ROUTES,
+            *received.ROUTES,
         ],
         dependencies={"viewer": Provide(provide_viewer)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -57,7 +57,8 @@ async def test_every_route_enforces_exactly_the_scope_it_declares(
         if declared_scope is None:
             continue
         scope: str = declared_scope
-        url = _fill(path, caller.slug, victim.draft["uuid"], victim.client["uuid"], note_uuid=victim.note_uuid)
+        url = _fill(path, caller.slug, victim.draft["uuid"], victim.client["uuid"], note_uuid=victim.note_uuid,
+                    received_uuid=victim.received["uuid"])  # fmt: skip
         body: dict[str, Any] | None = _body(method, path, victim, stranger)
         if (method, path) == ("POST", "/api/v1/workspaces"):
             body = {"name": "Another"}

@@ -17,6 +17,7 @@ from litestar.testing import AsyncTestClient
 
 from app.config import Settings
 from tests.api.conftest import Caller, make_caller
+from tests.api.einvoice_support import KIT
 from tests.api.support import (
     assert_problem,
     create_client,
@@ -84,6 +85,7 @@ class Victim:
     invoice: dict[str, Any]
     draft: dict[str, Any]
     workspace: dict[str, Any]
+    received: dict[str, Any]  # a supplier's e-invoice it received
 
     @property
     def note_uuid(self) -> str:
@@ -113,7 +115,7 @@ class Victim:
             values += [e["actor"]["uuid"] for e in invoice["history"] if e["actor"]["uuid"]]
             if invoice["number"]:
                 values.append(invoice["number"])
-        return values
+        return [*values, self.received["uuid"]]
 
 
 async def make_victim(caller: Caller) -> Victim:
@@ -124,7 +126,10 @@ async def make_victim(caller: Caller) -> Victim:
     await caller.post(f"/invoices/{invoice['uuid']}/credit-notes", {"reason": "Goodwill", "amount": "1.00"})
     draft = await create_invoice(caller, title=unique("Secret Draft"), client_uuid=client["uuid"])
     workspace = (await caller.client.get(caller.url(), headers=caller.headers)).json()
-    return Victim(caller, client, await get_invoice(caller, invoice["uuid"]), draft, workspace)
+    sample = (KIT / "samples" / "valid" / "xrechnung-ubl-invoice.xml").read_bytes()
+    received = await caller.post("/received-invoices", content=sample, headers={"Content-Type": "application/xml"})
+    assert received.status_code == 201, received.text
+    return Victim(caller, client, await get_invoice(caller, invoice["uuid"]), draft, workspace, received.json())
 
 
 async def snapshot(victim: Victim) -> dict[str, Any]:
@@ -139,6 +144,7 @@ async def snapshot(victim: Victim) -> dict[str, Any]:
         f"/invoices/{victim.invoice['uuid']}",
         f"/invoices/{victim.draft['uuid']}",
         "/invoices/next-number",
+        "/received-invoices",
         "/stats",
     ]
     out: dict[str, Any] = {}
@@ -173,7 +179,13 @@ def _body(method: str, path: str, victim: Victim, stranger: Caller) -> dict[str,
 
 
 def _fill(
-    path: str, slug: str, invoice_uuid: str, client_uuid: str, user_uuid: str | None = None, note_uuid: str = ""
+    path: str,
+    slug: str,
+    invoice_uuid: str,
+    client_uuid: str,
+    user_uuid: str | None = None,
+    note_uuid: str = "",
+    received_uuid: str = "",
 ) -> str:
     # A member's user: the victim's own (owner) when known, else one that exists nowhere.
     values = {
@@ -181,6 +193,7 @@ def _fill(
         "invoice_uuid": invoice_uuid,
         "client_uuid": client_uuid,
         "note_uuid": note_uuid or str(uuidlib.uuid4()),
+        "received_uuid": received_uuid or str(uuidlib.uuid4()),
         "user_uuid": user_uuid or str(uuidlib.uuid4()),
         "client_id": "bcc_no-such-app",
     }
@@ -221,7 +234,8 @@ async def test_a_stranger_gets_404_on_every_workspace_route_and_learns_nothing(
     covered: set[tuple[str, str]] = set()
     for method, path in sorted(routes):
         for invoice in (victim.invoice, victim.draft):
-            url = _fill(path, caller.slug, invoice["uuid"], victim.client["uuid"], victim.owner_uuid, victim.note_uuid)
+            url = _fill(path, caller.slug, invoice["uuid"], victim.client["uuid"], victim.owner_uuid, victim.note_uuid,
+                        victim.received["uuid"])  # fmt: skip
             response = await _call(client, method, url, stranger.token, _body(method, path, victim, stranger))
             assert response.status_code == 404, (method, url, response.text)
             assert_problem(response, 404)
@@ -259,24 +273,28 @@ async def test_a_stranger_using_their_own_slug_cannot_reach_the_victims_invoices
     that exists nowhere; the victim's data is unchanged."""
     victim = await make_victim(caller)
     before = await snapshot(victim)
-    targets = ("{invoice_uuid}", "{client_uuid}", "{note_uuid}")
+    targets = ("{invoice_uuid}", "{client_uuid}", "{note_uuid}", "{received_uuid}")
     with_uuid = {(m, p) for m, p in workspace_routes(app) if any(t in p for t in targets)}
     assert len(with_uuid) >= 10
     for method, path in sorted(with_uuid):
         body = _body(method, path, victim, stranger)
         for invoice in (victim.invoice, victim.draft):
-            real = _fill(path, stranger.slug, invoice["uuid"], victim.client["uuid"], note_uuid=victim.note_uuid)
+            real = _fill(path, stranger.slug, invoice["uuid"], victim.client["uuid"], note_uuid=victim.note_uuid,
+                         received_uuid=victim.received["uuid"])  # fmt: skip
             nowhere = str(uuidlib.uuid4())
-            made_up = _fill(path, stranger.slug, nowhere, nowhere, note_uuid=nowhere)
+            made_up = _fill(path, stranger.slug, nowhere, nowhere, note_uuid=nowhere, received_uuid=nowhere)
             response = await _call(client, method, real, stranger.token, body)
             problem = assert_problem(response, 404)
-            assert problem["code"] in {"invoice_not_found", "client_not_found", "credit_note_not_found"}, problem
+            assert problem["code"] in {
+                "invoice_not_found", "client_not_found", "credit_note_not_found", "received_invoice_not_found",
+            }, problem  # fmt: skip
             other = await _call(client, method, made_up, stranger.token, body)
             assert_problem(other, 404, problem["code"])
             # Same answer, up to the uuid the stranger typed in themselves.
             typed = (
                 invoice["uuid"] if "{invoice_uuid}" in path
                 else victim.note_uuid if "{note_uuid}" in path
+                else victim.received["uuid"] if "{received_uuid}" in path
                 else victim.client["uuid"]
             )  # fmt: skip
             assert response.text.replace(typed, "X") == other.text.replace(nowhere, "X")

@@ -13,7 +13,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
-ACTION_TOOLS = {"workspace", "client", "invoice", "credit_note"}
+ACTION_TOOLS = {"workspace", "client", "invoice", "credit_note", "received_invoice"}
 GRANULAR_TOOLS = {
     "create_invoice",
     "update_invoice",
@@ -22,6 +22,8 @@ GRANULAR_TOOLS = {
     "create_invoice_from_previous",
     "get_invoice",
     "get_invoice_pdf",
+    "get_invoice_einvoice",
+    "validate_invoice_einvoice",
     "list_invoices",
     "suggest_invoice_number",
     "finalize_invoice",

@@ -26,12 +26,12 @@ def _cli(env: ProcessEnv, *args: str) -> str:
     return done.stdout
 
 
-async def test_smoke_served_billcraft_initializes_lists_22_tools_and_answers_a_tool_call(
+async def test_smoke_served_billcraft_initializes_lists_25_tools_and_answers_a_tool_call(
     served: str, process_env: ProcessEnv
 ) -> None:
     """Process-level smoke test (CI): a user and token made with the CLI, a workspace made
     over REST, then an MCP client does the initialize handshake against the served process
-    at /api/mcp, lists the 22 tools and gets its workspace back from a tool call."""
+    at /api/mcp, lists the 25 tools and gets its workspace back from a tool call."""
     email = f"{unique('smoke')}@example.com"
     _cli(process_env, "users", "create", "--email", email, "--password", "correct horse battery", "--name", "Ada")
     token = _cli(process_env, "tokens", "create", "--email", email).strip().splitlines()[-1]
@@ -47,7 +47,7 @@ async def test_smoke_served_billcraft_initializes_lists_22_tools_and_answers_a_t
         assert client.instructions
         assert "company_slug" in client.instructions
         tools = (await client.list_tools()).tools
-        assert len(tools) == 22
+        assert len(tools) == 25
         assert {t.name for t in tools} == ALL_TOOLS
         listed = await call(client, "workspace", action="list")
         assert [(w["company_slug"], w["name"], w["role"]) for w in listed["items"]] == [(slug, "Smoke Studio", "owner")]
@@ -59,7 +59,7 @@ async def test_gitscrum_billing_workflow_over_streamable_http(served: str, owner
     the stateless protocol revision the SDK negotiates with newer clients."""
     async with http_client(served, owner.token) as client:
         assert client.protocol_version > "2025-11-25", "the newer client negotiates the stateless revision"
-        assert len((await client.list_tools()).tools) == 22
+        assert len((await client.list_tools()).tools) == 25
         await gitscrum_workflow(client, owner.slug)
 
 
@@ -106,4 +106,4 @@ async def test_both_protocol_eras_on_one_endpoint_list_the_same_tools_in_the_sam
                 await _no_confirmations(db, account)
             await gitscrum_workflow(client, account.slug)
     assert listings["legacy"] == listings["auto"]
-    assert len(listings["auto"]) == 22
+    assert len(listings["auto"]) == 25

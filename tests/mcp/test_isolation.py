@@ -18,11 +18,15 @@ from typing import Any
 import mcp_types as types
 from mcp import Client
 
+from tests.api.einvoice_support import KIT
 from tests.conftest import unique
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import THREE_ITEMS, call, invoice, ok, refused, text_of, truly_required
 
-NOT_FOUND = {"workspace_not_found", "invoice_not_found", "client_not_found", "credit_note_not_found"}
+NOT_FOUND = {
+    "workspace_not_found", "invoice_not_found", "client_not_found", "credit_note_not_found",
+    "received_invoice_not_found",
+}  # fmt: skip
 
 # A valid value for each argument a tool may require: a call that is refused as not found
 # would have been accepted (and harmful) had the stranger been let in.
@@ -42,6 +46,7 @@ VALID: dict[str, Any] = {
     "role": "admin",
     "user_uuid": "9a1c2a5e-0000-4000-8000-000000000001",
     "invoice_uuid": "9a1c2a5e-0000-4000-8000-000000000002",
+    "content": (KIT / "samples" / "valid" / "peppol-ubl-invoice.xml").read_text(),
 }
 
 # The pairs that target a victim's object by uuid: the own-slug calls must reach at least
@@ -73,6 +78,10 @@ KNOWN_UUID_TARGETS = {
     ("credit_note", "list"),
     ("credit_note", "refund"),
     ("credit_note", "send"),
+    ("credit_note", "einvoice"),
+    ("get_invoice_einvoice", None),
+    ("validate_invoice_einvoice", None),
+    ("received_invoice", "get"),
 }
 
 
@@ -239,7 +248,7 @@ async def test_a_stranger_gets_not_found_from_every_tool_and_action_and_learns_n
         before = await snapshot(victim_client, victim)
         tools = (await stranger.list_tools()).tools
         every = pairs(tools)
-        assert len(every) == 43, sorted(every, key=str)
+        assert len(every) == 49, sorted(every, key=str)
         notes = [n["uuid"] for i in victim.invoices for n in i["credit_notes"]]
         foreign = {victim.client["uuid"], *(i["uuid"] for i in victim.invoices), *notes}
 

@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from mcp import Client
 
+from tests.api.einvoice_support import KIT
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import ALL_TOOLS
 
@@ -111,6 +112,25 @@ async def test_every_tool_and_action_answers_as_its_output_schema_says(
         fourth = await call("create_invoice", title="Fourth", items=ITEMS, **ws)
         await call("cancel_invoice", uuid=fourth["uuid"], reason="Not needed", **ws)
         await call("get_billing_analytics", **ws)
+
+        # E-invoices: a seller and a client with what EN 16931 asks, an invoice checked, issued
+        # and downloaded as Factur-X, its credit note too; a supplier's file received.
+        seller = {"country": "DE", "legal_name": "Agency GmbH", "address": "Friedrichstraße 1\n10117 Berlin",
+                  "tax_id": "DE136695976"}  # fmt: skip
+        await call("update_business_settings", **seller, **ws)
+        await call("save_client", uuid=acme["uuid"], address_line1="Hauptstraße 2", city="Berlin",
+                   postal_code="10115", country="DE", **ws)  # fmt: skip
+        fifth = await call("create_invoice", title="Fifth", client_uuid=acme["uuid"], items=ITEMS, tax_rate=19, **ws)
+        await call("validate_invoice_einvoice", uuid=fifth["uuid"], format="xrechnung-ubl", **ws)
+        await call("send_invoice", uuid=fifth["uuid"], notify=False, **ws)
+        await call("get_invoice_einvoice", uuid=fifth["uuid"], format="facturx", **ws)
+        credited = await call("credit_note", action="create", invoice_uuid=fifth["uuid"], reason="Goodwill",
+                              amount="10", **ws)  # fmt: skip
+        await call("credit_note", action="einvoice", uuid=credited["credit_notes"][0]["uuid"], format="facturx", **ws)
+        sample = (KIT / "samples" / "valid" / "xrechnung-cii-invoice.xml").read_text()
+        received = await call("received_invoice", action="import", content=sample, filename="supplier.xml", **ws)
+        await call("received_invoice", action="list", **ws)
+        await call("received_invoice", action="get", uuid=received["uuid"], **ws)
 
     every = {(t.name, None) for t in tools if "action" not in t.input_schema["properties"]} | {
         (t.name, action) for t in tools for action in t.input_schema["properties"].get("action", {}).get("enum", [])

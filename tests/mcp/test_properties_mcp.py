@@ -51,6 +51,7 @@ from hypothesis import strategies as st
 from mcp import Client
 
 from app.mcp.catalogue import ACTION_TOOLS as ACTION_SPECS
+from tests.api.einvoice_support import KIT
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.support import (
     ACTION_TOOLS,
@@ -261,6 +262,16 @@ def field_for(tool: str, name: str, schema: dict[str, Any], targets: Targets) ->
         )
     if name == "electronic_address":
         return Field(st.sampled_from(["0088:4012345000009", ""]), st.sampled_from(["0088:4012345000008", "88:1"]))
+    if name in ("einvoice_format", "format"):
+        return Field(
+            st.sampled_from(["", "xrechnung-ubl", "facturx", "peppol"]),
+            st.one_of(st.sampled_from(["edifact", "UBL-2", "x" * 20]), wrong_types(but=(str, type(None)))),
+        )
+    if name == "encoding":
+        return Field(st.sampled_from(["", "base64"]), st.sampled_from(["rot13", "utf-7"]))
+    if name == "content":
+        sample = (KIT / "samples" / "valid" / "peppol-ubl-invoice.xml").read_text()
+        return Field(st.sampled_from([sample]), st.sampled_from(["<x/>", "not xml", "%PDF-1.4 junk", ""]))
     if name == "language":
         return Field(
             st.sampled_from(["", "en", "de", "pt_BR"]),
@@ -445,6 +456,13 @@ async def check_answer(
         relations |= {"delivery_date", "service_period_start", "service_period_end"}
         # What is left to credit depends on the credit notes earlier examples issued.
         relations |= {"lines", "amount"} if example.tool == "credit_note" else set()
+        # An e-invoice follows the settings and the client: a refusal of one names the rules it
+        # breaks and their fields (einvoice_invalid), or the format when the client takes none.
+        if error["code"] == "einvoice_invalid":
+            named = []
+        relations |= (
+            {"format"} if "einvoice" in example.tool or example.arguments.get("action") == "einvoice" else set()
+        )
         allowed = example.suspects | relations
         allowed |= {"items"} if example.tool in ("finalize_invoice", "send_invoice", "invoice") else set()
         for name in named:

@@ -32,7 +32,7 @@ async def test_a_wrong_or_missing_action_lists_the_valid_actions_of_every_action
     one are tool errors on the ``action`` argument naming every valid action."""
     async with http_client(served, owner.token) as client:
         tools = [t for t in (await client.list_tools()).tools if "action" in t.input_schema["properties"]]
-        assert {t.name for t in tools} == {"workspace", "client", "invoice", "credit_note"}
+        assert {t.name for t in tools} == {"workspace", "client", "invoice", "credit_note", "received_invoice"}
         for tool in tools:
             valid = tool.input_schema["properties"]["action"]["enum"]
             for arguments in ({"action": "fly", "company_slug": owner.slug}, {"company_slug": owner.slug}):

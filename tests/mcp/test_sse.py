@@ -11,7 +11,7 @@ from tests.mcp.support import ALL_TOOLS, call, invoice
 
 
 async def test_sse_transport_lists_the_tools_and_runs_calls(served: str, owner: Account) -> None:
-    """Over SSE: the 22 tools, a workspace listing, and an invoice created then read back
+    """Over SSE: the 25 tools, a workspace listing, and an invoice created then read back
     with the totals the server computed."""
     headers = {"Authorization": f"Bearer {owner.token}"}
     async with Client(sse_client(f"{served}/api/mcp/sse", headers=headers)) as client:

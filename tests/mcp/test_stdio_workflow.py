@@ -12,17 +12,17 @@ from tests.mcp.support import ALL_TOOLS, call, gitscrum_workflow
 from tests.processes import BIN, ProcessEnv
 
 
-async def test_stdio_initialize_lists_22_tools_and_runs_the_gitscrum_workflow(
+async def test_stdio_initialize_lists_25_tools_and_runs_the_gitscrum_workflow(
     process_env: ProcessEnv, owner: Account, tmp_path: Path
 ) -> None:
-    """Over stdio: the initialize handshake, the 22 tools, the whole GitScrum workflow
+    """Over stdio: the initialize handshake, the 25 tools, the whole GitScrum workflow
     (totals, lifecycle, payment, stats), and the history records the MCP channel."""
     async with stdio_mcp(process_env, owner.token, tmp_path / "stdio.log") as client:
         assert client.protocol_version == "2025-11-25"
         assert client.server_info is not None
         assert client.server_info.name == "billcraft"
         tools = (await client.list_tools()).tools
-        assert len(tools) == 22
+        assert len(tools) == 25
         assert {t.name for t in tools} == ALL_TOOLS
         listed = await call(client, "workspace", action="list")
         assert [w["company_slug"] for w in listed["items"]] == [owner.slug]

@@ -27,6 +27,7 @@ from app.domain.schemas import (
     SendInput,
     WorkspaceCreate,
 )
+from tests.api.einvoice_support import KIT
 from tests.conftest import unique
 from tests.processes import ProcessEnv, serve
 
@@ -59,6 +60,7 @@ class Person:
     invoice_title: str
     approval_uuid: str
     credit_note_uuid: str
+    received_uuid: str  # a supplier's e-invoice the workspace received
 
 
 MakePerson = Callable[..., Awaitable[Person]]
@@ -99,6 +101,8 @@ def make_person(db: Any) -> MakePerson:
             await billing.invoices.send(access, sent.uuid, SendInput(notify=False))
             credited = await billing.invoices.credit(access, sent.uuid, CreditInput(reason="Sent by mistake"))
             assert isinstance(credited, InvoiceOut)
+            sample = (KIT / "samples" / "valid" / "peppol-ubl-invoice.xml").read_bytes()
+            received = await billing.received.receive(access, sample, "supplier.xml")
             await session.commit()
         return Person(
             email=email,
@@ -109,6 +113,7 @@ def make_person(db: Any) -> MakePerson:
             invoice_title=invoice.title,
             approval_uuid=str(approval.id),
             credit_note_uuid=str(credited.credit_notes[0].uuid),
+            received_uuid=str(received.uuid),
         )
 
     return make

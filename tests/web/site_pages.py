@@ -32,6 +32,7 @@ from app.domain.schemas import (
     WorkspaceCreate,
     WorkspaceSettingsUpdate,
 )
+from tests.api.einvoice_support import KIT
 from tests.conftest import TARGET, unique
 from tests.web.conftest import PASSWORD
 
@@ -169,6 +170,8 @@ async def make_owner(db: Any) -> Owner:
         # Overdue without running the sweep over the whole test database: this one only.
         await tenancy.bind(session, None)
         await session.execute(update(Invoice).where(Invoice.id == overdue.uuid).values(status="overdue"))
+        sample = (KIT / "samples" / "invalid" / "en16931-ubl-invoice_wrong-tax-total.xml").read_bytes()
+        received = await billing.received.receive(access, sample, "supplier.xml")
         public_big = await _public_path(billing, access, big.uuid)
         public_paid = await _public_path(billing, access, paid.uuid)
         await session.commit()
@@ -184,6 +187,9 @@ async def make_owner(db: Any) -> Owner:
             "invoice-paid": f"{base}/invoices/{paid.uuid}",
             "editor": f"{base}/invoices/{draft.uuid}/edit",
             "delete-draft": f"{base}/invoices/{draft.uuid}/delete",
+            "einvoice-check": f"{base}/invoices/{draft.uuid}/einvoice/check?format=xrechnung-ubl",
+            "received": f"{base}/received",
+            "received-invoice": f"{base}/received/{received.uuid}",
             "editor-new": f"{base}/invoices/new",
             "clients": f"{base}/clients",
             "client": f"{base}/clients/{long_client.uuid}",

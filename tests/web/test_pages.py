@@ -97,6 +97,7 @@ def ids_of(who: Person) -> dict[str, str]:
         "invoice_uuid": who.invoice_uuid,
         "approval_id": who.approval_uuid,
         "note_uuid": who.credit_note_uuid,
+        "received_uuid": who.received_uuid,
     }
 
 
