@@ -352,6 +352,19 @@ class Bench:
         )  # fmt: skip
         self.add(
             Figure(
+                "e-invoice XML of one invoice, generated and validated", "the PDF render of the same invoice", "-",
+                None, r["einvoice_vs_pdf"], "x", 0.5, False,
+                f"{r['einvoice_ms']:.0f} ms (Factur-X CII: schema and the CEN and Factur-X rules, in the checker)",
+            )
+        )  # fmt: skip
+        self.add(
+            Figure(
+                "Factur-X PDF (PDF/A-3 with the XML inside)", "the plain PDF", "-", None, r["facturx_vs_pdf"], "x",
+                1.3, False, f"embedding {r['embed_ms']:.0f} ms on top of the PDF",
+            )
+        )  # fmt: skip
+        self.add(
+            Figure(
                 "worker with Chromium, proportional memory", "", "-", None, r["worker_pss_mb"], "MB", 400, False,
                 "PSS of the process and its Chromium processes",
             )

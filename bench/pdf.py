@@ -1,7 +1,10 @@
 """The PDF measurements, run in a process of their own that loads what the worker loads (so
 its memory is the worker's with Chromium): the worker's renderer warm against WeasyPrint
 warm on the same HTML, warm against cold (the browser started for one render), and the
-proportional memory of the process and its Chromium processes after the run.
+proportional memory of the process and its Chromium processes after the run. Then the
+e-invoices of the same invoice: an XRechnung generated and checked against the official
+rules (in the checker's child process, warm) against the warm PDF, and the Factur-X PDF
+(the PDF, then the XML embedded and the PDF/A finish) against the plain PDF.
 
 ``python -m bench.pdf DOCUMENT.json ROUNDS`` prints one JSON object."""
 
@@ -19,6 +22,7 @@ import msgspec
 import workers.main  # noqa: F401  (the worker's modules, for a faithful memory figure)
 from app.documents.html import invoice_html
 from app.documents.pdf import PdfRenderer
+from app.domain.einvoice_formats import EinvoiceFormat
 from app.domain.outputs import InvoiceDocument
 from bench.measure import median, tree_pss_mb
 
@@ -34,10 +38,43 @@ async def run(document: InvoiceDocument, rounds: int) -> dict[str, object]:
     html = invoice_html(document)
     chromium = os.environ.get("BILLCRAFT_CHROMIUM_PATH")
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as cache_dir:
-        return await _measure(html, Path(cache_dir), chromium, rounds)
+        return await _measure(document, html, Path(cache_dir), chromium, rounds)
 
 
-async def _measure(html: str, cache: Path, chromium: str | None, rounds: int) -> dict[str, object]:
+async def _einvoices(renderer: PdfRenderer, document: InvoiceDocument, html: str, rounds: int) -> dict[str, float]:
+    """XRechnung built and checked vs the warm PDF; Factur-X vs the plain PDF."""
+    from app.einvoice import checker, facturx, render
+
+    await render.check(document, EinvoiceFormat.FACTURX)  # the checker's child started, its rules compiled
+    checks, pdfs, embedded, ratios, facturx_ratios = [], [], [], [], []
+    n = 10_000
+    for _ in range(rounds):
+        for _ in range(WARM_RENDERS):
+            started = time.perf_counter()
+            checked = await render.check(document, EinvoiceFormat.FACTURX)
+            checks.append(time.perf_counter() - started)
+            n += 1
+            started = time.perf_counter()
+            pdf = await renderer.print_html(_variant(html, n))
+            pdfs.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await asyncio.to_thread(facturx.embed, pdf, checked.xml, title="Invoice", author="Bench", language="en")
+            embedded.append(time.perf_counter() - started)
+        ratios.append(median(checks[-WARM_RENDERS:]) / median(pdfs[-WARM_RENDERS:]))
+        plain = median(pdfs[-WARM_RENDERS:])
+        facturx_ratios.append((plain + median(embedded[-WARM_RENDERS:])) / plain)
+    checker.shutdown()
+    return {
+        "einvoice_vs_pdf": median(ratios),
+        "facturx_vs_pdf": median(facturx_ratios),
+        "einvoice_ms": median(checks) * 1000,
+        "embed_ms": median(embedded) * 1000,
+    }
+
+
+async def _measure(
+    document: InvoiceDocument, html: str, cache: Path, chromium: str | None, rounds: int
+) -> dict[str, object]:
     warm_vs_weasy: list[float] = []
     cold_vs_warm: list[float] = []
     warm_times: list[float] = []
@@ -77,7 +114,9 @@ async def _measure(html: str, cache: Path, chromium: str | None, rounds: int) ->
             cold_times.append(cold)
             warm_vs_weasy.append(median(warm) / median(weasy))
             cold_vs_warm.append(cold / median(warm))
+        einvoices = await _einvoices(renderer, document, html, rounds)
     return {
+        **einvoices,
         "warm_vs_weasyprint": median(warm_vs_weasy),
         "cold_vs_warm": median(cold_vs_warm),
         "warm_ms": median(warm_times) * 1000,

@@ -23,8 +23,9 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from app.config import Settings
 from app.domain.accounts import check_email
 from app.domain.deliveries import DeliveryService, Letter
+from app.domain.einvoice_formats import EinvoiceFormat
 from app.domain.errors import Unavailable, ValidationFailed
-from app.domain.outputs import PdfMaker
+from app.domain.outputs import CreditNoteDocument, InvoiceDocument, PdfMaker
 from app.domain.overdue import sweep_overdue
 from app.metrics import OUTBOX_DUE, observed
 from workers.mail import Mailer, PermanentFailure, TemporaryFailure, compose
@@ -62,7 +63,10 @@ class Jobs:
             recipient = _deliverable(letter.recipient)
             async with asyncio.timeout(self.settings.send_lease_seconds * SEND_SHARE_OF_LEASE):
                 pdf = await self.pdfs(letter.document)
-                await self.mailer.send(_written(letter, pdf, self.settings.mail_from), recipient)
+                extra = await einvoice_of(letter.document, self.pdfs)
+                if extra is not None and extra[1] == "application/pdf":
+                    pdf, extra = extra[0], None  # Factur-X: the PDF attached is the e-invoice
+                await self.mailer.send(_written(letter, pdf, self.settings.mail_from, extra), recipient)
         except PermanentFailure as exc:
             outcome, reason = "failed", str(exc)
         except TemporaryFailure as exc:
@@ -114,11 +118,27 @@ def _deliverable(recipient: str) -> str:
         raise PermanentFailure(f"{recipient!r} is not one email address; nothing was sent") from None
 
 
-def _written(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
+async def einvoice_of(document: InvoiceDocument | CreditNoteDocument, pdfs: PdfMaker) -> tuple[bytes, str, str] | None:
+    """The e-invoice an email carries: its client's format, checked again (as at its issue);
+    none for a client without one. One that breaks its rules is not attached (nothing leaves
+    that the rules reject): the email goes with the PDF, and the log says why."""
+    client = document.client
+    if client is None or not client.einvoice_format:
+        return None
+    from app.einvoice import render
+
+    checked = await render.check(document, EinvoiceFormat(client.einvoice_format))
+    if not checked.valid:
+        log.warning("e-invoice not attached: it breaks its rules", rules=[f.rule for f in checked.errors])
+        return None
+    return await render.file_of(checked, document, pdfs)
+
+
+def _written(letter: Letter, pdf: bytes, sender: str, einvoice: tuple[bytes, str, str] | None = None) -> EmailMessage:
     """The email, or a failure for good: what cannot be written now never will be (the
     same stored data gives the same error), so retrying for hours would only hide it."""
     try:
-        return compose(letter, pdf, sender)
+        return compose(letter, pdf, sender, einvoice)
     except (ValueError, TypeError, MessageError) as exc:
         log.exception("email could not be written", delivery=str(letter.delivery_id))
         raise PermanentFailure(f"the email could not be written: {type(exc).__name__}: {exc}") from None

@@ -60,9 +60,10 @@ def _words(language: str) -> tuple[Callable[..., str], Callable[..., Markup]]:
     return t, th
 
 
-def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
+def compose(letter: Letter, pdf: bytes, sender: str, einvoice: tuple[bytes, str, str] | None = None) -> EmailMessage:
     """The email of one delivery: an invoice (or its reminder) or a credit note, in the
-    client's language, with the same words and figures as its PDF, which it attaches."""
+    client's language, with the same words and figures as its PDF, which it attaches, and
+    its e-invoice XML (``einvoice``: bytes, media type, file name) when the client takes one."""
     document = letter.document
     t, th = _words(document.language)
     context: dict[str, Any]
@@ -115,6 +116,10 @@ def compose(letter: Letter, pdf: bytes, sender: str) -> EmailMessage:
     message.set_content(TEMPLATES.get_template(f"{template}.txt").render(context))
     message.add_alternative(TEMPLATES.get_template(f"{template}.html").render(context), subtype="html")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    if einvoice is not None:
+        body, media_type, name = einvoice
+        maintype, subtype = media_type.split("/", 1)
+        message.add_attachment(body, maintype=maintype, subtype=subtype, filename=name)
     return message
 
 

@@ -21,7 +21,10 @@ PER_DATABASE = {
     "stats",
     "overdue sweep",
 }
-PDF = {"PDF, warm", "PDF, warm, faster than cold", "worker with Chromium, proportional memory"}
+PDF = {
+    "PDF, warm", "PDF, warm, faster than cold", "worker with Chromium, proportional memory",
+    "e-invoice XML of one invoice, generated and validated", "Factur-X PDF (PDF/A-3 with the XML inside)",
+}  # fmt: skip
 
 
 def test_the_bench_command_measures_every_pair_on_tiny_data(migrated: Settings, tmp_path: Path) -> None:
