@@ -151,6 +151,7 @@ WEB_ROUTES: dict[str, tuple[str, ...]] = {
     # The client's side, without an account.
     "GET /i/{public_token}": ("public.invoice_page",),
     "GET /i/{public_token}/pdf": ("public.invoice_pdf",),
+    "GET /i/{public_token}/einvoice": ("public.invoice_einvoice",),
     "GET /c/{public_token}": ("public.credit_note_page",),
     "GET /c/{public_token}/pdf": ("public.credit_note_pdf",),
     "GET /i/{public_token}/seen/{pixel}": ("public.email_opened",),  # the email's tracking pixel
@@ -303,6 +304,9 @@ INTENTIONAL: dict[str, Only] = {
         "web", "the client's page, reached without an account: REST and MCP give its address as public_url"
     ),
     "public.invoice_pdf": Only("web", "the client's PDF download from that page; members use invoice.pdf"),
+    "public.invoice_einvoice": Only(
+        "web", "the client's e-invoice from their page, in their format; members use invoice.einvoice"
+    ),
     "public.credit_note_page": Only(
         "web", "the client's copy of a credit note, without an account: REST and MCP give it as public_url"
     ),

@@ -99,6 +99,8 @@ def _problems(document: OpenAPI, path: str, method: str, operation: Operation) -
             statuses.add(404)
         if method != "get":
             statuses |= {409, 413}
+        elif path.endswith("/einvoice"):
+            statuses.add(409)  # a draft has none yet
     elif path == "/ready":
         statuses.add(503)
     elif path.startswith("/webhooks/"):

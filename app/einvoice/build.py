@@ -144,10 +144,10 @@ def _terms(invoice: InvoiceOut, fmt: EinvoiceFormat) -> str | None:
     )
 
 
-def _groups(breakdown: list[VatGroupOut], fmt_exempt: set[str] = EXEMPT) -> list[VatGroup]:
+def _groups(breakdown: list[VatGroupOut]) -> list[VatGroup]:
     groups = []
     for g in breakdown:
-        exempt = g.tax_category in fmt_exempt
+        exempt = g.tax_category in EXEMPT
         groups.append(
             VatGroup(
                 category=g.tax_category,

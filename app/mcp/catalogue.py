@@ -6,11 +6,10 @@ client loads them; each tool's ``outputSchema`` comes from ``app.mcp.results``."
 
 from __future__ import annotations
 
-from app.mcp import einvoices
+from app.mcp import einvoice_tools, einvoices
 from app.mcp import operations as op
 from app.mcp.arguments import CLIENT_PROPS, MUTATION, SETTINGS_PROPS, text_arg
-from app.mcp.operations import Operation
-from app.mcp.specs import Action, ToolSpec, hints
+from app.mcp.specs import Action, ToolSpec, granular_tool, hints
 
 
 def _action_tools() -> list[ToolSpec]:
@@ -164,38 +163,7 @@ def _action_tools() -> list[ToolSpec]:
                 ),
             },
         ),
-        ToolSpec(
-            name="received_invoice",
-            title="Received e-invoices",
-            description=(
-                "E-invoices received from suppliers: import (content: the XML of an XRechnung, Peppol, Factur-X or "
-                "EN 16931 invoice or credit note, or a Factur-X PDF in base64 with encoding base64; filename) reads "
-                "it, checks it against the official rules of its format and keeps it, read-only; list (search, "
-                "page), get (uuid): what it says (parties, lines, VAT breakdown, totals, IBAN) and its check report. "
-                "import takes idempotency_key and dry_run."
-            ),
-            properties=(
-                "company_slug",
-                "uuid",
-                "content",
-                "encoding",
-                "filename",
-                "search",
-                "page",
-                "per_page",
-                *MUTATION,
-            ),
-            required=("company_slug",),
-            annotations=hints("Received e-invoices"),
-            overrides={"uuid": text_arg("Received e-invoice UUID (from list)")},
-            actions={
-                "import": Action(
-                    einvoices.received_import, required=("content",), takes=("encoding", "filename", *MUTATION)
-                ),
-                "list": Action(einvoices.received_list, takes=("search", "page", "per_page")),
-                "get": Action(einvoices.received_get, required=("uuid",)),
-            },
-        ),
+        *einvoice_tools.action_tools(),
     ]
 
 
@@ -203,18 +171,7 @@ def _granular_tools() -> list[ToolSpec]:
     slug = ("company_slug",)
     target = ("company_slug", "uuid")
 
-    def tool(
-        name: str,
-        title: str,
-        description: str,
-        operation: Operation,
-        properties: tuple[str, ...],
-        required: tuple[str, ...],
-        **flags: bool,
-    ) -> ToolSpec:
-        mutating = not flags.get("read_only", False)
-        props = (*properties, *MUTATION) if mutating else properties
-        return ToolSpec(name, title, description, props, required, hints(title, **flags), operation)
+    tool = granular_tool
 
     return [
         tool(
@@ -282,31 +239,7 @@ def _granular_tools() -> list[ToolSpec]:
             read_only=True,
             idempotent=True,
         ),
-        tool(
-            "get_invoice_einvoice",
-            "Get invoice e-invoice",
-            "The invoice's e-invoice (EN 16931): XRechnung in UBL or CII, a Factur-X PDF, or Peppol BIS, in the "
-            "client's format unless format names another; checked against the official rules of its format first "
-            "and refused with each broken rule and the field to fix. A download link that works for 10 minutes "
-            "without a token; embed true adds the file itself (base64).",
-            einvoices.invoice_einvoice,
-            (*target, "format", "embed"),
-            target,
-            read_only=True,
-            idempotent=True,
-        ),
-        tool(
-            "validate_invoice_einvoice",
-            "Check invoice e-invoice",
-            "What the e-invoice of an invoice, a draft's too, lacks for its format before it is finalized (\"what is "
-            'missing for XRechnung?"): every broken rule with its id, message and the field to fix, and warnings. '
-            "format: xrechnung-ubl, xrechnung-cii, facturx or peppol; the client's when not given.",
-            einvoices.invoice_validate,
-            (*target, "format"),
-            target,
-            read_only=True,
-            idempotent=True,
-        ),
+        *einvoice_tools.granular_tools(),
         tool(
             "list_invoices",
             "List invoices",

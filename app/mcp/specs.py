@@ -12,7 +12,7 @@ import mcp_types as types
 
 from app.domain.access import Scope
 from app.mcp import card
-from app.mcp.arguments import P, Schema
+from app.mcp.arguments import MUTATION, P, Schema
 from app.mcp.calls import Call, ToolInputError
 from app.mcp.icons import icons_for
 from app.mcp.operations import Operation
@@ -192,3 +192,18 @@ class ToolSpec:
 
     def _always(self) -> set[str]:
         return {"company_slug"}
+
+
+def granular_tool(
+    name: str,
+    title: str,
+    description: str,
+    operation: Operation,
+    properties: tuple[str, ...],
+    required: tuple[str, ...],
+    **flags: bool,
+) -> ToolSpec:
+    """A tool of one operation; a mutating one takes ``idempotency_key`` and ``dry_run``."""
+    mutating = not flags.get("read_only", False)
+    props = (*properties, *MUTATION) if mutating else properties
+    return ToolSpec(name, title, description, props, required, hints(title, **flags), operation)

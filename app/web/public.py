@@ -28,10 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.documents.html import LABELS, credit_note_html, document_view
 from app.documents.i18n import gettext
 from app.domain.deliveries import DeliveryService
+from app.domain.einvoice_formats import LABELS as FORMAT_LABELS
+from app.domain.einvoice_formats import EinvoiceFormat
 from app.domain.errors import NotFound
 from app.domain.outputs import ClientOut, InvoiceDocument
 from app.domain.public import public_credit_note, public_document
-from app.faces import pdf_response
+from app.einvoice import render
+from app.faces import einvoice_response, pdf_response
 from app.security_headers import DOCUMENT_CSP
 
 # Litestar adds "; charset=utf-8" to text types itself.
@@ -103,7 +106,29 @@ async def public_invoice(
         await DeliveryService(db_session).opened(public_token, d)
     view = public_view(document)
     view["pdf_url"] = f"/i/{public_token}/pdf"
+    fmt = document.client.einvoice_format if document.client else ""
+    view["einvoice_url"] = f"/i/{public_token}/einvoice" if fmt and document.invoice.finalized_at else ""
+    view["einvoice_label"] = FORMAT_LABELS[EinvoiceFormat(fmt)] if fmt else ""
     return Template("public_invoice.html", context=view, media_type=HTML, headers=PRIVATE)
+
+
+@get("/i/{public_token:str}/einvoice", include_in_schema=False)
+async def public_invoice_einvoice(
+    public_token: Token, db_session: NamedDependency[AsyncSession], state: State
+) -> Response[bytes] | Template:
+    """The invoice's e-invoice in its client's format (as issued), checked again; none for a
+    client without a format, or one that would break its rules."""
+    try:
+        document = await public_document(db_session, public_token, state.settings.base_url)
+    except NotFound:
+        return _missing()
+    fmt = document.client.einvoice_format if document.client else ""
+    if not fmt or document.invoice.finalized_at is None:
+        return _missing()
+    checked = await render.check(document, EinvoiceFormat(fmt))
+    if not checked.valid:
+        return _missing()
+    return await einvoice_response(state, checked, document)
 
 
 @get("/i/{public_token:str}/pdf", include_in_schema=False)
@@ -149,4 +174,11 @@ async def public_credit_note_pdf(
     return await pdf_response(state, document, PRIVATE)
 
 
-ROUTES = [public_invoice, public_invoice_pdf, open_pixel, public_credit_note_page, public_credit_note_pdf]
+ROUTES = [
+    public_invoice,
+    public_invoice_pdf,
+    public_invoice_einvoice,
+    open_pixel,
+    public_credit_note_page,
+    public_credit_note_pdf,
+]

@@ -64,6 +64,13 @@ async def test_a_finalize_for_an_xrechnung_client_is_refused_naming_each_broken_
     assert xml.headers["content-type"].startswith("application/xml")
     assert "attachment" in xml.headers["content-disposition"]
     assert validate({"issued.xml": xml.content})["issued.xml"]["valid"]
+    # The client's page offers it too, in their format.
+    sent = await caller.post(f"/invoices/{draft['uuid']}/send", {"notify": False})
+    public = sent.json()["public_url"].split("://", 1)[1].split("/", 1)[1]
+    page = await caller.client.get(f"/{public}")
+    assert f'href="/{public}/einvoice" data-einvoice-link>Download e-invoice (XRechnung (UBL))' in page.text
+    theirs = await caller.client.get(f"/{public}/einvoice")
+    assert (theirs.status_code, theirs.content) == (200, xml.content)
 
 
 async def test_peppol_needs_both_participant_ids_and_a_kwd_amount_finer_than_two_decimals_is_refused(

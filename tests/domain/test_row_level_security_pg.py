@@ -25,6 +25,7 @@ from app.domain.access import WorkspaceAccess
 from app.domain.approvals import Request
 from app.domain.billing import Billing
 from app.domain.schemas import ClientInput, CreditInput, InvoiceFilter, PaymentInput, SendInput
+from tests.api.einvoice_support import KIT
 from tests.conftest import TARGET, make_principal, make_workspace
 from tests.domain.helpers import create, invoice_in
 
@@ -52,7 +53,7 @@ async def visible(session: AsyncSession, table: str, column: str, workspace_id: 
 async def a_full_workspace(billing: Billing) -> WorkspaceAccess:
     """A workspace with a row in every tenant table: a paid invoice that was sent by email
     (items, payment, history, delivery) and partly credited (a credit note), a client, a
-    number counter, an idempotency key and an approval."""
+    number counter, an idempotency key, an approval and a received e-invoice."""
     owner = await make_principal(billing, "rls")
     access = await make_workspace(billing, owner)
     await billing.clients.create_client(access, ClientInput(name="Acme", email="client@example.com"))
@@ -71,6 +72,9 @@ async def a_full_workspace(billing: Billing) -> WorkspaceAccess:
     draft = await invoice_in(billing, access, "draft")
     request = Request(access, "invoice.finalize", draft.uuid, None, None, "link")
     await billing.approvals.ask(owner, request, {"message": "Finalize?"})
+    # And a supplier's e-invoice it received.
+    sample = (KIT / "samples" / "valid" / "peppol-ubl-invoice.xml").read_bytes()
+    await billing.received.receive(access, sample, "supplier.xml")
     await billing.session.flush()
     return access
 
