@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
@@ -142,3 +143,24 @@ async def test_the_facturx_pdf_carries_its_xml_xmp_output_intent_and_embedded_fo
             fonts.append(described["/FontDescriptor"].get_object())
     assert fonts
     assert all(any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")) for d in fonts)
+
+
+async def test_a_file_whose_dtd_names_an_external_entity_is_refused_and_nothing_is_read(
+    caller: Caller, tmp_path: Path
+) -> None:
+    """A supplier's XML with a DOCTYPE that names a file on the server (XXE) is refused before
+    any parser could fetch it: the file's contents appear nowhere, nothing is kept."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-MARKER")
+    sample = (KIT / "samples" / "valid" / "xrechnung-ubl-invoice.xml").read_text()
+    body = sample.replace(
+        "<ubl:Invoice", f'<!DOCTYPE ubl:Invoice [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<ubl:Invoice', 1
+    )
+    body = body.replace("<cbc:Note>", "<cbc:Note>&x;", 1)
+    assert "&x;" in body
+    answer = await caller.post("/received-invoices", content=body.encode(), headers={"Content-Type": "application/xml"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "file"
+    assert "DOCTYPE" in answer.json()["detail"]
+    assert "TOP-SECRET-MARKER" not in answer.text
+    assert (await caller.get("/received-invoices")).json()["total"] == 0
