@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -57,6 +58,7 @@ PUBLISHED = {
 }
 # Factur-X's own rules that do not apply to an XRechnung CII: the code lists of the
 # specification and process identifiers (XRechnung names its own).
+PARENT_POLL_SECONDS = 1.0
 _RULE_ID = re.compile(r"\[([A-Z]{2,}[A-Z0-9-]*-[A-Z0-9-]+)\]")
 
 
@@ -160,6 +162,19 @@ def _run(xml: bytes, syntax: str, sheets: list[str]) -> list[Finding]:
     return findings
 
 
+def _watch_parent(parent: int) -> None:
+    """In the child, from its start: end as soon as the process that started it is gone,
+    however it went (a server killed, or stopped without shutting its pool down), so that no
+    checker outlives its server and keeps its memory."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="billcraft-parent-watch", daemon=True).start()
+
+
 # -- the parent ------------------------------------------------------------------------------
 
 _pool: ProcessPoolExecutor | None = None
@@ -170,7 +185,12 @@ def _executor() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
         return _pool
 
 
