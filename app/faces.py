@@ -61,11 +61,8 @@ async def pdf_response(
     )
 
 
-async def einvoice_response(
-    state: State, checked: Checked, document: InvoiceDocument | CreditNoteDocument
-) -> Response[bytes]:
-    """A checked e-invoice as a download (refused, with its findings, when it is not valid)."""
-    body, media_type, filename = await file_of(checked, document, state.pdfs)
+def attachment_response(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    """A file to download (never shown in the browser), kept by no cache."""
     return Response(
         body,
         media_type=media_type,
@@ -74,3 +71,10 @@ async def einvoice_response(
             "Content-Disposition": content_disposition(filename, "attachment"),
         },
     )
+
+
+async def einvoice_response(
+    state: State, checked: Checked, document: InvoiceDocument | CreditNoteDocument
+) -> Response[bytes]:
+    """A checked e-invoice as a download (refused, with its findings, when it is not valid)."""
+    return attachment_response(*await file_of(checked, document, state.pdfs))

@@ -19,9 +19,8 @@ from app.domain.access import Scope
 from app.domain.outputs import Page
 from app.domain.received import ReceivedOut, ReceivedSummary
 from app.domain.schemas import NO_NUL, ListQuery
-from app.downloads import content_disposition
 from app.einvoice.render import EinvoiceReport, report
-from app.faces import BillingDep, PrincipalDep, einvoice_response, needs
+from app.faces import BillingDep, PrincipalDep, attachment_response, einvoice_response, needs
 
 Format = Annotated[
     str | None,
@@ -162,11 +161,4 @@ async def received_file(
     company_slug: FromPath[str], received_uuid: FromPath[uuid.UUID], principal: PrincipalDep, billing: BillingDep
 ) -> Response[bytes]:
     row = await billing.received.find(await billing.access(principal, company_slug), received_uuid)
-    return Response(
-        row.content,
-        media_type=row.content_type,
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": content_disposition(row.filename, "attachment"),
-        },
-    )
+    return attachment_response(row.content, row.content_type, row.filename)

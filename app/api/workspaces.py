@@ -11,8 +11,9 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from app.api.results import respond
 from app.domain.access import Scope
 from app.domain.idempotency import MAX_KEY_LENGTH
-from app.domain.outputs import MemberOut, Page, StatsOut, WorkspaceOut
+from app.domain.outputs import MemberOut, Page, WorkspaceOut
 from app.domain.schemas import MemberInput, WorkspaceCreate, WorkspaceSettingsUpdate
+from app.domain.stats_outputs import StatsOut
 from app.faces import BillingDep, PrincipalDep, needs
 
 IdempotencyKeyHeader = Annotated[

@@ -18,7 +18,7 @@ from app.db.models import Invoice, Membership, Payment, Workspace
 from app.domain import money, tenancy
 from app.domain.access import Principal, Scope, WorkspaceAccess
 from app.domain.lifecycle import Status
-from app.domain.outputs import CurrencyStats, MonthOut, StatsOut, WorkspaceShare
+from app.domain.stats_outputs import CurrencyStats, MonthOut, StatsOut, WorkspaceShare
 from app.domain.workspaces import today_in
 
 MONTHS = 12

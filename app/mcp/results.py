@@ -22,10 +22,10 @@ from app.domain.outputs import (
     MemberOut,
     NextNumberOut,
     Page,
-    StatsOut,
     WorkspaceOut,
 )
 from app.domain.received import ReceivedOut, ReceivedSummary
+from app.domain.stats_outputs import StatsOut
 from app.einvoice.render import EinvoiceReport
 from app.mcp import einvoices
 from app.mcp import operations as op

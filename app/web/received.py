@@ -9,10 +9,9 @@ from litestar.response import Redirect, Template
 
 from app.domain.errors import ValidationFailed
 from app.domain.schemas import ListQuery
-from app.downloads import content_disposition
-from app.faces import BillingDep
+from app.faces import BillingDep, attachment_response
 from app.sessions import flash, read_form
-from app.web.pages import PRIVATE, AnyRequest, Segment, ViewerDep, change, page, parse_uuid
+from app.web.pages import AnyRequest, Segment, ViewerDep, change, page, parse_uuid
 
 
 @get("/w/{company_slug:str}/received", include_in_schema=False)
@@ -68,11 +67,7 @@ async def received_file(
 ) -> Response[bytes]:
     access = await billing.access(viewer.principal, company_slug)
     row = await billing.received.find(access, parse_uuid(received_uuid))
-    return Response(
-        row.content,
-        media_type=row.content_type,
-        headers={**PRIVATE, "Content-Disposition": content_disposition(row.filename, "attachment")},
-    )
+    return attachment_response(row.content, row.content_type, row.filename)
 
 
 ROUTES = [received_list, receive, received_page, received_file]

@@ -15,8 +15,9 @@ import pytest
 from app.domain.access import Principal, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import Forbidden
-from app.domain.outputs import CurrencyStats, InvoiceOut, StatsOut
+from app.domain.outputs import InvoiceOut
 from app.domain.schemas import CancelInput, PaymentInput
+from app.domain.stats_outputs import CurrencyStats, StatsOut
 from app.domain.workspaces import today_in
 from tests.conftest import make_principal, make_workspace
 from tests.domain.helpers import invoice_in, item, make_member

@@ -17,7 +17,7 @@ from babel.numbers import format_currency
 from jinja2 import Environment
 from markupsafe import Markup
 
-from app.domain.outputs import MonthOut
+from app.domain.stats_outputs import MonthOut
 from app.web.charts import monthly_chart, status_chart
 
 NS = {"svg": "http://www.w3.org/2000/svg"}

@@ -77,4 +77,6 @@ async def test_a_suppliers_facturx_pdf_is_received_read_and_judged(person: Perso
     page = await loaded(http, answer.headers["location"])
     assert "data-received-errors" in page
     assert re.findall(r'data-rule="(BR-[A-Z0-9-]+)"', page), page
-    assert "broken.xml" in _text(await loaded(http, listing)) or "12115118" in _text(await loaded(http, listing))
+    listed = re.findall(r'href="/w/[^"]+/received/[0-9a-f-]+">([^<]+)</a>', await loaded(http, listing))
+    # Both kept, each under its number, beside the one the person's workspace started with.
+    assert sorted(listed) == ["12115118", "12115118", "Snippet1"], listed
