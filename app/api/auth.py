@@ -2,12 +2,14 @@
 a valid token gets 401 whatever its body). The principal is resolved through the domain's
 one token verifier. A REST request resolves it in the request's own unit of work (the
 session the handler will use, committed or rolled back as the answer leaves), which spares
-a pool checkout and a transaction per request. An MCP request resolves it in a short unit
-of work committed before the tool runs: each tool call opens its own, and a stream may stay
-open long after authentication."""
+a pool checkout and a transaction per request; and when its path names a workspace, the
+caller's membership there is read in the same statement as the token. An MCP request resolves it in a short unit
+of work of its own, outside any transaction on PostgreSQL (the token is one statement): each
+tool call opens its own unit of work, and a stream may stay open long after authentication."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -39,6 +41,8 @@ PUBLIC_PATHS = [
     r"^/api/v1/downloads/",  # a signed, short-lived link is the key (app/api/downloads.py)
 ]
 MCP_PREFIX = "/api/mcp"
+# A REST path inside a workspace: its membership is read with the token (app.domain.tokens).
+_WORKSPACE_PATH = re.compile(r"^/api/v1/workspaces/([^/]+)")
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
@@ -49,11 +53,18 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         db_config = connection.app.state.db_config
         if connection.url.path.startswith(MCP_PREFIX):
             async with db_config.get_session() as session:
+                if session.bind is not None and session.bind.dialect.name == "postgresql":
+                    # One statement (and a rare touch of its last use): no transaction
+                    # around it, so no BEGIN and COMMIT round trips either.
+                    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 principal = await AccountService(session=session).principal_for_token(token.strip())
                 await session.commit()
         else:
             request_session = db_config.provide_session(connection.app.state, connection.scope)
-            principal = await AccountService(session=request_session).principal_for_token(token.strip())
+            in_workspace = _WORKSPACE_PATH.match(connection.scope["path"])
+            principal = await AccountService(session=request_session).principal_for_token(
+                token.strip(), workspace_slug=in_workspace.group(1) if in_workspace else None
+            )
         if principal.resource is not None and principal.resource != self._resource(connection):
             # RFC 8707: an OAuth token works only at the resource it was issued for.
             raise Unauthenticated("this token was issued for another resource", code="invalid_token")

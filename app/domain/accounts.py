@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import uuid
 
@@ -15,13 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ApiToken, User
-from app.db.oauth_models import OAuthToken
+from app.domain import tokens
 from app.domain.access import Channel, Principal, Scope, parse_scopes
 from app.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from app.domain.service import DomainService
+from app.domain.tokens import TOKEN_PREFIX, hash_token
 
-TOKEN_PREFIX = "bc_"
-OAUTH_ACCESS_PREFIX = "bco_"
 _hasher = PasswordHasher()
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("billcraft-timing-equaliser")
@@ -55,10 +53,6 @@ def check_password(password: str, field: str = "password") -> None:
         raise ValidationFailed.field(field, "at least 8 characters")
     if len(password) > 1024:
         raise ValidationFailed.field(field, "at most 1024 characters")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def utcnow() -> dt.datetime:
@@ -149,61 +143,12 @@ class AccountService(DomainService):
         await self.session.flush()
         return token, plain
 
-    async def principal_for_token(self, plain: str, channel: Channel = Channel.API) -> Principal:
+    async def principal_for_token(
+        self, plain: str, channel: Channel = Channel.API, *, workspace_slug: str | None = None
+    ) -> Principal:
         """The principal behind a bearer token (personal or OAuth), or ``Unauthenticated``:
-        the one verifier every face uses."""
-        if plain.startswith(OAUTH_ACCESS_PREFIX):
-            return await self._oauth_principal(plain, channel)
-        if not plain.startswith(TOKEN_PREFIX):
-            raise Unauthenticated("unknown or expired token", code="invalid_token")
-        session = self.session
-        token = (
-            await session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
-        ).scalar_one_or_none()
-        now = utcnow()
-        if (
-            token is None
-            or token.revoked_at is not None
-            or (token.expires_at is not None and token.expires_at <= now)
-            or not token.user.is_active
-        ):
-            raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
-        # Touch last use at most once a minute: a write per request would serialise SQLite.
-        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-            token.last_used_at = now
-        return Principal(
-            user_id=token.user_id,
-            name=token.user.name or token.user.email,
-            scopes=frozenset(token.scopes.split()),
-            channel=channel,
-            token_id=token.id,
-        )
-
-    async def _oauth_principal(self, plain: str, channel: Channel) -> Principal:
-        row = (
-            await self.session.execute(
-                select(OAuthToken, User)
-                .join(User, User.id == OAuthToken.user_id)
-                .where(OAuthToken.access_hash == hash_token(plain))
-            )
-        ).one_or_none()
-        now = utcnow()
-        if row is None:
-            raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
-        token, user = row
-        if token.revoked_at is not None or token.access_expires_at <= now or not user.is_active:
-            raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
-        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-            token.last_used_at = now
-        return Principal(
-            user_id=user.id,
-            name=user.name or user.email,
-            scopes=frozenset(token.scope.split()),
-            channel=channel,
-            oauth_client_id=token.client_id,
-            token_id=token.id,
-            resource=token.resource,
-        )
+        the one verifier every face uses (``app.domain.tokens``)."""
+        return await tokens.principal_for_token(self.session, plain, channel, workspace_slug=workspace_slug)
 
     async def list_tokens(self, user_id: object) -> list[ApiToken]:
         rows = await self.session.execute(

@@ -20,7 +20,7 @@ SETTING = "billcraft.workspace_id"
 _KEY = "billcraft.tenancy"
 
 
-def _innermost(session: AsyncSession) -> object | None:
+def innermost(session: AsyncSession) -> object | None:
     sync = session.sync_session
     return sync.get_nested_transaction() or sync.get_transaction()
 
@@ -33,14 +33,14 @@ async def bind(session: AsyncSession, workspace_id: uuid.UUID | None) -> None:
         return
     value = "" if workspace_id is None else str(workspace_id)
     cached = session.info.get(_KEY)
-    if cached is not None and cached[0] is _innermost(session) and cached[1] == value:
+    if cached is not None and cached[0] is innermost(session) and cached[1] == value:
         return
     await session.execute(select(func.set_config(SETTING, value, True)))
     _remember(session, value)
 
 
 def _remember(session: AsyncSession, value: str) -> None:
-    session.info[_KEY] = (_innermost(session), value)
+    session.info[_KEY] = (innermost(session), value)
 
 
 def binding_column(session: AsyncSession, workspace_id: Any) -> Any:

@@ -24,7 +24,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import ALL_SCOPES
-from app.domain.accounts import OAUTH_ACCESS_PREFIX
+from app.domain.tokens import OAUTH_ACCESS_PREFIX
 from app.oauth import store
 from app.oauth.redirects import redirect_uri_problem
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from app.db.models import User
 from app.db.oauth_models import OAuthClient, OAuthCode, OAuthToken
 from app.domain.access import ALL_SCOPES
-from app.domain.accounts import hash_token, utcnow
+from app.domain.accounts import utcnow
+from app.domain.tokens import hash_token
 from app.oauth.redirects import redirect_matches
 
 ACCESS_TTL = dt.timedelta(hours=1)

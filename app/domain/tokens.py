@@ -1,0 +1,123 @@
+"""The one bearer-token verifier every face uses (personal ``bc_`` tokens and OAuth ``bco_``
+access tokens): a token to its ``Principal``, or ``Unauthenticated``.
+
+A request that names a workspace (REST's ``/api/v1/workspaces/{slug}/...``) may ask for the
+caller's membership there in the same statement: one round trip instead of two. What was
+found is kept on the session for this transaction only, and ``WorkspaceService.access``
+takes it instead of asking again; the workspace is bound for row-level security by that
+same statement, and only when the caller is a member (``app.domain.tenancy``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, join, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import ApiToken, Membership, User, Workspace
+from app.db.oauth_models import OAuthToken
+from app.domain import tenancy
+from app.domain.access import Channel, Principal
+from app.domain.errors import Unauthenticated
+
+TOKEN_PREFIX = "bc_"
+OAUTH_ACCESS_PREFIX = "bco_"
+# How often a token's last use is written: a write per request would serialise SQLite.
+TOUCH_EVERY = dt.timedelta(minutes=1)
+_PREFETCHED = "billcraft.prefetched_access"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the verifying statement read of the token and its user."""
+
+    token_id: uuid.UUID
+    user_id: uuid.UUID
+    user_name: str
+    scopes: str
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    user_active: bool
+
+
+async def principal_for_token(
+    session: AsyncSession, plain: str, channel: Channel = Channel.API, *, workspace_slug: str | None = None
+) -> Principal:
+    oauth = plain.startswith(OAUTH_ACCESS_PREFIX)
+    if not oauth and not plain.startswith(TOKEN_PREFIX):
+        raise Unauthenticated("unknown or expired token", code="invalid_token")
+    model: Any = OAuthToken if oauth else ApiToken
+    hash_column = OAuthToken.access_hash if oauth else ApiToken.token_hash
+    query = (
+        select(
+            model.id,
+            model.user_id,
+            User.name,
+            User.email,
+            User.is_active,
+            model.scope if oauth else model.scopes,
+            model.access_expires_at if oauth else model.expires_at,
+            model.revoked_at,
+            model.last_used_at,
+            *((model.client_id, model.resource) if oauth else (literal(None), literal(None))),
+        )
+        .join(User, User.id == model.user_id)
+        .where(hash_column == hash_token(plain))
+    )
+    slug = workspace_slug if workspace_slug and "\x00" not in workspace_slug else None
+    if slug is not None:
+        query = _with_membership(session, query, model.user_id, slug)
+    row = (await session.execute(query)).one_or_none()
+    now = dt.datetime.now(dt.UTC)
+    if row is None:
+        raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
+    found = _Found(row[0], row[1], row[2] or row[3], row[5], row[6], row[7], row[8], row[4])
+    expired = found.expires_at is not None and found.expires_at <= now
+    if found.revoked_at is not None or expired or not found.user_active:
+        raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
+    if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
+        await session.execute(update(model).where(model.id == found.token_id).values(last_used_at=now))
+    if slug is not None and row[-3] is not None:
+        role, workspace = row[-3], row[-2]
+        tenancy.bound(session, workspace.id)
+        session.info[_PREFETCHED] = (tenancy.innermost(session), found.user_id, slug, role, workspace)
+    return Principal(
+        user_id=found.user_id,
+        name=found.user_name,
+        scopes=frozenset(found.scopes.split()),
+        channel=channel,
+        oauth_client_id=row[9],
+        token_id=found.token_id,
+        resource=row[10],
+    )
+
+
+def _with_membership(session: AsyncSession, query: Any, user_id: Any, slug: str) -> Any:
+    """The caller's role and the workspace ``slug`` beside the token (nulls for a stranger),
+    binding the transaction to it only when they are a member."""
+    member = join(Membership, Workspace, Workspace.id == Membership.workspace_id)
+    binding = case((Membership.role.is_not(None), tenancy.binding_column(session, Workspace.id)))
+    return query.add_columns(Membership.role, Workspace, binding).outerjoin(
+        member, and_(Membership.user_id == user_id, Workspace.slug == slug)
+    )
+
+
+def prefetched(session: AsyncSession, user_id: uuid.UUID, slug: str) -> tuple[str, Workspace] | None:
+    """The role and workspace the verifying statement found for this caller and slug, in
+    this same transaction; None otherwise (then the caller's access is read as usual)."""
+    kept = session.info.get(_PREFETCHED)
+    if kept is None:
+        return None
+    transaction, kept_user, kept_slug, role, workspace = kept
+    if transaction is not tenancy.innermost(session) or kept_user != user_id or kept_slug != slug:
+        return None
+    return role, workspace

@@ -1,0 +1,63 @@
+"""How many statements a REST read costs: each is a round trip to the database, and on a
+small machine the round trips are most of a request's cost (issue 23's profiles). The
+token and the caller's membership of the workspace in the path are read in one statement;
+a list page is one more, and so are the stats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from litestar import Litestar
+from sqlalchemy import event
+
+from tests.api.conftest import Caller
+from tests.api.support import create_invoice
+
+
+@contextmanager
+def statements(app: Litestar) -> Iterator[list[str]]:
+    """The SQL statements the app runs while the block runs (transaction control aside)."""
+    seen: list[str] = []
+    engine = app.state.db_config.get_engine().sync_engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):  # SQLite's, as statements
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_list_page_reads_the_token_with_the_membership_then_the_page(app: Litestar, caller: Caller) -> None:
+    await create_invoice(caller)  # and the token's last use written (at most once a minute)
+    with statements(app) as seen:
+        answer = await caller.get("/invoices?per_page=50")
+    assert answer.status_code == 200
+    assert len(seen) == 2, seen
+    for table in ("api_token", "membership", "workspace"):
+        assert table in seen[0]
+    assert "FROM invoice" in seen[1]
+
+
+async def test_a_stranger_to_the_workspace_in_the_path_is_still_told_it_is_not_found(
+    app: Litestar, caller: Caller, stranger: Caller
+) -> None:
+    answer = await stranger.client.get(caller.url("/invoices"), headers=stranger.headers)
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "workspace_not_found"
+
+
+async def test_a_workspaces_stats_are_one_statement_after_the_token(app: Litestar, caller: Caller) -> None:
+    await create_invoice(caller)
+    with statements(app) as seen:
+        answer = await caller.get("/stats")
+    assert answer.status_code == 200
+    assert answer.json()["currencies"][0]["invoice_count"] == 1
+    assert len(seen) == 2, seen
+    assert "FROM payment" in seen[1]
+    assert "FROM invoice" in seen[1]
