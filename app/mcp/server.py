@@ -101,6 +101,9 @@ def build_server(
     """``pdfs`` is None where nothing is printed (listing the catalogue)."""
     tools = tools_for(settings.mcp_tools)
     listing = types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
+    # The SDK checks a call's Mcp-Param-* headers against its tool's input schema: given
+    # them by name, it no longer lists and serialises every tool on every call.
+    input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
@@ -204,4 +207,5 @@ def build_server(
         on_list_resource_templates=list_resource_templates,
         on_read_resource=read_resource,
         on_completion=completion,
+        get_tool_input_schema=input_schemas.get,
     )
