@@ -47,7 +47,12 @@ def binding_column(session: AsyncSession, workspace_id: Any) -> Any:
     """A column that binds the transaction to the workspace id of the row it is read with:
     a query that finds the caller's workspace binds it in the same round trip (call
     ``bound`` with the id once the row is read). A constant on SQLite."""
-    if session.sync_session.get_bind().dialect.name != "postgresql":
+    return binding_for(session.sync_session.get_bind().dialect.name, workspace_id)
+
+
+def binding_for(dialect: str, workspace_id: Any) -> Any:
+    """``binding_column`` for a statement built once per dialect."""
+    if dialect != "postgresql":
         return literal(None)
     return func.set_config(SETTING, cast(workspace_id, String), True)
 

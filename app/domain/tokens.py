@@ -10,12 +10,13 @@ same statement, and only when the caller is a member (``app.domain.tenancy``).""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, join, literal, select, update
+from sqlalchemy import and_, bindparam, case, join, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ApiToken, Membership, User, Workspace
@@ -56,27 +57,9 @@ async def principal_for_token(
     if not oauth and not plain.startswith(TOKEN_PREFIX):
         raise Unauthenticated("unknown or expired token", code="invalid_token")
     model: Any = OAuthToken if oauth else ApiToken
-    hash_column = OAuthToken.access_hash if oauth else ApiToken.token_hash
-    query = (
-        select(
-            model.id,
-            model.user_id,
-            User.name,
-            User.email,
-            User.is_active,
-            model.scope if oauth else model.scopes,
-            model.access_expires_at if oauth else model.expires_at,
-            model.revoked_at,
-            model.last_used_at,
-            *((model.client_id, model.resource) if oauth else (literal(None), literal(None))),
-        )
-        .join(User, User.id == model.user_id)
-        .where(hash_column == hash_token(plain))
-    )
     slug = workspace_slug if workspace_slug and "\x00" not in workspace_slug else None
-    if slug is not None:
-        query = _with_membership(session, query, model.user_id, slug)
-    row = (await session.execute(query)).one_or_none()
+    statement = _verifying(oauth, slug is not None, session.sync_session.get_bind().dialect.name)
+    row = (await session.execute(statement, {"token_hash": hash_token(plain), "slug": slug})).one_or_none()
     now = dt.datetime.now(dt.UTC)
     if row is None:
         raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
@@ -101,13 +84,34 @@ async def principal_for_token(
     )
 
 
-def _with_membership(session: AsyncSession, query: Any, user_id: Any, slug: str) -> Any:
-    """The caller's role and the workspace ``slug`` beside the token (nulls for a stranger),
-    binding the transaction to it only when they are a member."""
+@functools.cache
+def _verifying(oauth: bool, with_workspace: bool, dialect: str) -> Any:
+    """The statement that reads a token and its user (and, ``with_workspace``, the caller's
+    role and the workspace ``slug`` beside them, nulls for a stranger, binding the
+    transaction to it only when they are a member); built once per shape."""
+    model: Any = OAuthToken if oauth else ApiToken
+    query = (
+        select(
+            model.id,
+            model.user_id,
+            User.name,
+            User.email,
+            User.is_active,
+            model.scope if oauth else model.scopes,
+            model.access_expires_at if oauth else model.expires_at,
+            model.revoked_at,
+            model.last_used_at,
+            *((model.client_id, model.resource) if oauth else (literal(None), literal(None))),
+        )
+        .join(User, User.id == model.user_id)
+        .where((OAuthToken.access_hash if oauth else ApiToken.token_hash) == bindparam("token_hash"))
+    )
+    if not with_workspace:
+        return query
     member = join(Membership, Workspace, Workspace.id == Membership.workspace_id)
-    binding = case((Membership.role.is_not(None), tenancy.binding_column(session, Workspace.id)))
+    binding = case((Membership.role.is_not(None), tenancy.binding_for(dialect, Workspace.id)))
     return query.add_columns(Membership.role, Workspace, binding).outerjoin(
-        member, and_(Membership.user_id == user_id, Workspace.slug == slug)
+        member, and_(Membership.user_id == model.user_id, Workspace.slug == bindparam("slug"))
     )
 
 

@@ -304,28 +304,23 @@ def _early_payment(invoice: Invoice) -> EarlyPaymentOut | None:
 
 
 def invoice_summary(row: Any) -> InvoiceSummary:
-    """A list row from the columns of ``SUMMARY_COLUMNS`` (no invoice object is loaded)."""
-    currency = row.currency
+    """A list row from the columns of ``SUMMARY_COLUMNS``, in their order (no invoice object
+    is loaded; the row is unpacked by position, a page holds up to a hundred)."""
+    (uuid_, number, title, status, currency, issue_date, due_date, total, paid, discount_taken, credited, created_at,
+     client_id, client_name) = row[:14]  # fmt: skip
+    balance = early_payment.balance_minor(total, paid, discount_taken, credited)
     return InvoiceSummary(
-        uuid=row.id,
-        number=row.number,
-        title=row.title,
-        status=Status(row.status),
-        client=ClientRef(uuid=row.client_id, name=row.client_name) if row.client_id is not None else None,
+        uuid=uuid_,
+        number=number,
+        title=title,
+        status=Status(status),
+        client=ClientRef(uuid=client_id, name=client_name) if client_id is not None else None,
         currency=currency,
-        issue_date=row.issue_date,
-        due_date=row.due_date,
-        total=money.format_amount(row.total_minor, currency),
-        balance_due=money.format_amount(
-            max(
-                early_payment.balance_minor(
-                    row.total_minor, row.paid_minor, row.discount_taken_minor, row.credited_minor
-                ),
-                0,
-            ),
-            currency,
-        ),
-        created_at=row.created_at,
+        issue_date=issue_date,
+        due_date=due_date,
+        total=money.format_amount(total, currency),
+        balance_due=money.format_amount(max(balance, 0), currency),
+        created_at=created_at,
     )
 
 

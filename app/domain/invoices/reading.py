@@ -3,10 +3,11 @@ paginated list (one statement for the page and its count)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
 from app.db.models import Client, EmailDelivery, Invoice
 from app.domain import parties
@@ -54,22 +55,15 @@ class Reading(InvoiceBase):
             raise ValidationFailed.field("date_to", "must be on or after date_from")
         if query.search:
             where.append(or_(contains(Invoice.title, query.search), contains(Invoice.number, query.search)))
-        # One statement: the page's rows as plain columns, and the count beside them (an
-        # uncorrelated subquery, counted once); a page past the end asks for the count alone.
-        # count(*), not count(id): an index on the filter's columns answers it alone.
-        counting = select(func.count()).select_from(Invoice).where(*where)
-        counted = counting.scalar_subquery().label("total")
-        rows = (
-            await self.session.execute(
-                select(*SUMMARY_COLUMNS, counted)
-                .outerjoin(Client, Client.id == Invoice.client_id)
-                .where(*where)
-                .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-                .limit(query.per_page)
-                .offset((query.page - 1) * query.per_page)
-            )
-        ).all()
-        total = int(rows[0].total) if rows else (await self.session.execute(counting)).scalar_one()
+        if len(where) == 1:  # the whole list, as most calls ask: its statement is built once
+            page, counting = _whole_list(self.session.bind.dialect.name)
+            values: dict[str, Any] = {"workspace_id": access.workspace_id}
+        else:
+            page, counting = _filtered_list(where), select(func.count()).select_from(Invoice).where(*where)
+            values = {}
+        values |= {"limit": query.per_page, "offset": (query.page - 1) * query.per_page}
+        rows = (await self.session.execute(page, values)).all()
+        total = int(rows[0].total) if rows else (await self.session.execute(counting, values)).scalar_one()
         items = [invoice_summary(row) for row in rows]
         return Page(
             items=items,
@@ -92,3 +86,25 @@ class Reading(InvoiceBase):
         return select(EmailDelivery.invoice_id).where(
             EmailDelivery.workspace_id == access.workspace_id, EmailDelivery.status == wanted
         )
+
+
+def _filtered_list(where: list[Any]) -> Select[Any]:
+    """One statement: the page's rows as plain columns, and the count beside them (an
+    uncorrelated subquery, counted once); a page past the end asks for the count alone.
+    count(*), not count(id): an index on the filter's columns answers it alone."""
+    counted = select(func.count()).select_from(Invoice).where(*where).scalar_subquery().label("total")
+    return (
+        select(*SUMMARY_COLUMNS, counted)
+        .outerjoin(Client, Client.id == Invoice.client_id)
+        .where(*where)
+        .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@functools.cache
+def _whole_list(dialect: str) -> tuple[Select[Any], Select[Any]]:
+    """The page and the count of a workspace's whole list, with the workspace a parameter."""
+    mine = [Invoice.workspace_id == bindparam("workspace_id", type_=Invoice.__table__.c.workspace_id.type)]
+    return _filtered_list(mine), select(func.count()).select_from(Invoice).where(*mine)
