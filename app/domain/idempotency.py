@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,18 +114,16 @@ class Idempotency:
 
     async def _previous(self, user_id: uuid.UUID, key: str, digest: str) -> Replayed | None:
         await tenancy.bind(self.session, None)  # a key is the user's, across their workspaces
-        now = utcnow()
-        await self.session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key, IdempotencyRecord.expires_at <= now
-            )
-        )
         record = (
             await self.session.execute(
                 select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
             )
         ).scalar_one_or_none()
         if record is None:
+            return None
+        if record.expires_at <= utcnow():  # past its 24 hours: the key is free again
+            await self.session.delete(record)
+            await self.session.flush()
             return None
         if record.fingerprint != digest:
             raise Conflict(

@@ -13,7 +13,7 @@ from litestar import Litestar
 from sqlalchemy import event
 
 from tests.api.conftest import Caller
-from tests.api.support import create_invoice
+from tests.api.support import create_invoice, invoice_body
 
 
 @contextmanager
@@ -61,3 +61,17 @@ async def test_a_workspaces_stats_are_one_statement_after_the_token(app: Litesta
     assert len(seen) == 2, seen
     assert "FROM payment" in seen[1]
     assert "FROM invoice" in seen[1]
+
+
+async def test_a_create_with_a_new_idempotency_key_looks_the_key_up_once_and_deletes_nothing(
+    app: Litestar, caller: Caller
+) -> None:
+    await create_invoice(caller)
+    body = invoice_body()
+    with statements(app) as seen:
+        answer = await caller.post("/invoices", json=body, headers={"Idempotency-Key": "round-trips-1"})
+    assert answer.status_code == 201
+    keyed = [s.split()[0] for s in seen if "idempotency_record" in s]
+    assert keyed == ["SELECT", "INSERT", "UPDATE"]  # found free, held, then given its answer
+    again = await caller.post("/invoices", json=body, headers={"Idempotency-Key": "round-trips-1"})
+    assert again.json()["uuid"] == answer.json()["uuid"]

@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import update
 
 from app.db.oauth_models import OAuthToken
-from app.domain.accounts import hash_token, utcnow
+from app.domain.accounts import utcnow
+from app.domain.tokens import hash_token
 from tests.conftest import unique
 from tests.mcp.conftest import Account, NewAccount, http_client
 from tests.mcp.oauth_browser import Browser, code_and_state, forms
