@@ -1,8 +1,10 @@
 """Invoice PDFs: the invoice's HTML printed by Chromium through Playwright.
 
 One browser per process, started on first use and reused; pages are reused from a small
-pool; every render has a hard timeout, after which the page is thrown away. PDFs are cached
-on disk by the SHA-256 of their HTML, so an unchanged invoice is never rendered twice.
+pool, all served by one renderer process (the pool keeps its main thread busy while the
+results of other pages travel back); every render has a hard timeout, after which the page
+is thrown away, as is a page whose renderer crashed. PDFs are cached on disk by the SHA-256
+of their HTML, so an unchanged invoice is never rendered twice.
 
 The printing fetches nothing: the browser context refuses every request (the HTML is set
 on the page, which needs none), and the printed HTML carries a content security policy
@@ -21,15 +23,17 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright
 
 from app import browser
 from app.documents.html import document_html
 from app.domain.errors import Unavailable
 from app.domain.outputs import CreditNoteDocument, InvoiceDocument
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, ViewportSize
 
 log = structlog.get_logger("billcraft.pdf")
 
@@ -44,8 +48,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-extensions",
     "--no-first-run",
+    # Memory: one renderer process for the whole pool, the GPU thread inside the browser
+    # process, no zygote kept for starting renderers, and V8 (which runs only Playwright's
+    # own scripts here) collecting eagerly instead of growing by about 1 MB a render.
+    "--renderer-process-limit=1",
+    "--in-process-gpu",
+    "--no-zygote",
+    "--js-flags=--optimize-for-size",
 ]
-POOL_SIZE = 2
+POOL_SIZE = 3
+# Nobody looks at the screen view: a tiny one is cheap to paint. Printing lays the page out
+# at the paper size, so the PDF is the same byte for byte in its content.
+VIEWPORT: ViewportSize = {"width": 100, "height": 100}
 RENDER_TIMEOUT_S = 20.0
 # The invoice template needs its inline styles and nothing else: no images, no web fonts.
 PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -89,6 +103,7 @@ class PdfRenderer:
         self._browser: Browser | None = None
         self._context: BrowserContext | None = None
         self._pages: asyncio.Queue[Page] = asyncio.Queue()
+        self._crashed: set[Page] = set()  # pages whose renderer died while they waited in the pool
         self._lock = asyncio.Lock()
         self.renders = 0  # Chromium renders, not cache hits: for tests and benchmarks
 
@@ -98,6 +113,9 @@ class PdfRenderer:
             if self._browser is not None and self._browser.is_connected() and self._context is not None:
                 return self._context
             if self._playwright is None:
+                # Imported on first use: a web process that prints nothing never loads it (~30 MB).
+                from playwright.async_api import async_playwright
+
                 self._playwright = await async_playwright().start()
             path = find_chromium(self.chromium_path, self._playwright)
             try:
@@ -111,14 +129,21 @@ class PdfRenderer:
                 ) from exc
             # One context for the pool, without JavaScript: an invoice has no script, and text
             # that someone typed can never run in the renderer.
-            self._context = await self._browser.new_context(java_script_enabled=False)
+            self._context = await self._browser.new_context(java_script_enabled=False, viewport=VIEWPORT)
             # No request leaves the renderer: set_content needs none, and anything the HTML
             # names (images, style sheets, frames, a meta refresh) is refused before it starts.
             await self._context.route("**/*", _refuse)
             self._pages = asyncio.Queue()
+            self._crashed = set()
             for _ in range(POOL_SIZE):
-                self._pages.put_nowait(await self._context.new_page())
+                self._pages.put_nowait(await self._new_page(self._context))
             return self._context
+
+    async def _new_page(self, context: BrowserContext) -> Page:
+        page = await context.new_page()
+        # The pool's pages share a renderer: when it dies, the pages that were waiting die too.
+        page.on("crash", lambda crashed: self._crashed.add(crashed))
+        return page
 
     async def render(self, html: str) -> bytes:
         digest = hashlib.sha256(html.encode()).hexdigest()
@@ -136,6 +161,16 @@ class PdfRenderer:
         """Print the HTML in Chromium, past the cache (``render`` is the cached way)."""
         context = await self._ensure_context()
         page = await self._pages.get()
+        if page in self._crashed or page.is_closed():
+            try:
+                fresh = await self._new_page(context)
+            except Exception:
+                self._pages.put_nowait(page)  # the pool keeps its size for the next try
+                raise
+            self._crashed.discard(page)
+            with contextlib.suppress(Exception):
+                await page.close()
+            page = fresh
         healthy = True
         try:
             async with asyncio.timeout(self.timeout):
@@ -153,9 +188,10 @@ class PdfRenderer:
             if healthy:
                 self._pages.put_nowait(page)
             else:
+                self._crashed.discard(page)
                 with contextlib.suppress(Exception):
                     await page.close()
-                self._pages.put_nowait(await context.new_page())
+                self._pages.put_nowait(await self._new_page(context))
 
     async def close(self) -> None:
         """Close the browser and Playwright's driver (no process is left behind)."""
