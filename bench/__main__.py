@@ -1,12 +1,17 @@
 """``python -m bench``: build the data, measure each pair side by side, print the table.
 
 For each database (PostgreSQL, SQLite): a fresh database with one workspace per size
-(10k and 100k invoices by default); a Billcraft server on it (with the reference endpoint
-beside the real ones, and Redis for the limiter on PostgreSQL, as in production) for the
-REST and MCP pairs, and its peak memory after them; then stats and the overdue sweep in
-this process, on the app's own engine. Then the PDF pairs in a process that loads the
-worker. Every pair is measured in alternation, round after round; a figure is the median
-of its rounds' ratios. Results are also written as JSON (``--out``)."""
+(10k and 100k invoices by default); a Billcraft server on it (with the hand-written
+reference endpoints beside the real ones, and Redis for the limiter on PostgreSQL, as in
+production) for the REST list and get, MCP get and the mixed REST + MCP load
+(``bench.api_pairs``, ``bench.load``), and its peak memory after them; then stats and the
+overdue sweep in this process, on the app's own engine (``bench.in_process``); then creates
+with idempotency keys on a second server (last: they add invoices); with
+``--soak-minutes``, a soak at a steady rate. ``--scale`` adds the rows of a database of a
+million invoices in a thousand workspaces (``bench.scale``). Then the PDF pairs in a
+process that loads the worker (``bench.pdf``). Every pair is measured in alternation,
+round after round; a figure is the median of its rounds' ratios. Results are also written
+as JSON (``--out``)."""
 
 from __future__ import annotations
 
@@ -15,91 +20,28 @@ import asyncio
 import datetime as dt
 import json
 import os
-import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
-import httpx
-import httpx2
 import msgspec
 import redis
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from sqlalchemy import bindparam, text
 
 from app.db.engine import database_config
-from app.db.models import Invoice
 from app.domain.access import Channel, Principal
 from app.domain.billing import Billing
-from app.domain.overdue import sweep_overdue
-from bench.data import BenchDatabase, Workspace
-from bench.measure import median, median_time, peak_rss_mb, throughput, timed
-from bench.reference import reference_stats, reference_sweep
-
-ROOT = Path(__file__).resolve().parent.parent
-_INV = Invoice.__table__.c
-# Between two sweeps: every invoice of the workspace sent and past due again, no overdue events.
-RESET_SQL = text("UPDATE invoice SET status = 'sent', due_date = :past WHERE workspace_id = :ws").bindparams(
-    bindparam("past", type_=_INV.due_date.type), bindparam("ws", type_=_INV.workspace_id.type)
-)
-FORGET_OVERDUE_SQL = text("DELETE FROM invoice_event WHERE workspace_id = :ws AND action = 'overdue'").bindparams(
-    bindparam("ws", type_=_INV.workspace_id.type)
-)
+from bench import api_pairs, in_process, load, scale
+from bench.data import BenchDatabase
+from bench.figures import Bench, Figure
+from bench.measure import peak_rss_mb
+from bench.server import ROOT, running
 
 
-@dataclass
-class Figure:
-    what: str
-    against: str
-    database: str
-    invoices: int | None
-    value: float
-    unit: str  # "x" for a ratio, "MB" for memory
-    target: float
-    higher_is_better: bool
-    detail: str = ""
-
-    @property
-    def met(self) -> bool:
-        return self.value >= self.target if self.higher_is_better else self.value <= self.target
-
-
-class Bench:
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.figures: list[Figure] = []
-        self.work_dir = Path(tempfile.mkdtemp(prefix="billcraft-bench-"))
-
-    def step(self, message: str) -> None:
-        click.echo(f"  {message}", err=True)
-
-    def add(self, figure: Figure) -> None:
-        self.figures.append(figure)
-        mark = "ok" if figure.met else "MISSED"
-        self.step(f"-> {figure.what} [{figure.database} {figure.invoices or ''}]: {_value(figure)} ({mark})")
-
-    async def alternate(
-        self, ours: Callable[[], Awaitable[float]], theirs: Callable[[], Awaitable[float]]
-    ) -> tuple[float, float, float]:
-        """Measure a pair in alternation, round after round: the median of the per-round
-        ratios ours/theirs, and the median of each side's measurements."""
-        pairs = [(await ours(), await theirs()) for _ in range(self.args.rounds)]
-        return (
-            median([a / b for a, b in pairs]),
-            median([a for a, _ in pairs]),
-            median([b for _, b in pairs]),
-        )
+class Run(Bench):
+    """The whole run: each database, then the PDFs."""
 
     # --- per database ---------------------------------------------------------------------
 
@@ -113,203 +55,33 @@ class Bench:
                 await db.build(sizes, bar.update)
             assert db.workspaces is not None
             redis_url = self.args.redis_url if backend == "postgresql" else None
-            with self.server(db, redis_url) as (base, pid):
+            with running(db, redis_url, self.work_dir, self.args.profile) as (base, pid):
                 for workspace in db.workspaces:
-                    await self.rest_list(backend, base, db.token, workspace)
-                    await self.mcp_get(backend, base, db.token, workspace)
+                    await api_pairs.rest_list(self, backend, base, db.token, workspace)
+                    await api_pairs.rest_get(self, backend, base, db.token, workspace)
+                    await api_pairs.mcp_get(self, backend, base, db.token, workspace)
+                    await load.mixed_load(self, backend, base, db.token, workspace, pid)
                 if not self.args.profile:  # under py-spy the pid is the profiler's
                     self.add(
                         Figure(
                             "web process peak memory after the run", "", backend, None,
-                            peak_rss_mb(pid), "MB", 200, False, "VmHWM of the server process",
+                            peak_rss_mb(pid), "MB", 180, False, "VmHWM of the server process",
                         )
                     )  # fmt: skip
-            await self.in_process(backend, db)
+            await in_process.measure(self, backend, db)
+            # Last: every create adds an invoice, which the pairs above (and stats) must not see.
+            with running(db, redis_url, self.work_dir, self.args.profile) as (base, _):
+                for workspace in db.workspaces:
+                    await api_pairs.rest_create(self, backend, base, db.token, workspace)
+            if self.args.soak_minutes:
+                env = dict(setting.split("=", 1) for setting in self.args.soak_env)
+                await load.soak(self, db, redis_url, db.workspaces[0], self.args.soak_minutes, env)
             return await self.document(db)
         finally:
             if self.args.keep:
                 click.echo(f"  kept: {db.url} (token {db.token})", err=True)
             else:
                 await db.drop()
-
-    @contextmanager
-    def server(self, db: BenchDatabase, redis_url: str | None) -> Iterator[tuple[str, int]]:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        base = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BILLCRAFT_")}
-        env |= db.env(redis_url) | {"BILLCRAFT_BASE_URL": base}
-        log = (self.work_dir / f"server-{db.backend}.log").open("wb")
-        command = [sys.executable, "-m", "bench.server", "--port", str(port)]
-        if self.args.profile:
-            # py-spy samples the server for the whole run: collapsed stacks, for flame graphs.
-            self.args.profile.mkdir(parents=True, exist_ok=True)
-            stacks = self.args.profile / f"server-{db.backend}.txt"
-            command = ["py-spy", "record", "--format", "raw", "--rate", "200", "-o", str(stacks), "--", *command]
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the bench server did not start:\n{Path(log.name).read_text()[-3000:]}")
-                time.sleep(0.1)
-            yield base, process.pid
-        finally:
-            process.send_signal(signal.SIGINT if self.args.profile else signal.SIGTERM)  # py-spy saves on SIGINT
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
-
-    async def rest_list(self, backend: str, base: str, token: str, ws: Workspace) -> None:
-        """Throughput of the REST list of 50 against the reference endpoint."""
-        headers = {"Authorization": f"Bearer {token}"}
-        limits = httpx.Limits(max_connections=self.args.concurrency)
-        async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
-
-            def getter(path: str) -> Callable[[], Awaitable[None]]:
-                async def call() -> None:
-                    answer = await http.get(path)
-                    if answer.status_code != 200 or len(answer.json()["items"]) != min(50, ws.size):
-                        raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
-
-                return call
-
-            stack = getter(f"/api/v1/workspaces/{ws.slug}/invoices?per_page=50")
-            reference = getter(f"/bench/reference/{ws.slug}/invoices")
-            await stack()
-            await reference()
-            ratio, ours, theirs = await self.alternate(
-                lambda: throughput(stack, self.args.seconds, self.args.concurrency),
-                lambda: throughput(reference, self.args.seconds, self.args.concurrency),
-            )
-        self.add(
-            Figure(
-                "REST list of 50 invoices, whole stack", "hand-written endpoint: one raw query, msgspec",
-                backend, ws.size, ratio, "x", 0.6, True,
-                f"{ours:.0f} vs {theirs:.0f} req/s at {self.args.concurrency} concurrent",
-            )
-        )  # fmt: skip
-
-    async def mcp_get(self, backend: str, base: str, token: str, ws: Workspace) -> None:
-        """Latency of `invoice` get over MCP against REST GET of the same invoice."""
-        headers = {"Authorization": f"Bearer {token}"}
-        arguments = {"action": "get", "company_slug": ws.slug, "uuid": str(ws.showcase_uuid)}
-        path = f"/api/v1/workspaces/{ws.slug}/invoices/{ws.showcase_uuid}"
-        async with (
-            httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http,
-            httpx2.AsyncClient(headers=headers, timeout=60) as http2,
-            Client(streamable_http_client(f"{base}/api/mcp", http_client=http2)) as mcp,
-        ):
-
-            async def over_mcp() -> None:
-                result = await mcp.call_tool("invoice", arguments)
-                if result.is_error or not result.structured_content:
-                    raise RuntimeError(f"invoice get over MCP failed: {result}")
-
-            async def over_rest() -> None:
-                answer = await http.get(path)
-                if answer.status_code != 200:
-                    raise RuntimeError(f"GET {path} answered {answer.status_code}")
-
-            await over_mcp()
-            await over_rest()
-            ratio, ours, theirs = await self.alternate(
-                lambda: median_time(over_mcp, self.args.calls), lambda: median_time(over_rest, self.args.calls)
-            )
-        self.add(
-            Figure(
-                "`invoice` get over MCP (Streamable HTTP)", "REST GET of the same invoice",
-                backend, ws.size, ratio, "x", 1.5, False, f"{ours * 1000:.1f} vs {theirs * 1000:.1f} ms",
-            )
-        )  # fmt: skip
-
-    async def in_process(self, backend: str, db: BenchDatabase) -> None:
-        """Stats and the sweep through the app's own engine, against raw SQL on it."""
-        assert db.workspaces is not None
-        assert db.user_id is not None
-        config = database_config(db.settings())
-        engine = config.get_engine()
-        maker = config.create_session_maker()
-        principal = Principal(user_id=db.user_id, name="Ada", channel=Channel.API)
-        try:
-            for ws in db.workspaces:
-
-                async def stats(slug: str = ws.slug) -> None:
-                    async with maker() as session:
-                        billing = Billing(session)
-                        await billing.stats.for_workspace(await billing.workspaces.access(principal, slug))
-
-                async def reference(workspace_id: Any = ws.id) -> None:
-                    async with engine.connect() as conn:
-                        await reference_stats(conn, workspace_id)
-
-                await stats()
-                await reference()
-                ratio, ours, theirs = await self.alternate(
-                    lambda: median_time(stats, 3), lambda: median_time(reference, 3)
-                )
-                self.add(
-                    Figure(
-                        "stats", "one hand-written SQL aggregate", backend, ws.size, ratio, "x", 1.5, False,
-                        f"{ours * 1000:.1f} vs {theirs * 1000:.1f} ms",
-                    )
-                )  # fmt: skip
-            for ws in db.workspaces:
-                await self.sweep(backend, engine, maker, ws)
-        finally:
-            await engine.dispose()
-
-    async def sweep(self, backend: str, engine: Any, maker: Any, ws: Workspace) -> None:
-        """The overdue sweep over every invoice of the workspace, all sent and past due,
-        against one raw UPDATE; each run starts from the same state."""
-        now = dt.datetime.now(dt.UTC)
-
-        async def prepare() -> None:
-            async with engine.begin() as conn:
-                past = now.date() - dt.timedelta(days=10)
-                await conn.execute(RESET_SQL, {"past": past, "ws": ws.id})
-                await conn.execute(FORGET_OVERDUE_SQL, {"ws": ws.id})
-            if backend == "postgresql":
-                async with engine.connect() as conn:
-                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                    await conn.execute(text("VACUUM ANALYZE invoice, invoice_event"))
-
-        async def ours() -> None:
-            async with maker() as session:
-                moved = await sweep_overdue(session, now)
-                await session.commit()
-            if moved != ws.size:
-                raise RuntimeError(f"the sweep moved {moved} invoices, not {ws.size}")
-
-        async def theirs() -> None:
-            async with engine.begin() as conn:
-                moved = await reference_sweep(conn, now)
-            if moved != ws.size:
-                raise RuntimeError(f"the raw UPDATE moved {moved} invoices, not {ws.size}")
-
-        async def from_the_same_state(run: Callable[[], Awaitable[None]]) -> float:
-            await prepare()
-            return await timed(run)
-
-        ratio, a, b = await self.alternate(lambda: from_the_same_state(ours), lambda: from_the_same_state(theirs))
-        self.add(
-            Figure(
-                "overdue sweep", "one raw UPDATE", backend, ws.size, ratio, "x", 2.0, False,
-                f"{a * 1000:.0f} vs {b * 1000:.0f} ms",
-            )
-        )  # fmt: skip
 
     async def document(self, db: BenchDatabase) -> bytes:
         assert db.workspaces is not None
@@ -332,7 +104,7 @@ class Bench:
         path = self.work_dir / "document.json"
         path.write_bytes(document)
         done = subprocess.run(
-            [sys.executable, "-m", "bench.pdf", str(path), str(self.args.rounds)],
+            [sys.executable, "-m", "bench.pdf", str(path), str(self.args.rounds), str(self.args.pdf_burst)],
             cwd=ROOT, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode != 0:
@@ -341,7 +113,7 @@ class Bench:
         self.add(
             Figure(
                 "PDF, warm", "WeasyPrint rendering the same HTML, warm", "-", None, r["warm_vs_weasyprint"], "x",
-                1.0, False, f"{r['warm_ms']:.0f} vs {r['weasyprint_ms']:.0f} ms",
+                0.5, False, f"{r['warm_ms']:.0f} vs {r['weasyprint_ms']:.0f} ms",
             )
         )  # fmt: skip
         self.add(
@@ -376,29 +148,20 @@ class Bench:
                 "PSS of the process and its Chromium processes",
             )
         )  # fmt: skip
-
-    # --- the table ------------------------------------------------------------------------
-
-    def table(self) -> str:
-        lines = [
-            f"Billcraft benchmarks: {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"{self.args.rounds} rounds (medians of per-round ratios)",
-            "",
-            "| what | against | database | invoices | measured | target | |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for f in self.figures:
-            target = f"{'>=' if f.higher_is_better else '<='} {f.target:g}{' MB' if f.unit == 'MB' else ' x'}"
-            size = f"{f.invoices:,}" if f.invoices else ""
-            lines.append(
-                f"| {f.what} | {f.against} | {f.database} | {size} | {_value(f)} ({f.detail}) | {target} | "
-                f"{'ok' if f.met else 'MISSED'} |"
+        n = r["burst_size"]
+        burst = f"{n} PDFs: {r['burst_concurrent_s']:.2f} s at once, {r['burst_sequential_s']:.2f} s in turn"
+        self.add(
+            Figure(
+                "100 PDFs rendered at once by one worker", "100 rendered one after another", "-", None,
+                r["concurrent_vs_sequential"], "x", 1.6, True, burst,
             )
-        return "\n".join(lines)
-
-
-def _value(f: Figure) -> str:
-    return f"{f.value:.0f} MB" if f.unit == "MB" else f"{f.value:.2f} x"
+        )  # fmt: skip
+        self.add(
+            Figure(
+                "worker with Chromium, proportional memory after the burst", "", "-", None,
+                r["worker_pss_after_burst_mb"], "MB", 400, False, f"PSS right after {n} PDFs at once",
+            )
+        )  # fmt: skip
 
 
 def _redis_reachable(url: str) -> bool:
@@ -416,9 +179,30 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one throughput measurement")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent clients for throughput")
     parser.add_argument("--calls", type=int, default=20, help="calls per latency measurement")
+    parser.add_argument("--load-seconds", type=float, default=60.0, help="length of each side of the mixed load")
+    parser.add_argument("--load-clients", type=int, default=50, help="concurrent clients of the mixed load")
+    parser.add_argument(
+        "--soak-minutes", type=float, default=0.0,
+        help="length of the soak at 25 req/s (0: none; the closing run uses 20)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--soak-env", action="append", default=[], metavar="NAME=VALUE",
+        help="an environment variable for the soak's server (repeatable), e.g. MALLOC_ARENA_MAX=2",
+    )  # fmt: skip
     parser.add_argument("--redis-url", default=os.environ.get("BILLCRAFT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--no-pdf", action="store_true", help="leave out the PDF pairs")
+    parser.add_argument("--pdf-burst", type=int, default=100, help="PDFs rendered at once in the burst pair")
     parser.add_argument("--keep", action="store_true", help="keep the databases (their URLs are printed)")
+    parser.add_argument(
+        "--scale", action="store_true",
+        help="also the 1M-invoice rows: 1,000 workspaces, built by set-based SQL (minutes)",
+    )  # fmt: skip
+    parser.add_argument("--scale-workspaces", type=int, default=1000, help="workspaces of the --scale database")
+    parser.add_argument("--scale-invoices", type=int, default=1_000_000, help="invoices over those workspaces")
+    parser.add_argument(
+        "--scale-whale", type=int, default=1_000_000,
+        help="invoices of one more workspace in the --scale database, for stats at that size (0: none)",
+    )  # fmt: skip
     parser.add_argument("--profile", type=Path, help="record the server with py-spy into this folder")
     parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "bench" / "results.json")
     args = parser.parse_args(argv)
@@ -429,11 +213,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unknown database {', '.join(sorted(unknown))}: allowed are postgresql and sqlite")
     if min(args.sizes) < 60:
         parser.error("--sizes: each workspace needs at least 60 invoices (a full page of 50 and more)")
+    if any("=" not in setting for setting in args.soak_env):
+        parser.error("--soak-env: give NAME=VALUE")
     return args
 
 
-async def amain(args: argparse.Namespace) -> Bench:
-    bench = Bench(args)
+async def amain(args: argparse.Namespace) -> Run:
+    bench = Run(args)
     if "postgresql" in args.databases and not _redis_reachable(args.redis_url):
         click.echo(f"Redis is not reachable at {args.redis_url}: PostgreSQL runs with the in-memory limiter", err=True)
         args.redis_url = None
@@ -441,6 +227,8 @@ async def amain(args: argparse.Namespace) -> Bench:
     try:
         for backend in args.databases:
             document = await bench.database(backend) or document
+        if args.scale and "postgresql" in args.databases:
+            await scale.measure(bench)
         if not args.no_pdf and document is not None:
             bench.pdfs(document)
     finally:

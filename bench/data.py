@@ -138,6 +138,15 @@ class BenchDatabase:
             await engine.dispose()
 
     async def _workspace(self, engine: AsyncEngine, size: int, progress: Callable[[int], None]) -> Workspace:
+        workspace_id, client_id, showcase_uuid = await self.showcase(engine, f"Bench {size}", f"bench-{size}")
+        # A client's public uuid is its primary key.
+        await _bulk_invoices(engine, workspace_id, client_id, size - 1, progress)
+        progress(1)
+        return Workspace(f"bench-{size}", workspace_id, size, showcase_uuid)
+
+    async def showcase(self, engine: AsyncEngine, name: str, slug: str) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+        """A workspace made through the domain (and the owner and token, the first time):
+        its id, its client's and its fully worked invoice's."""
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
             billing = Billing(session)
             if self.user_id is None:
@@ -148,7 +157,7 @@ class BenchDatabase:
                 self.user_id = user.id
             principal = Principal(user_id=self.user_id, name="Ada", channel=Channel.API)
             created = await billing.workspaces.create_workspace(
-                principal, WorkspaceCreate(name=f"Bench {size}", company_slug=f"bench-{size}")
+                principal, WorkspaceCreate(name=name, company_slug=slug)
             )
             access = await billing.workspaces.access(principal, created.company_slug)
             client = await billing.clients.create_client(
@@ -174,11 +183,7 @@ class BenchDatabase:
             await billing.invoices.send(access, showcase.uuid, SendInput(notify=False))
             await billing.invoices.mark_paid(access, showcase.uuid, PaymentInput(amount=Decimal("1000")))
             await session.commit()
-            workspace_id = access.workspace_id
-        # A client's public uuid is its primary key.
-        await _bulk_invoices(engine, workspace_id, client.uuid, size - 1, progress)
-        progress(1)
-        return Workspace(created.company_slug, workspace_id, size, showcase.uuid)
+            return access.workspace_id, client.uuid, showcase.uuid
 
 
 async def _bulk_invoices(

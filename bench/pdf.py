@@ -1,12 +1,15 @@
 """The PDF measurements, run in a process of their own that loads what the worker loads (so
 its memory is the worker's with Chromium): the worker's renderer warm against WeasyPrint
-warm on the same HTML, warm against cold (the browser started for one render), and the
-proportional memory of the process and its Chromium processes after the run. Then the
+warm on the same HTML, warm against cold (the browser started for one render), the
+proportional memory of the process and its Chromium processes once warm, a burst of
+different invoices rendered at once (as one worker's concurrent jobs would) against the
+same number one after another, and the memory right after that burst. Then the
 e-invoices of the same invoice: an XRechnung generated and checked against the official
 rules (in the checker's child process, warm) against the warm PDF, and the Factur-X PDF
 (the PDF, then the XML embedded and the PDF/A finish) against the plain PDF.
 
-``python -m bench.pdf DOCUMENT.json ROUNDS`` prints one JSON object."""
+``python -m bench.pdf DOCUMENT.json ROUNDS [BURST]`` prints one JSON object (``BURST``: PDFs
+in the burst, 100 unless given)."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from app.domain.outputs import InvoiceDocument
 from bench.measure import median, tree_pss_mb
 
 WARM_RENDERS = 5
+BURST = 100
 
 
 def _variant(html: str, n: int) -> str:
@@ -34,11 +38,39 @@ def _variant(html: str, n: int) -> str:
     return html.replace("</body>", f"<!-- bench {n} --></body>", 1)
 
 
-async def run(document: InvoiceDocument, rounds: int) -> dict[str, object]:
+async def run(document: InvoiceDocument, rounds: int, burst: int = BURST) -> dict[str, object]:
     html = invoice_html(document)
     chromium = os.environ.get("BILLCRAFT_CHROMIUM_PATH")
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as cache_dir:
-        return await _measure(document, html, Path(cache_dir), chromium, rounds)
+        return await _measure(document, html, Path(cache_dir), chromium, rounds, burst)
+
+
+async def _bursts(renderer: PdfRenderer, html: str, rounds: int, burst: int, n: int) -> dict[str, float]:
+    """``burst`` different PDFs started at once against as many one after another, the two
+    sides taking turns at going first; the tree's memory after each burst (the highest)."""
+    at_once: list[float] = []
+    in_turn: list[float] = []
+    pss_after: list[float] = []
+    for round_ in range(rounds):
+        for side in ("gather", "sequence") if round_ % 2 == 0 else ("sequence", "gather"):
+            pages = [_variant(html, n + i) for i in range(burst)]
+            n += burst
+            started = time.perf_counter()
+            if side == "gather":
+                await asyncio.gather(*(renderer.print_html(page) for page in pages))
+                at_once.append(time.perf_counter() - started)
+                pss_after.append(tree_pss_mb(os.getpid()))
+            else:
+                for page in pages:
+                    await renderer.print_html(page)
+                in_turn.append(time.perf_counter() - started)
+    return {
+        "concurrent_vs_sequential": median([s / c for s, c in zip(in_turn, at_once, strict=True)]),
+        "burst_concurrent_s": median(at_once),
+        "burst_sequential_s": median(in_turn),
+        "burst_size": burst,
+        "worker_pss_after_burst_mb": max(pss_after),
+    }
 
 
 async def _einvoices(renderer: PdfRenderer, document: InvoiceDocument, html: str, rounds: int) -> dict[str, float]:
@@ -80,7 +112,7 @@ async def _einvoices(renderer: PdfRenderer, document: InvoiceDocument, html: str
 
 
 async def _measure(
-    document: InvoiceDocument, html: str, cache: Path, chromium: str | None, rounds: int
+    document: InvoiceDocument, html: str, cache: Path, chromium: str | None, rounds: int, burst: int
 ) -> dict[str, object]:
     warm_vs_weasy: list[float] = []
     cold_vs_warm: list[float] = []
@@ -94,6 +126,9 @@ async def _measure(
         for n in range(WARM_RENDERS * 2):
             await renderer.print_html(_variant(html, n))
         pss = tree_pss_mb(os.getpid())
+        # Still before WeasyPrint is loaded: the memory after the burst is the worker's too.
+        bursts = await _bursts(renderer, html, rounds, burst, n + 1)
+        n += 1 + 2 * burst * rounds
 
         import weasyprint
 
@@ -124,6 +159,7 @@ async def _measure(
         einvoices = await _einvoices(renderer, document, html, rounds)
     return {
         **einvoices,
+        **bursts,
         "warm_vs_weasyprint": median(warm_vs_weasy),
         "cold_vs_warm": median(cold_vs_warm),
         "warm_ms": median(warm_times) * 1000,
@@ -135,7 +171,8 @@ async def _measure(
 
 def main() -> None:
     document = msgspec.json.decode(Path(sys.argv[1]).read_bytes(), type=InvoiceDocument)
-    result = asyncio.run(run(document, int(sys.argv[2])))
+    burst = int(sys.argv[3]) if len(sys.argv) > 3 else BURST
+    result = asyncio.run(run(document, int(sys.argv[2]), burst))
     sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
 
 

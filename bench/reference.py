@@ -4,16 +4,15 @@ live only in the benchmark; nothing in Billcraft calls them."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
-from sqlalchemy import bindparam, column, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import column, text
 
 from app.db.models import Invoice
+from bench.reference_invoice import reference_invoice_create, reference_invoice_get
 
 # Typed columns and parameters: SQLite keeps uuids and timestamps in its own forms.
 _INV = Invoice.__table__.c
@@ -35,30 +34,6 @@ LIST_SQL = text(
     _INV.id, _INV.number, _INV.title, _INV.status, column("client_id", _INV.client_id.type), column("client_name"),
     _INV.currency, _INV.issue_date, _INV.due_date, _INV.total_minor, _INV.paid_minor, _INV.created_at, column("total"),
 )  # fmt: skip
-
-# The headline figures of the stats, per currency, in one pass over the workspace's invoices.
-STATS_SQL = text(
-    """
-    SELECT currency,
-      sum(CASE WHEN finalized_at IS NOT NULL AND status <> 'cancelled' THEN total_minor ELSE 0 END),
-      sum(CASE WHEN status <> 'cancelled' THEN paid_minor ELSE 0 END),
-      sum(CASE WHEN status IN ('sent', 'overdue') THEN total_minor - paid_minor ELSE 0 END),
-      sum(CASE WHEN status = 'overdue' THEN total_minor - paid_minor ELSE 0 END),
-      count(*),
-      sum(CASE WHEN status = 'draft' THEN 1 ELSE 0 END),
-      sum(CASE WHEN status = 'sent' THEN 1 ELSE 0 END),
-      sum(CASE WHEN status = 'paid' THEN 1 ELSE 0 END),
-      sum(CASE WHEN status = 'overdue' THEN 1 ELSE 0 END),
-      sum(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END)
-    FROM invoice
-    WHERE workspace_id = :workspace_id
-    GROUP BY currency
-    """
-).bindparams(bindparam("workspace_id", type_=_INV.workspace_id.type))
-
-SWEEP_SQL = text(
-    "UPDATE invoice SET status = 'overdue', updated_at = :now WHERE status = 'sent' AND due_date < :today"
-).bindparams(bindparam("now", type_=_INV.updated_at.type), bindparam("today", type_=_INV.due_date.type))
 
 
 def _amount(minor: int) -> str:
@@ -101,9 +76,4 @@ async def reference_invoice_list(request: Request[Any, Any, Any], slug: str) -> 
     return Response(msgspec.json.encode(body), media_type="application/json")
 
 
-async def reference_stats(conn: AsyncConnection, workspace_id: Any) -> list[Any]:
-    return list((await conn.execute(STATS_SQL, {"workspace_id": workspace_id})).all())
-
-
-async def reference_sweep(conn: AsyncConnection, now: dt.datetime) -> int:
-    return (await conn.execute(SWEEP_SQL, {"now": now, "today": now.date()})).rowcount
+REFERENCE_ROUTES = [reference_invoice_list, reference_invoice_get, reference_invoice_create]
