@@ -8,7 +8,6 @@ errors (-32002 for a resource that is not there)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from importlib.metadata import version
 from typing import Any, TypeVar
@@ -80,7 +79,8 @@ def success(value: Any) -> types.CallToolResult | types.InputRequiredResult:
         return failure(value.code, value.detail, **value.extra)
     data = to_json(value)
     return types.CallToolResult(
-        content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
+        # The same JSON as text, compact (msgspec; fewer tokens for the model than json.dumps's).
+        content=[types.TextContent(type="text", text=msgspec.json.encode(data).decode())],
         structured_content=data,
     )
 
