@@ -167,3 +167,13 @@ def test_dockerfile_builds_web_and_worker_targets_with_uv_as_a_non_root_user() -
         assert command[0] == "billcraft"
         shown = subprocess.run([str(BIN), command[1], "--help"], capture_output=True, text=True, timeout=60)
         assert shown.returncode == 0, shown.stderr
+
+
+def test_glibc_serves_large_buffers_from_mmap_wherever_billcraft_runs() -> None:
+    """The setting that keeps a web process's memory level under load (issue 23's soak) is
+    in the image, the Kubernetes settings and ./run, which starts every local process."""
+    parser = DockerfileParser(path=str(DEPLOY / "Dockerfile"))
+    env = " ".join(i["value"] for i in parser.structure if i["instruction"] == "ENV")
+    assert "MALLOC_MMAP_THRESHOLD_=131072" in env
+    assert by_kind("ConfigMap", "billcraft")["data"]["MALLOC_MMAP_THRESHOLD_"] == "131072"
+    assert 'export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"' in (ROOT / "run").read_text()

@@ -62,7 +62,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "load"
 # under 50 clients. That is glibc's heap, not live objects (the Python heap and the memory
 # malloc hands out stay level, measured with sys._debugmallocstats and mallinfo2): freeing
 # large buffers raises glibc's dynamic mmap threshold, so later large buffers come from the
-# heap and fragment it (with MALLOC_MMAP_THRESHOLD_=131072 the RSS is level within 1 MiB).
+# heap and fragment it (with MALLOC_MMAP_THRESHOLD_=131072, which ./run, the image and the
+# manifests now set, the RSS is level within 1 MiB; bench's 20-minute soak: +0 MB, +4 without).
 # The creep is at most 7 MiB between the two medians in runs of up to 150 s; 16 MiB leaves
 # room for it and still fails a leak of some 20 KB a request (a request's scope or an ORM
 # session kept alive) in the full 60 s profile, at the 25 requests a second of a 2-core box.
