@@ -3,9 +3,10 @@ a valid token gets 401 whatever its body). The principal is resolved through the
 one token verifier. A REST request resolves it in the request's own unit of work (the
 session the handler will use, committed or rolled back as the answer leaves), which spares
 a pool checkout and a transaction per request; and when its path names a workspace, the
-caller's membership there is read in the same statement as the token. An MCP request resolves it in a short unit
-of work of its own, outside any transaction on PostgreSQL (the token is one statement): each
-tool call opens its own unit of work, and a stream may stay open long after authentication."""
+caller's membership there is read in the same statement as the token. An MCP request
+resolves it in a short unit of work of its own, outside any transaction on PostgreSQL (the
+token is one statement): each tool call opens its own unit of work, and a stream may stay
+open long after authentication."""
 
 from __future__ import annotations
 

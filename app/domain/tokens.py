@@ -4,7 +4,7 @@ access tokens): a token to its ``Principal``, or ``Unauthenticated``.
 A request that names a workspace (REST's ``/api/v1/workspaces/{slug}/...``) may ask for the
 caller's membership there in the same statement: one round trip instead of two. What was
 found is kept on the session for this transaction only, and ``WorkspaceService.access``
-takes it instead of asking again; the workspace is bound for row-level security by that
+takes it, once, instead of asking again; the workspace is bound for row-level security by that
 same statement, and only when the caller is a member (``app.domain.tenancy``)."""
 
 from __future__ import annotations
@@ -117,8 +117,9 @@ def _verifying(oauth: bool, with_workspace: bool, dialect: str) -> Any:
 
 def prefetched(session: AsyncSession, user_id: uuid.UUID, slug: str) -> tuple[str, Workspace] | None:
     """The role and workspace the verifying statement found for this caller and slug, in
-    this same transaction; None otherwise (then the caller's access is read as usual)."""
-    kept = session.info.get(_PREFETCHED)
+    this same transaction, once (a later look in the request, after a change of members,
+    reads them again); None otherwise (then the caller's access is read as usual)."""
+    kept = session.info.pop(_PREFETCHED, None)
     if kept is None:
         return None
     transaction, kept_user, kept_slug, role, workspace = kept
