@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
+from app.api.paging import PER_PAGE, PageNumber, PerPage, Search
 from app.api.results import respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
 from app.domain.outputs import ClientOut, Page
-from app.domain.schemas import NO_NUL, ClientInput, ClientUpdate
+from app.domain.schemas import ClientInput, ClientUpdate
 from app.faces import BillingDep, PrincipalDep, needs
 
 
@@ -26,9 +26,9 @@ class ClientController(Controller):
         company_slug: FromPath[str],
         principal: PrincipalDep,
         billing: BillingDep,
-        search: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL.pattern)] = None,
-        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        search: Search = None,
+        page: PageNumber = 1,
+        per_page: PerPage = PER_PAGE,
     ) -> Page[ClientOut]:
         access = await billing.access(principal, company_slug)
         return await billing.clients.list_page(access, search, page, per_page)

@@ -7,19 +7,19 @@ as an outgoing payment (``POST .../invoices/{uuid}/refunds``). The rules live in
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.api.invoices import DryRun
+from app.api.paging import PER_PAGE, PageNumber, PerPage, Search
 from app.api.results import ACTION_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
 from app.domain.outputs import CreditNoteOut, InvoiceOut, Page
-from app.domain.schemas import NO_NUL, CreditInput, ListQuery, PaymentInput, SendInput
+from app.domain.schemas import CreditInput, ListQuery, PaymentInput, SendInput
 from app.faces import BillingDep, PrincipalDep, needs, pdf_response
 
 PDF = {200: ResponseSpec(bytes, description="application/pdf", media_type="application/pdf", generate_examples=False)}
@@ -99,9 +99,9 @@ class CreditNoteController(Controller):
         principal: PrincipalDep,
         billing: BillingDep,
         invoice_uuid: FromQuery[uuid.UUID | None] = None,
-        search: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL.pattern)] = None,
-        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        search: Search = None,
+        page: PageNumber = 1,
+        per_page: PerPage = PER_PAGE,
     ) -> Page[CreditNoteOut]:
         access = await billing.access(principal, company_slug)
         query = ListQuery(search=search, page=page, per_page=per_page)

@@ -15,10 +15,11 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
+from app.api.paging import PER_PAGE, PageNumber, PerPage, Search
 from app.domain.access import Scope
 from app.domain.outputs import Page
 from app.domain.received import ReceivedOut, ReceivedSummary
-from app.domain.schemas import NO_NUL, ListQuery
+from app.domain.schemas import ListQuery
 from app.einvoice.render import EinvoiceReport, report
 from app.faces import BillingDep, PrincipalDep, attachment_response, einvoice_response, needs
 
@@ -130,9 +131,9 @@ async def list_received(
     company_slug: FromPath[str],
     principal: PrincipalDep,
     billing: BillingDep,
-    search: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL.pattern)] = None,
-    page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    search: Search = None,
+    page: PageNumber = 1,
+    per_page: PerPage = PER_PAGE,
 ) -> Page[ReceivedSummary]:
     query = ListQuery(search=search, page=page, per_page=per_page)
     return await billing.received.list_page(await billing.access(principal, company_slug), query)

@@ -15,13 +15,13 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from app.api.paging import PER_PAGE, PageNumber, PerPage, Search
 from app.api.results import ACTION_RESPONSE, DRY_RUN_RESPONSE, respond
 from app.api.workspaces import IdempotencyKeyHeader
 from app.domain.access import Scope
 from app.domain.lifecycle import Status
 from app.domain.outputs import InvoiceOut, InvoiceSummary, NextNumberOut, Page
 from app.domain.schemas import (
-    NO_NUL,
     CancelInput,
     DuplicateInput,
     FromPreviousInput,
@@ -54,9 +54,9 @@ class InvoiceController(Controller):
         ] = None,
         date_from: FromQuery[dt.date | None] = None,
         date_to: FromQuery[dt.date | None] = None,
-        search: Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL.pattern)] = None,
-        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        search: Search = None,
+        page: PageNumber = 1,
+        per_page: PerPage = PER_PAGE,
     ) -> Page[InvoiceSummary]:
         access = await billing.access(principal, company_slug)
         query = InvoiceFilter(

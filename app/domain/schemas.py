@@ -181,12 +181,15 @@ class FromPreviousInput(Input):
     due_date: dt.date | None = None
 
 
+SEARCH_MAX, PAGE_MAX, PER_PAGE_MAX, PER_PAGE = 200, 100_000, 100, 20
+
+
 class ListQuery(Input):
     """Search and paging, as every list takes them."""
 
-    search: Annotated[str, NO_NUL, Meta(max_length=200)] | None = None
-    page: Annotated[int, Meta(ge=1, le=100_000)] = 1
-    per_page: Annotated[int, Meta(ge=1, le=100)] = 20
+    search: Annotated[str, NO_NUL, Meta(max_length=SEARCH_MAX)] | None = None
+    page: Annotated[int, Meta(ge=1, le=PAGE_MAX)] = 1
+    per_page: Annotated[int, Meta(ge=1, le=PER_PAGE_MAX)] = PER_PAGE
 
 
 class InvoiceFilter(ListQuery):

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.domain.deliveries import DeliveryStatus
 from app.domain.lifecycle import Status
+from app.domain.schemas import PAGE_MAX, PER_PAGE_MAX
 from app.mcp import operations as op
 
 Schema = dict[str, Any]
@@ -132,8 +133,8 @@ P: dict[str, Schema] = {
     "date_from": text_arg("Issued on or after, YYYY-MM-DD"),
     "date_to": text_arg("Issued on or before, YYYY-MM-DD"),
     "search": text_arg("Text to look for in titles and numbers (clients: names and emails)"),
-    "page": _i("Page number, from 1", 1, 100_000),
-    "per_page": _i("Results per page", 1, 100),
+    "page": _i("Page number, from 1", 1, PAGE_MAX),
+    "per_page": _i("Results per page", 1, PER_PAGE_MAX),
     "to": {
         "type": "array",
         "items": {"type": "string"},

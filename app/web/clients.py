@@ -16,23 +16,18 @@ from app.domain.languages import LANGUAGES
 from app.domain.schemas import ClientInput, ClientUpdate, InvoiceFilter
 from app.faces import BillingDep
 from app.sessions import flash, read_form, text
-from app.web.pages import AnyRequest, Segment, ViewerDep, change, field_errors, page, parse_uuid, to_struct
+from app.web.pages import AnyRequest, Segment, ViewerDep, change, field_errors, page, page_number, parse_uuid, to_struct
 
 FIELDS = list(ClientInput.__struct_fields__)
 PER_PAGE = 25
 FORMAT_LABELS = {fmt.value: label for fmt, label in EINVOICE_LABELS.items()}
 
 
-def _page_number(request: AnyRequest) -> int:
-    raw = request.query_params.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
-
-
 @get("/w/{company_slug:str}/clients", include_in_schema=False)
 async def client_list(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
     access = await billing.access(viewer.principal, company_slug)
     search = (request.query_params.get("q") or "").strip()[:200]
-    clients = await billing.clients.list_page(access, search or None, _page_number(request), PER_PAGE)
+    clients = await billing.clients.list_page(access, search or None, page_number(request), PER_PAGE)
     return await page(
         request, "web/clients.html", billing=billing, viewer=viewer, access=access, section="clients",
         clients=clients, search=search, pager_query=f"{urlencode({'q': search})}&" if search else "",
@@ -82,7 +77,7 @@ async def client_detail(
     key = parse_uuid(client_uuid)
     client = await billing.clients.get_out(access, key)
     invoices = await billing.invoices.list_page(
-        access, InvoiceFilter(client_uuid=key, page=_page_number(request), per_page=PER_PAGE)
+        access, InvoiceFilter(client_uuid=key, page=page_number(request), per_page=PER_PAGE)
     )
     return await page(
         request, "web/client.html", billing=billing, viewer=viewer, access=access, section="clients",

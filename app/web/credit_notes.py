@@ -14,7 +14,7 @@ from app.domain.outputs import InvoiceOut
 from app.domain.schemas import ListQuery, SendInput
 from app.faces import BillingDep, pdf_response
 from app.sessions import flash, read_form, text
-from app.web.pages import PRIVATE, AnyRequest, Segment, ViewerDep, change, page, parse_uuid, to_struct
+from app.web.pages import PRIVATE, AnyRequest, Segment, ViewerDep, change, page, page_number, parse_uuid, to_struct
 
 
 @get("/w/{company_slug:str}/credit-notes", include_in_schema=False)
@@ -22,8 +22,7 @@ async def credit_note_list(
     request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep
 ) -> Template:
     access = await billing.access(viewer.principal, company_slug)
-    number = request.query_params.get("page", "1")
-    query = ListQuery(page=int(number) if number.isdigit() and 0 < int(number) <= 100_000 else 1, per_page=50)
+    query = ListQuery(page=page_number(request), per_page=50)
     notes = await billing.invoices.list_credit_notes(access, query)
     return await page(
         request, "web/credit_notes.html", billing=billing, viewer=viewer, access=access, section="invoices", notes=notes

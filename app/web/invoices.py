@@ -23,14 +23,26 @@ from app.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from app.domain.invoices import ACTION_SCOPE, permitted_actions
 from app.domain.lifecycle import Action, Status, is_finalized_draft
 from app.domain.outputs import InvoiceOut
-from app.domain.schemas import FromPreviousInput, InvoiceFilter
+from app.domain.schemas import SEARCH_MAX, FromPreviousInput, InvoiceFilter
 from app.domain.workspaces import today_in
 from app.faces import BillingDep, pdf_response
 from app.security_headers import DOCUMENT_CSP
 from app.sessions import flash, read_form, text
 from app.web.editor import VAT_CHOICES, Editor
 from app.web.format import status_word
-from app.web.pages import HTML, PRIVATE, AnyRequest, Segment, Viewer, ViewerDep, change, page, parse_uuid, to_struct
+from app.web.pages import (
+    HTML,
+    PRIVATE,
+    AnyRequest,
+    Segment,
+    Viewer,
+    ViewerDep,
+    change,
+    page,
+    page_number,
+    parse_uuid,
+    to_struct,
+)
 
 STATUSES = [s.value for s in Status]
 PER_PAGE = 25
@@ -50,9 +62,8 @@ async def invoice_list(request: AnyRequest, company_slug: Segment, viewer: Viewe
     params = request.query_params
     status = params.get("status") or None
     status = status if status in STATUSES else None
-    search = (params.get("q") or "").strip()[:200]
-    raw_page = params.get("page", "1")
-    number = max(1, min(int(raw_page), 100_000)) if raw_page.isdigit() else 1
+    search = (params.get("q") or "").strip()[:SEARCH_MAX]
+    number = page_number(request)
     chosen = {k: (params.get(k) or "").strip() for k in ("client", "from", "to")}
     try:
         query = to_struct(

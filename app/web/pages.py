@@ -28,7 +28,7 @@ from app.db.models import User
 from app.domain.access import Channel, Principal, Scope, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import DomainError, NotFound, ValidationFailed, holds_nul
-from app.domain.schemas import friendly
+from app.domain.schemas import PAGE_MAX, friendly
 from app.sessions import csrf_token, signed_in, take_flashes
 
 AnyRequest = Request[Any, Any, Any]
@@ -130,6 +130,12 @@ def to_struct(kind: type[T], values: dict[str, Any]) -> T:
 
 def field_errors(error: ValidationFailed) -> dict[str, str]:
     return {e["field"]: e["message"] for e in error.errors}
+
+
+def page_number(request: AnyRequest) -> int:
+    """The ``?page=`` of a list page: a number within the domain's bounds, else the first."""
+    raw = request.query_params.get("page", "1")
+    return max(1, min(int(raw), PAGE_MAX)) if raw.isdigit() else 1
 
 
 def parse_uuid(value: str) -> uuid.UUID:

@@ -11,14 +11,13 @@ from app.domain.errors import ValidationFailed
 from app.domain.schemas import ListQuery
 from app.faces import BillingDep, attachment_response
 from app.sessions import flash, read_form
-from app.web.pages import AnyRequest, Segment, ViewerDep, change, page, parse_uuid
+from app.web.pages import AnyRequest, Segment, ViewerDep, change, page, page_number, parse_uuid
 
 
 @get("/w/{company_slug:str}/received", include_in_schema=False)
 async def received_list(request: AnyRequest, company_slug: Segment, viewer: ViewerDep, billing: BillingDep) -> Template:
     access = await billing.access(viewer.principal, company_slug)
-    number = request.query_params.get("page", "1")
-    query = ListQuery(page=int(number) if number.isdigit() and 0 < int(number) <= 100_000 else 1, per_page=50)
+    query = ListQuery(page=page_number(request), per_page=50)
     received = await billing.received.list_page(access, query)
     return await page(
         request, "web/received.html", billing=billing, viewer=viewer, access=access, section="invoices",
