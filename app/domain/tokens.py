@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import hashlib
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, join, literal, select, update
@@ -36,20 +35,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class _Found:
-    """What the verifying statement read of the token and its user."""
-
-    token_id: uuid.UUID
-    user_id: uuid.UUID
-    user_name: str
-    scopes: str
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    last_used_at: dt.datetime | None
-    user_active: bool
-
-
 async def principal_for_token(
     session: AsyncSession, plain: str, channel: Channel = Channel.API, *, workspace_slug: str | None = None
 ) -> Principal:
@@ -63,24 +48,22 @@ async def principal_for_token(
     now = dt.datetime.now(dt.UTC)
     if row is None:
         raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
-    found = _Found(row[0], row[1], row[2] or row[3], row[5], row[6], row[7], row[8], row[4])
-    expired = found.expires_at is not None and found.expires_at <= now
-    if found.revoked_at is not None or expired or not found.user_active:
+    expired = row.expires_at is not None and row.expires_at <= now
+    if row.revoked_at is not None or expired or not row.is_active:
         raise Unauthenticated("unknown, revoked or expired token", code="invalid_token")
-    if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
-        await session.execute(update(model).where(model.id == found.token_id).values(last_used_at=now))
-    if slug is not None and row[-3] is not None:
-        role, workspace = row[-3], row[-2]
-        tenancy.bound(session, workspace.id)
-        session.info[_PREFETCHED] = (tenancy.innermost(session), found.user_id, slug, role, workspace)
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        await session.execute(update(model).where(model.id == row.token_id).values(last_used_at=now))
+    if slug is not None and row.role is not None:
+        tenancy.bound(session, row.Workspace.id)
+        session.info[_PREFETCHED] = (tenancy.innermost(session), row.user_id, slug, row.role, row.Workspace)
     return Principal(
-        user_id=found.user_id,
-        name=found.user_name,
-        scopes=frozenset(found.scopes.split()),
+        user_id=row.user_id,
+        name=row.name or row.email,
+        scopes=frozenset(row.scopes.split()),
         channel=channel,
-        oauth_client_id=row[9],
-        token_id=found.token_id,
-        resource=row[10],
+        oauth_client_id=row.client_id,
+        token_id=row.token_id,
+        resource=row.resource,
     )
 
 
@@ -92,16 +75,17 @@ def _verifying(oauth: bool, with_workspace: bool, dialect: str) -> Any:
     model: Any = OAuthToken if oauth else ApiToken
     query = (
         select(
-            model.id,
+            model.id.label("token_id"),
             model.user_id,
             User.name,
             User.email,
             User.is_active,
-            model.scope if oauth else model.scopes,
-            model.access_expires_at if oauth else model.expires_at,
+            (model.scope if oauth else model.scopes).label("scopes"),
+            (model.access_expires_at if oauth else model.expires_at).label("expires_at"),
             model.revoked_at,
             model.last_used_at,
-            *((model.client_id, model.resource) if oauth else (literal(None), literal(None))),
+            (model.client_id if oauth else literal(None)).label("client_id"),
+            (model.resource if oauth else literal(None)).label("resource"),
         )
         .join(User, User.id == model.user_id)
         .where((OAuthToken.access_hash if oauth else ApiToken.token_hash) == bindparam("token_hash"))
