@@ -5,32 +5,18 @@ a list page is one more, and so are the stats."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager
 
 from litestar import Litestar
-from sqlalchemy import event
 
 from tests.api.conftest import Caller
 from tests.api.support import create_invoice, invoice_body
+from tests.statements import recorded
 
 
-@contextmanager
-def statements(app: Litestar) -> Iterator[list[str]]:
+def statements(app: Litestar) -> AbstractContextManager[list[str]]:
     """The SQL statements the app runs while the block runs (transaction control aside)."""
-    seen: list[str] = []
-    engine = app.state.db_config.get_engine().sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):  # SQLite's, as statements
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return recorded(app.state.db_config.get_engine().sync_engine)
 
 
 async def test_a_list_page_reads_the_token_with_the_membership_then_the_page(app: Litestar, caller: Caller) -> None:

@@ -5,34 +5,20 @@ the membership again (a request that changed its members sees the change)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.access import Role, WorkspaceAccess
 from app.domain.billing import Billing
 from app.domain.errors import NotFound
 from tests.conftest import make_principal
+from tests.statements import recorded
 
 
-@contextmanager
-def statements(session: AsyncSession) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = session.bind.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SELECT set_config")):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def statements(session: AsyncSession) -> AbstractContextManager[list[str]]:
+    return recorded(session.bind.sync_engine, leave_out=("SELECT set_config",))
 
 
 async def test_the_first_access_takes_the_membership_read_with_the_token_and_the_next_asks_again(
