@@ -18,28 +18,44 @@ from bench.data import Workspace
 from bench.figures import Bench, Figure
 from bench.measure import median_time, throughput
 
+Call = Callable[[], Awaitable[None]]
+
+
+def _http(bench: Bench, base: str, token: str) -> httpx.AsyncClient:
+    """A client of the bench server with as many connections as the pair has callers."""
+    limits = httpx.Limits(max_connections=bench.args.concurrency)
+    return httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=60)
+
+
+def _getter(http: httpx.AsyncClient, path: str, items: int | None = None) -> Call:
+    """A GET that must answer 200 (and, for a list, ``items`` rows)."""
+
+    async def call() -> None:
+        answer = await http.get(path)
+        if answer.status_code != 200 or (items is not None and len(answer.json()["items"]) != items):
+            raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
+
+    return call
+
+
+async def _throughputs(bench: Bench, stack: Call, reference: Call) -> tuple[float, float, float]:
+    """Each side once (warm), then their throughputs in alternation: ratio, ours, theirs."""
+    await stack()
+    await reference()
+    seconds, callers = bench.args.seconds, bench.args.concurrency
+    return await bench.alternate(
+        lambda: throughput(stack, seconds, callers), lambda: throughput(reference, seconds, callers)
+    )
+
 
 async def rest_list(bench: Bench, backend: str, base: str, token: str, ws: Workspace) -> None:
     """Throughput of the REST list of 50 against the reference endpoint."""
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=bench.args.concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
-
-        def getter(path: str) -> Callable[[], Awaitable[None]]:
-            async def call() -> None:
-                answer = await http.get(path)
-                if answer.status_code != 200 or len(answer.json()["items"]) != min(50, ws.size):
-                    raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
-
-            return call
-
-        stack = getter(f"/api/v1/workspaces/{ws.slug}/invoices?per_page=50")
-        reference = getter(f"/bench/reference/{ws.slug}/invoices")
-        await stack()
-        await reference()
-        ratio, ours, theirs = await bench.alternate(
-            lambda: throughput(stack, bench.args.seconds, bench.args.concurrency),
-            lambda: throughput(reference, bench.args.seconds, bench.args.concurrency),
+    async with _http(bench, base, token) as http:
+        rows = min(50, ws.size)
+        ratio, ours, theirs = await _throughputs(
+            bench,
+            _getter(http, f"/api/v1/workspaces/{ws.slug}/invoices?per_page=50", rows),
+            _getter(http, f"/bench/reference/{ws.slug}/invoices", rows),
         )
     bench.add(
         Figure(
@@ -86,18 +102,7 @@ async def mcp_get(bench: Bench, backend: str, base: str, token: str, ws: Workspa
 
 async def rest_get(bench: Bench, backend: str, base: str, token: str, ws: Workspace) -> None:
     """Throughput of REST GET of the showcase invoice against the reference endpoint."""
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=bench.args.concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
-
-        def getter(path: str) -> Callable[[], Awaitable[None]]:
-            async def call() -> None:
-                answer = await http.get(path)
-                if answer.status_code != 200:
-                    raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
-
-            return call
-
+    async with _http(bench, base, token) as http:
         stack_path = f"/api/v1/workspaces/{ws.slug}/invoices/{ws.showcase_uuid}"
         reference_path = f"/bench/reference/{ws.slug}/invoices/{ws.showcase_uuid}"
         # The reference must answer what the stack does, or the pair compares unlike work.
@@ -105,9 +110,8 @@ async def rest_get(bench: Bench, backend: str, base: str, token: str, ws: Worksp
         if ours != theirs:
             differ = sorted(k for k in ours if ours[k] != theirs.get(k))
             raise RuntimeError(f"the reference get answers differently from the stack in {differ}")
-        ratio, rate, reference_rate = await bench.alternate(
-            lambda: throughput(getter(stack_path), bench.args.seconds, bench.args.concurrency),
-            lambda: throughput(getter(reference_path), bench.args.seconds, bench.args.concurrency),
+        ratio, rate, reference_rate = await _throughputs(
+            bench, _getter(http, stack_path), _getter(http, reference_path)
         )
     bench.add(
         Figure(
@@ -133,14 +137,12 @@ def create_body(client_uuid: str, n: int) -> dict[str, object]:
 async def rest_create(bench: Bench, backend: str, base: str, token: str, ws: Workspace) -> None:
     """Throughput of REST create with a fresh idempotency key against the same inserts
     hand-written. Each call makes an invoice: run it after the pairs that read the workspace."""
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=bench.args.concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
+    async with _http(bench, base, token) as http:
         showcase = (await http.get(f"/api/v1/workspaces/{ws.slug}/invoices/{ws.showcase_uuid}")).json()
         client_uuid = showcase["client"]["uuid"]
         made = itertools.count()
 
-        def creator(path: str) -> Callable[[], Awaitable[None]]:
+        def creator(path: str) -> Call:
             async def call() -> None:
                 key = {"Idempotency-Key": str(uuid.uuid4())}
                 answer = await http.post(path, json=create_body(client_uuid, next(made)), headers=key)
@@ -149,13 +151,8 @@ async def rest_create(bench: Bench, backend: str, base: str, token: str, ws: Wor
 
             return call
 
-        stack = creator(f"/api/v1/workspaces/{ws.slug}/invoices")
-        reference = creator(f"/bench/reference/{ws.slug}/invoices")
-        await stack()
-        await reference()
-        ratio, rate, reference_rate = await bench.alternate(
-            lambda: throughput(stack, bench.args.seconds, bench.args.concurrency),
-            lambda: throughput(reference, bench.args.seconds, bench.args.concurrency),
+        ratio, rate, reference_rate = await _throughputs(
+            bench, creator(f"/api/v1/workspaces/{ws.slug}/invoices"), creator(f"/bench/reference/{ws.slug}/invoices")
         )
     bench.add(
         Figure(
