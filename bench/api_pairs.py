@@ -27,7 +27,7 @@ def _http(bench: Bench, base: str, token: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=60)
 
 
-def _getter(http: httpx.AsyncClient, path: str, items: int | None = None) -> Call:
+def checked_get(http: httpx.AsyncClient, path: str, items: int | None = None) -> Call:
     """A GET that must answer 200 (and, for a list, ``items`` rows)."""
 
     async def call() -> None:
@@ -54,8 +54,8 @@ async def rest_list(bench: Bench, backend: str, base: str, token: str, ws: Works
         rows = min(50, ws.size)
         ratio, ours, theirs = await _throughputs(
             bench,
-            _getter(http, f"/api/v1/workspaces/{ws.slug}/invoices?per_page=50", rows),
-            _getter(http, f"/bench/reference/{ws.slug}/invoices", rows),
+            checked_get(http, f"/api/v1/workspaces/{ws.slug}/invoices?per_page=50", rows),
+            checked_get(http, f"/bench/reference/{ws.slug}/invoices", rows),
         )
     bench.add(
         Figure(
@@ -111,7 +111,7 @@ async def rest_get(bench: Bench, backend: str, base: str, token: str, ws: Worksp
             differ = sorted(k for k in ours if ours[k] != theirs.get(k))
             raise RuntimeError(f"the reference get answers differently from the stack in {differ}")
         ratio, rate, reference_rate = await _throughputs(
-            bench, _getter(http, stack_path), _getter(http, reference_path)
+            bench, checked_get(http, stack_path), checked_get(http, reference_path)
         )
     bench.add(
         Figure(

@@ -28,6 +28,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from bench.data import Workspace
 from bench.figures import Bench, Figure
+from bench.measure import rss_mb
 from bench.server import running
 
 if TYPE_CHECKING:
@@ -39,14 +40,6 @@ WARM_UP = 60.0  # seconds of the soak before its first counted sample
 SAMPLE_EVERY = 5.0
 
 Call = Callable[[], Awaitable[bool]]  # True when the answer was right
-
-
-def rss_mb(pid: int) -> float:
-    """The process's resident set now (VmRSS), in MB (10^6 bytes)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"no VmRSS for process {pid}")
 
 
 def server_pid(pid: int) -> int:

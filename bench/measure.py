@@ -43,10 +43,19 @@ async def throughput(call: Callable[[], Awaitable[object]], seconds: float, conc
 
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident set (VmHWM), in MB (10^6 bytes, as the targets say)."""
+    return _status_mb(pid, "VmHWM")
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set now (VmRSS), in MB."""
+    return _status_mb(pid, "VmRSS")
+
+
+def _status_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"no VmHWM for process {pid}")
+    raise RuntimeError(f"no {field} for process {pid}")
 
 
 def _children_by_parent() -> dict[int, list[int]]:

@@ -28,7 +28,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import click
@@ -36,13 +35,12 @@ import httpx
 
 from app.db.engine import database_config
 from app.db.migrate import upgrade_async
-from app.domain.access import Channel, Principal
-from app.domain.billing import Billing
+from app.domain.access import Channel
+from bench.api_pairs import checked_get
 from bench.data import MIX, BenchDatabase, Workspace
 from bench.figures import Bench, Figure
-from bench.in_process import SAME_FIGURES
+from bench.in_process import stats_pair
 from bench.measure import median_time
-from bench.reference_sql import reference_stats
 from bench.server import running
 
 SEED = 20_240_611
@@ -241,12 +239,7 @@ class Side:
     ws: Workspace
 
     def getter(self, path: str, items: int | None = None) -> Callable[[], Awaitable[None]]:
-        async def call() -> None:
-            answer = await self.http.get(path.format(slug=self.ws.slug, uuid=self.ws.showcase_uuid))
-            if answer.status_code != 200 or (items is not None and len(answer.json()["items"]) != items):
-                raise RuntimeError(f"{answer.request.url} answered {answer.status_code}: {answer.text[:300]}")
-
-        return call
+        return checked_get(self.http, path.format(slug=self.ws.slug, uuid=self.ws.showcase_uuid), items)
 
 
 # (what, path): the path's {slug} and {uuid} are the measured workspace's and its showcase invoice's.
@@ -336,32 +329,11 @@ async def _alternate(
 
 
 async def _whale_stats(bench: Bench, layout: Layout, db: BenchDatabase, whale: Workspace) -> None:
-    """Stats of the whale through the app's own engine, against the hand-written
-    aggregate on it (as bench/in_process.py measures the smaller workspaces)."""
-    assert db.user_id is not None
+    """Stats of the whale through the app's own engine, against the hand-written statement
+    on it (the pair bench/in_process.py measures the smaller workspaces with)."""
     config = database_config(db.settings())
-    engine = config.get_engine()
-    maker = config.create_session_maker()
-    principal = Principal(user_id=db.user_id, name="Ada", channel=Channel.API)
-
-    async def stats() -> None:
-        async with maker() as session:
-            billing = Billing(session)
-            await billing.stats.for_workspace(await billing.workspaces.access(principal, whale.slug))
-
-    async def reference() -> Any:
-        async with engine.connect() as conn:
-            return await reference_stats(conn, whale.id)
-
     try:
-        await stats()
-        await reference()
-        ratio, a, b = await bench.alternate(lambda: median_time(stats, 3), lambda: median_time(reference, 3))
+        detail = f"; one workspace among {layout.workspaces + 1:,}"
+        await stats_pair(bench, "postgresql", db, config.get_engine(), config.create_session_maker(), whale, detail)
     finally:
-        await engine.dispose()
-    bench.add(
-        Figure(
-            "stats", SAME_FIGURES, "postgresql", layout.whale, ratio, "x", 1.5, False,
-            f"{a * 1000:.0f} vs {b * 1000:.0f} ms; one workspace among {layout.workspaces + 1:,}",
-        )
-    )  # fmt: skip
+        await config.get_engine().dispose()
